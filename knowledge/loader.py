@@ -1,0 +1,153 @@
+"""Load knowledge/data/*.yml into a validated KnowledgeBase; every error names file, entry and field."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from knowledge.models import (
+    Article,
+    Disclaimer,
+    Exercise,
+    KnowledgeBase,
+    ProgramRules,
+    RedFlag,
+    Source,
+    Topic,
+    Vocabulary,
+)
+
+DATA_DIR = Path(__file__).parent / "data"
+
+# file name -> (top-level key, model, whether the key holds a list of entries with ids)
+FILES: dict[str, tuple[str, type[BaseModel], bool]] = {
+    "article.yml": ("article", Article, False),
+    "sources.yml": ("sources", Source, True),
+    "topics.yml": ("topics", Topic, True),
+    "exercises.yml": ("exercises", Exercise, True),
+    "vocabulary.yml": ("vocabulary", Vocabulary, False),
+    "safety.yml": ("red_flags", RedFlag, True),
+    "disclaimers.yml": ("disclaimers", Disclaimer, True),
+    "program.yml": ("program", ProgramRules, False),
+}
+
+
+class KnowledgeError(Exception):
+    """The knowledge base is invalid; `problems` lists each message (file: entry -> field: what)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    return " -> ".join(str(p) for p in loc)
+
+
+def _read(path: Path, problems: list[str]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"{path.name}: file missing")
+    except yaml.YAMLError as exc:
+        problems.append(f"{path.name}: invalid YAML: {exc}")
+    return None
+
+
+def _validate_entry(fname: str, model: type[BaseModel], raw: Any, label: str,
+                    problems: list[str]) -> BaseModel | None:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            where = " -> ".join(p for p in (label, _loc(err["loc"])) if p)
+            problems.append(f"knowledge/{fname}: {where}: {err['msg']}")
+    return None
+
+
+def _load_file(data_dir: Path, fname: str, problems: list[str]) -> Any:
+    key, model, is_list = FILES[fname]
+    doc = _read(data_dir / fname, problems)
+    if doc is None:
+        return None
+    if not isinstance(doc, dict) or key not in doc:
+        problems.append(f"knowledge/{fname}: top-level key '{key}' missing")
+        return None
+    raw = doc[key]
+    if not is_list:
+        return _validate_entry(fname, model, raw, "", problems)
+    if not isinstance(raw, list):
+        problems.append(f"knowledge/{fname}: {key}: must be a list")
+        return None
+    entries = []
+    for i, item in enumerate(raw):
+        label = str(item.get("id", i)) if isinstance(item, dict) else str(i)
+        entry = _validate_entry(fname, model, item, label, problems)
+        if entry is not None:
+            entries.append(entry)
+    counts = Counter(getattr(e, "id") for e in entries)
+    for dup, n in counts.items():
+        if n > 1:
+            problems.append(f"knowledge/{fname}: {dup}: duplicate id ({n} entries)")
+    return entries
+
+
+def _cross_check(kb: dict[str, Any], problems: list[str]) -> None:
+    """Dangling source ids, related topics, disclaimers and bad regexes."""
+    source_ids = {s.id for s in kb["sources"]}
+    topic_ids = {t.id for t in kb["topics"]}
+    disclaimer_ids = {d.id for d in kb["disclaimers"]}
+
+    def check_sources(fname: str, label: str, ids: list[str]) -> None:
+        for j, sid in enumerate(ids):
+            if sid not in source_ids:
+                problems.append(f"knowledge/{fname}: {label} -> {j}: unknown source id '{sid}'")
+
+    for t in kb["topics"]:
+        check_sources("topics.yml", f"{t.id} -> sources", t.sources)
+        for group in ("facts", "more"):
+            for i, fact in enumerate(getattr(t, group)):
+                check_sources("topics.yml", f"{t.id} -> {group} -> {i} -> sources", fact.sources)
+        for j, rel in enumerate(t.related):
+            if rel not in topic_ids:
+                problems.append(f"knowledge/topics.yml: {t.id} -> related -> {j}: unknown topic '{rel}'")
+        if t.disclaimer not in disclaimer_ids and t.disclaimer != "none":
+            problems.append(f"knowledge/topics.yml: {t.id} -> disclaimer: unknown '{t.disclaimer}'")
+    fact_ids = Counter(f.id for t in kb["topics"] for f in (*t.facts, *t.more))
+    for fid, n in fact_ids.items():
+        if n > 1:
+            problems.append(f"knowledge/topics.yml: fact {fid}: duplicate id ({n} entries)")
+    for e in kb["exercises"]:
+        check_sources("exercises.yml", f"{e.id} -> sources", e.sources)
+        if e.disclaimer not in disclaimer_ids and e.disclaimer != "none":
+            problems.append(f"knowledge/exercises.yml: {e.id} -> disclaimer: unknown '{e.disclaimer}'")
+    check_sources("program.yml", "program -> sources", kb["program"].sources)
+    for flag in kb["red_flags"]:
+        for j, pattern in enumerate(flag.patterns):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problems.append(f"knowledge/safety.yml: {flag.id} -> patterns -> {j}: bad regex: {exc}")
+
+
+def load_knowledge(data_dir: Path | str = DATA_DIR) -> KnowledgeBase:
+    """Load and validate the knowledge base; raise KnowledgeError listing every problem."""
+    data_dir = Path(data_dir)
+    problems: list[str] = []
+    parts = {FILES[f][0]: _load_file(data_dir, f, problems) for f in FILES}
+    if problems or any(v is None for v in parts.values()):
+        raise KnowledgeError(problems or ["knowledge: incomplete data"])
+    _cross_check(parts, problems)
+    if problems:
+        raise KnowledgeError(problems)
+    return KnowledgeBase(**parts)
+
+
+def data_files(data_dir: Path | str = DATA_DIR) -> list[Path]:
+    """The YAML files the knowledge base is made of (for fingerprints)."""
+    return [Path(data_dir) / f for f in FILES]

@@ -1,0 +1,244 @@
+"""Pydantic models of the curated knowledge base (one file per kind of entry in knowledge/data/)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DisclaimerId = Literal["none", "medical", "form", "safety", "nutrition"]
+
+
+class Strict(BaseModel):
+    """Base model: unknown fields are errors, so a typo in the YAML is reported, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IntRange(Strict):
+    """An inclusive range of whole numbers (reps, seconds, sets)."""
+
+    min: int = Field(ge=0)
+    max: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "IntRange":
+        if self.min > self.max:
+            raise ValueError(f"impossible range: min {self.min} > max {self.max}")
+        return self
+
+    def label(self, sep: str = "-") -> str:
+        """'6-12', or '3' when min equals max."""
+        return str(self.min) if self.min == self.max else f"{self.min}{sep}{self.max}"
+
+
+class Source(Strict):
+    """One entry of the article's reference list (or the article itself)."""
+
+    id: str
+    authors: str = ""
+    title: str
+    venue: str = ""
+    year: int | None = None
+    doi: str = ""
+    note: str = ""
+
+    def citation(self) -> str:
+        """A one-line citation: authors. title. venue. year. doi."""
+        parts = [self.authors, self.title, self.venue, str(self.year) if self.year else "",
+                 f"doi:{self.doi}" if self.doi else ""]
+        return ". ".join(p.rstrip(".") for p in parts if p) + "."
+
+
+class Fact(Strict):
+    """One fact in the project's own words; `when` narrows it to entity values (goal: strength)."""
+
+    id: str
+    text: str = Field(min_length=1)
+    when: dict[str, str] = Field(default_factory=dict)
+    sources: list[str] = Field(default_factory=list)
+
+
+class Topic(Strict):
+    """A knowledge topic: what the bot says when asked about it."""
+
+    id: str
+    title: str
+    section: str
+    intents: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(min_length=1)
+    disclaimer: DisclaimerId = "none"
+    facts: list[Fact] = Field(min_length=1)
+    more: list[Fact] = Field(default_factory=list)
+    why: str = ""
+    related: list[str] = Field(default_factory=list)
+
+
+class Exercise(Strict):
+    """An exercise the article names; `steps` is empty when the article gives none."""
+
+    id: str
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    misspellings: list[str] = Field(default_factory=list)
+    section: str
+    sources: list[str] = Field(min_length=1)
+    equipment: list[Literal["dumbbells", "bodyweight", "barbell", "bench", "machine"]]
+    muscles: list[str] = Field(min_length=1)
+    multi_joint: bool
+    steps: list[str] = Field(default_factory=list)
+    sets: IntRange | None = None
+    reps: IntRange | None = None
+    rest_seconds: IntRange | None = None
+    cautions: list[str] = Field(default_factory=list)
+    no_steps_note: str = ""
+    disclaimer: DisclaimerId = "form"
+
+    @field_validator("steps")
+    @classmethod
+    def _no_empty_steps(cls, steps: list[str]) -> list[str]:
+        for i, step in enumerate(steps):
+            if not step.strip():
+                raise ValueError(f"step {i} is empty")
+        return steps
+
+    @model_validator(mode="after")
+    def _steps_or_note(self) -> "Exercise":
+        if self.steps and (self.sets is None or self.reps is None or self.rest_seconds is None):
+            raise ValueError("an exercise with steps needs sets, reps and rest_seconds")
+        if not self.steps and not self.no_steps_note:
+            raise ValueError("an exercise without steps needs a no_steps_note saying so")
+        return self
+
+    @property
+    def has_steps(self) -> bool:
+        """True when the article gives step-by-step form for it."""
+        return bool(self.steps)
+
+
+class Term(Strict):
+    """A named value of an entity (body part, goal, equipment, condition...) with its surface forms."""
+
+    id: str
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    misspellings: list[str] = Field(default_factory=list)
+
+
+class RedFlag(Strict):
+    """A red-flag symptom: regexes that detect it and whether it calls for emergency services."""
+
+    id: str
+    name: str
+    patterns: list[str] = Field(min_length=1)
+    emergency: bool = False
+
+
+class Disclaimer(Strict):
+    """A disclaimer category and its text."""
+
+    id: DisclaimerId
+    text: str
+
+
+class ProgramRules(Strict):
+    """The figures the program builder must respect, each with its section and sources."""
+
+    section: str
+    sources: list[str] = Field(min_length=1)
+    reps: IntRange
+    rest_seconds: IntRange
+    exercise_page_rest_seconds: IntRange
+    strength_rest_seconds: IntRange
+    weekly_sets: IntRange
+    max_sets_per_exercise: IntRange
+    sets_per_exercise: dict[Literal["beginner", "intermediate", "advanced"], int]
+    min_days_per_week: int = Field(ge=1)
+    max_days_per_week: int = Field(ge=1)
+    progression: str
+    diet: str
+    multi_joint_first: bool = True
+
+    @model_validator(mode="after")
+    def _days(self) -> "ProgramRules":
+        if self.min_days_per_week > self.max_days_per_week:
+            raise ValueError(
+                f"impossible range: min_days_per_week {self.min_days_per_week} > "
+                f"max_days_per_week {self.max_days_per_week}")
+        for level, sets in self.sets_per_exercise.items():
+            if sets > self.max_sets_per_exercise.max:
+                raise ValueError(f"sets_per_exercise.{level} {sets} exceeds max_sets_per_exercise")
+        return self
+
+
+class Vocabulary(Strict):
+    """Entity values and their surface forms, from which the NLU patterns are generated."""
+
+    muscle: list[Term] = Field(default_factory=list)
+    goal: list[Term] = Field(default_factory=list)
+    experience: list[Term] = Field(default_factory=list)
+    equipment: list[Term] = Field(default_factory=list)
+    condition: list[Term] = Field(default_factory=list)
+    domain_words: list[str] = Field(default_factory=list)
+
+
+class Article(Strict):
+    """Metadata of the seed article."""
+
+    title: str
+    author: str
+    reviewer: str
+    publisher: str
+    updated: str
+    sections: list[str] = Field(min_length=1)
+
+
+class KnowledgeBase(Strict):
+    """Everything in knowledge/data/, cross-checked."""
+
+    article: Article
+    sources: list[Source]
+    topics: list[Topic]
+    exercises: list[Exercise]
+    vocabulary: Vocabulary
+    red_flags: list[RedFlag]
+    disclaimers: list[Disclaimer]
+    program: ProgramRules
+
+    def source(self, source_id: str) -> Source:
+        """The source with this id (KeyError when unknown)."""
+        return {s.id: s for s in self.sources}[source_id]
+
+    def topic(self, topic_id: str) -> Topic:
+        """The topic with this id (KeyError when unknown)."""
+        return {t.id: t for t in self.topics}[topic_id]
+
+    def topic_for_intent(self, intent: str) -> Topic | None:
+        """The topic that answers this intent, if any."""
+        for topic in self.topics:
+            if intent in topic.intents:
+                return topic
+        return None
+
+    def exercise(self, exercise_id: str) -> Exercise | None:
+        """The exercise with this id, or None."""
+        for ex in self.exercises:
+            if ex.id == exercise_id:
+                return ex
+        return None
+
+    def disclaimer(self, disclaimer_id: str) -> str:
+        """The text of a disclaimer category ('' for none)."""
+        for d in self.disclaimers:
+            if d.id == disclaimer_id:
+                return d.text
+        return ""
+
+    def all_text(self) -> str:
+        """Every fact, step and note as one lower-case string (used by the coverage test)."""
+        chunks: list[str] = [self.article.model_dump_json()]
+        chunks += [s.model_dump_json() for s in self.sources]
+        chunks += [t.model_dump_json() for t in self.topics]
+        chunks += [e.model_dump_json() for e in self.exercises]
+        chunks += [self.program.model_dump_json(), self.vocabulary.model_dump_json()]
+        return "\n".join(chunks).lower()
