@@ -1,0 +1,69 @@
+"""Shared helpers for the actions: the knowledge base, entity access, fact selection."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from knowledge.loader import load_knowledge
+from knowledge.models import Exercise, Fact, KnowledgeBase, Topic
+
+# the value an entity is taken to have when the user does not say (the coach is about size)
+ENTITY_DEFAULTS = {"goal": "size"}
+FOLLOW_UP_INTENTS = {"inform", "nlu_fallback"}
+
+
+@lru_cache(maxsize=1)
+def knowledge() -> KnowledgeBase:
+    """The knowledge base, loaded and validated once per process."""
+    return load_knowledge()
+
+
+def latest_entities(tracker: Tracker) -> dict[str, str]:
+    """entity -> first value, from the latest message."""
+    out: dict[str, str] = {}
+    for ent in tracker.latest_message.get("entities") or []:
+        out.setdefault(str(ent.get("entity")), str(ent.get("value")))
+    return out
+
+
+def latest_intent(tracker: Tracker) -> str:
+    """The latest message's intent name."""
+    return str((tracker.latest_message.get("intent") or {}).get("name") or "")
+
+
+def fact_applies(fact: Fact, entities: dict[str, str]) -> bool:
+    """A fact shows when each of its `when` conditions matches the entity (or its default)."""
+    for key, value in fact.when.items():
+        if entities.get(key, ENTITY_DEFAULTS.get(key)) != value:
+            return False
+    return True
+
+
+def select_facts(topic: Topic, entities: dict[str, str]) -> list[Fact]:
+    """The topic's facts for these entities, in the order the data gives them."""
+    return [f for f in topic.facts if fact_applies(f, entities)]
+
+
+def stepped_variant(kb: KnowledgeBase, ex: Exercise) -> Exercise | None:
+    """For a lift named without steps (squat), its version with steps (dumbbell squat), if any."""
+    if ex.has_steps:
+        return ex
+    return kb.exercise(f"dumbbell_{ex.id}")
+
+
+def answer_record(kind: str, topic: str, facts: list[str], **extra: Any) -> dict[str, Any]:
+    """What the `last_answer` slot remembers, for 'tell me more', 'why?' and 'where is that from?'."""
+    return {"kind": kind, "topic": topic, "facts": facts, **extra}
+
+
+def buttons(*pairs: tuple[str, str]) -> list[dict[str, str]]:
+    """Quick replies from (title, payload) pairs."""
+    return [{"title": t, "payload": p} for t, p in pairs]
+
+
+def nested_response(response_name: str, **values: Any) -> dict[str, Any]:
+    """A response rendered inside another one: the renderer expands {'response': name, ...}."""
+    return {"response": response_name, **values}

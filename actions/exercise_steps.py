@@ -1,0 +1,86 @@
+"""Give an exercise's form steps, or say honestly that the article has none for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    answer_record,
+    knowledge,
+    latest_entities,
+    latest_intent,
+    nested_response,
+    stepped_variant,
+)
+from knowledge.models import Exercise
+
+
+def steps_message(ex: Exercise, intro: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The utter_message arguments that show an exercise's steps (text plus a `steps` custom)."""
+    assert ex.sets and ex.reps and ex.rest_seconds  # guaranteed by the model for stepped exercises
+    return {
+        "response": "utter_exercise_steps", "intro": intro, "name": ex.name, "steps": ex.steps,
+        "sets": ex.sets.label(), "reps": ex.reps.label(), "rest": ex.rest_seconds.label(),
+        "cautions": ex.cautions,
+        "json_message": {"kind": "steps", "exercise": ex.id, "name": ex.name, "steps": ex.steps,
+                         "sets": ex.sets.label(), "reps": ex.reps.label(),
+                         "rest": f"{ex.rest_seconds.label()} s", "cautions": ex.cautions},
+    }
+
+
+class ActionExerciseSteps(Action):
+    """All steps with sets, reps, rest and cautions; unknown or missing exercises get buttons."""
+
+    def name(self) -> str:
+        return "action_exercise_steps"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        kb = knowledge()
+        exercise_id = latest_entities(tracker).get("exercise")
+        if not exercise_id and latest_intent(tracker) in ("ask_more", "inform"):
+            exercise_id = tracker.get_slot("exercise")
+        ex = kb.exercise(exercise_id) if exercise_id else None
+        if ex is None:
+            stepped = [e for e in kb.exercises if e.has_steps]
+            dispatcher.utter_message(
+                response="utter_exercise_unknown", asked=bool(tracker.latest_message.get("text")
+                                                             and exercise_id is None
+                                                             and _names_something(tracker)),
+                buttons=[{"title": e.name, "payload": f'/ask_exercise_steps{{"exercise": "{e.id}"}}'}
+                         for e in stepped])
+            return [SlotSet("last_topic", "exercise_steps")]
+        shown = stepped_variant(kb, ex)
+        if shown is None:  # named by the article, no steps, no stepped version to offer
+            dispatcher.utter_message(response="utter_exercise_no_steps", note=ex.no_steps_note,
+                                     variant="", json_message={"kind": "answer",
+                                                               "topic": "exercise_steps"})
+            self._disclaimer(dispatcher, ex)
+            return [SlotSet("last_topic", "exercise_steps"), SlotSet("exercise", ex.id),
+                    SlotSet("last_answer", answer_record("exercise", "exercise_selection", [],
+                                                         exercise=ex.id))]
+        intro = None if ex.has_steps else nested_response(
+            "utter_exercise_no_steps", note=ex.no_steps_note, variant=shown.name)
+        dispatcher.utter_message(**steps_message(shown, intro))
+        self._disclaimer(dispatcher, shown)
+        return [SlotSet("last_topic", "exercise_steps"), SlotSet("exercise", shown.id),
+                SlotSet("last_answer", answer_record("exercise", "exercise_steps", [],
+                                                     exercise=shown.id))]
+
+    @staticmethod
+    def _disclaimer(dispatcher: CollectingDispatcher, ex: Exercise) -> None:
+        if ex.disclaimer != "none":
+            dispatcher.utter_message(response="utter_disclaimer",
+                                     disclaimer_text=knowledge().disclaimer(ex.disclaimer),
+                                     json_message={"kind": "disclaimer", "category": ex.disclaimer})
+
+
+def _names_something(tracker: Tracker) -> bool:
+    """Whether the message seems to name an exercise we don't know ('how do i bench press')."""
+    words = str(tracker.latest_message.get("text") or "").split()
+    return len(words) >= 3

@@ -1,0 +1,131 @@
+"""Follow-ups on the last answer: tell me more, why?, where is that from?"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import knowledge, latest_entities
+from knowledge.models import KnowledgeBase, Topic
+
+MORE_PER_TURN = 3
+# after a plan, "why?" is about these topics, picked by the words of the question
+PLAN_WHY_WORDS = {"rest": "rest_periods", "break": "rest_periods", "set": "weekly_volume",
+                  "volume": "weekly_volume", "rep": "reps_intensity", "day": "benefits",
+                  "exercise": "exercise_selection", "these": "exercise_selection",
+                  "eat": "nutrition", "diet": "nutrition", "progress": "progression"}
+
+
+def _last_topic(kb: KnowledgeBase, tracker: Tracker) -> Topic | None:
+    record = tracker.get_slot("last_answer") or {}
+    topic_id = latest_entities(tracker).get("topic") or record.get("topic")
+    if record.get("kind") == "plan" and not latest_entities(tracker).get("topic"):
+        text = str(tracker.latest_message.get("text") or "").lower()
+        topic_id = next((t for w, t in PLAN_WHY_WORDS.items() if w in text), "training_approach")
+    if record.get("kind") == "exercise" and topic_id in ("exercise_steps", None):
+        topic_id = "exercise_selection"
+    try:
+        return kb.topic(topic_id) if topic_id else None
+    except KeyError:
+        return None
+
+
+def _related_buttons(kb: KnowledgeBase, topic: Topic) -> list[dict[str, str]]:
+    out = []
+    for rel in topic.related:
+        related = kb.topic(rel)
+        if related.intents:
+            out.append({"title": related.title, "payload": f"/{related.intents[0]}"})
+    return out
+
+
+class ActionTellMore(Action):
+    """The next few facts of the last topic that were not shown yet."""
+
+    def name(self) -> str:
+        return "action_tell_more"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        kb = knowledge()
+        record = dict(tracker.get_slot("last_answer") or {})
+        topic = _last_topic(kb, tracker)
+        if topic is None:
+            dispatcher.utter_message(response="utter_nothing_before")
+            return []
+        start = int(record.get("more_shown") or 0) if record.get("topic") == topic.id else 0
+        batch = topic.more[start:start + MORE_PER_TURN]
+        if not batch:
+            dispatcher.utter_message(response="utter_no_more", title=topic.title,
+                                     related=bool(topic.related),
+                                     buttons=_related_buttons(kb, topic))
+            return []
+        dispatcher.utter_message(response="utter_more", facts=[f.text for f in batch],
+                                 json_message={"kind": "answer", "topic": topic.id,
+                                               "section": topic.section})
+        record.update(topic=topic.id, more_shown=start + len(batch),
+                      facts=[*record.get("facts", []), *[f.id for f in batch]])
+        return [SlotSet("last_answer", record), SlotSet("last_topic", topic.id)]
+
+
+class ActionExplainWhy(Action):
+    """Why the last advice holds, from the article, with its source on request."""
+
+    def name(self) -> str:
+        return "action_explain_why"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        kb = knowledge()
+        topic = _last_topic(kb, tracker)
+        if topic is None or not topic.why:
+            dispatcher.utter_message(response="utter_nothing_before")
+            return []
+        dispatcher.utter_message(response="utter_why", why=topic.why,
+                                 json_message={"kind": "answer", "topic": topic.id,
+                                               "section": topic.section})
+        record = dict(tracker.get_slot("last_answer") or {})
+        record.update(topic=topic.id, kind="topic")
+        return [SlotSet("last_answer", record), SlotSet("last_topic", topic.id)]
+
+
+class ActionCiteSource(Action):
+    """The article section and references behind the last answer, or the sources in general."""
+
+    def name(self) -> str:
+        return "action_cite_source"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        kb = knowledge()
+        art = kb.article
+        meta = {"article_title": art.title, "author": art.author, "publisher": art.publisher,
+                "reviewer": art.reviewer}
+        record = tracker.get_slot("last_answer") or {}
+        topic = _last_topic(kb, tracker) if record else None
+        if record.get("kind") == "exercise" and record.get("exercise"):
+            ex = kb.exercise(record["exercise"])
+            section, source_ids = (ex.section, ex.sources) if ex else ("", [])
+        elif record.get("kind") == "plan":
+            section, source_ids = kb.program.section, kb.program.sources
+        elif topic is not None:
+            fact_ids = set(record.get("facts", []))
+            source_ids = list(dict.fromkeys(
+                [s for f in (*topic.facts, *topic.more) if f.id in fact_ids for s in f.sources]
+                or topic.sources))
+            section = topic.section
+        else:
+            others = [s for s in kb.sources if s.id != "article"]
+            dispatcher.utter_message(response="utter_sources_general", count=len(others),
+                                     example=others[0].citation(), **meta,
+                                     json_message={"kind": "sources"})
+            return []
+        citations = [kb.source(s).citation() for s in source_ids if s != "article"]
+        dispatcher.utter_message(response="utter_source", section=section, citations=citations,
+                                 **meta, json_message={"kind": "sources", "section": section,
+                                                       "sources": source_ids})
+        return []

@@ -1,0 +1,91 @@
+"""Answer a knowledge topic, choosing the facts by intent, entities and context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    FOLLOW_UP_INTENTS,
+    answer_record,
+    knowledge,
+    latest_entities,
+    latest_intent,
+    nested_response,
+    select_facts,
+)
+from knowledge.models import KnowledgeBase, Topic
+
+# questions whose answer depends on the exercise last talked about ("how many sets?" after steps)
+EXERCISE_DOSE_INTENTS = {"ask_rest", "ask_volume", "ask_reps"}
+DOSE_TOPICS = {"rest_periods", "weekly_volume", "reps_intensity"}
+# a bare entity with no topic of its own points at a topic
+ENTITY_TOPICS = {"condition": "health_conditions", "muscle": "exercise_selection"}
+
+
+def resolve_topic(kb: KnowledgeBase, intent: str, entities: dict[str, str],
+                  last_topic: str | None) -> Topic | None:
+    """The topic to answer: the intent's, else the one being followed up, else an entity's."""
+    topic = kb.topic_for_intent(intent)
+    if topic:
+        return topic
+    if intent in FOLLOW_UP_INTENTS and last_topic:
+        try:
+            return kb.topic(last_topic)
+        except KeyError:
+            pass
+    for entity, topic_id in ENTITY_TOPICS.items():
+        if entity in entities:
+            return kb.topic(topic_id)
+    return None
+
+
+class ActionAnswerTopic(Action):
+    """Answer from the knowledge base, with the topic's disclaimer and follow-up buttons."""
+
+    def name(self) -> str:
+        return "action_answer_topic"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        kb = knowledge()
+        intent = latest_intent(tracker)
+        entities = latest_entities(tracker)
+        topic = resolve_topic(kb, intent, entities, tracker.get_slot("last_topic"))
+        if topic is None:
+            dispatcher.utter_message(response="utter_fallback_help")
+            return []
+        dose = self._exercise_dose(kb, topic, entities, tracker)
+        facts = select_facts(topic, entities)
+        response = "utter_topic_answer" if topic.more else "utter_topic_answer_short"
+        dispatcher.utter_message(response=response, facts=[f.text for f in facts], dose=dose,
+                                 json_message={"kind": "answer", "topic": topic.id,
+                                               "section": topic.section})
+        if topic.disclaimer != "none":
+            dispatcher.utter_message(response="utter_disclaimer",
+                                     disclaimer_text=kb.disclaimer(topic.disclaimer),
+                                     json_message={"kind": "disclaimer",
+                                                   "category": topic.disclaimer})
+        record = answer_record("topic", topic.id, [f.id for f in facts], more_shown=0)
+        return [SlotSet("last_topic", topic.id), SlotSet("last_answer", record)]
+
+    @staticmethod
+    def _exercise_dose(kb: KnowledgeBase, topic: Topic, entities: dict[str, str],
+                       tracker: Tracker) -> dict[str, Any] | None:
+        """For rest/sets/reps about a specific exercise, the exercise page's own figures first."""
+        if latest_intent(tracker) not in EXERCISE_DOSE_INTENTS and topic.id not in DOSE_TOPICS:
+            return None
+        exercise_id = entities.get("exercise")
+        if not exercise_id and "goal" not in entities and tracker.get_slot("last_topic") == "exercise_steps":
+            exercise_id = tracker.get_slot("exercise")
+        ex = kb.exercise(exercise_id) if exercise_id else None
+        if ex is None:
+            return None
+        if ex.has_steps and ex.sets and ex.reps and ex.rest_seconds:
+            return nested_response("utter_exercise_dose", name=ex.name, sets=ex.sets.label(),
+                                   reps=ex.reps.label(), rest=ex.rest_seconds.label())
+        return nested_response("utter_exercise_dose_none", name=ex.name)

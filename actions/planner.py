@@ -1,0 +1,195 @@
+"""The deterministic program planner: pure functions over the knowledge base's program rules."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from knowledge.models import Exercise, KnowledgeBase
+
+Experience = Literal["beginner", "intermediate", "advanced"]
+Equipment = Literal["dumbbells", "bodyweight_dumbbells", "full_gym"]
+Goal = Literal["size", "strength"]
+
+# which exercises each equipment set allows, and the word put before a generic exercise's name
+EQUIPMENT_KINDS: dict[str, set[str]] = {
+    "dumbbells": {"dumbbells", "bench"},
+    "bodyweight_dumbbells": {"dumbbells", "bench", "bodyweight"},
+    "full_gym": {"dumbbells", "bench", "bodyweight", "barbell", "machine"},
+}
+_PREFIX = {"dumbbells": "Dumbbell", "bodyweight_dumbbells": "Dumbbell", "full_gym": "Barbell"}
+LOWER_BODY = {"legs", "glutes"}
+# day layouts by days per week: each day's focus
+SPLITS: dict[int, list[str]] = {
+    2: ["Full body", "Full body"],
+    3: ["Full body", "Full body", "Full body"],
+    4: ["Upper body", "Lower body", "Upper body", "Lower body"],
+    5: ["Upper body", "Lower body", "Full body", "Upper body", "Lower body"],
+    6: ["Upper body", "Lower body", "Upper body", "Lower body", "Upper body", "Lower body"],
+}
+MINUTES_PER_SET = 2  # about 40 s of work plus 60-90 s of rest
+SESSION_OVERHEAD_MIN = 10  # warm-up and set-up
+
+
+class PlanExercise(BaseModel):
+    """One line of a day: what to do, how much, how long to rest."""
+
+    id: str
+    name: str
+    sets: int = Field(ge=1)
+    reps: str
+    rest: str
+    rest_seconds_min: int
+    rest_seconds_max: int
+    reps_min: int
+    reps_max: int
+    multi_joint: bool
+    has_steps: bool
+    muscles: list[str]
+    note: str = ""
+
+
+class PlanDay(BaseModel):
+    """A training day."""
+
+    name: str
+    focus: str
+    exercises: list[PlanExercise]
+
+
+class Plan(BaseModel):
+    """A suggested week of hypertrophy training, with its reasons and sources."""
+
+    title: str
+    goal: Goal
+    experience: Experience
+    days_per_week: int
+    equipment: Equipment
+    minutes_per_session: int | None
+    days: list[PlanDay]
+    weekly_sets_by_muscle: dict[str, int]
+    notes: list[str]
+    sources: list[str]
+
+    def exercise_ids(self) -> set[str]:
+        """Every exercise id used in the plan."""
+        return {ex.id for day in self.days for ex in day.exercises}
+
+
+def display_name(ex: Exercise, equipment: str) -> str:
+    """The exercise's name, with the equipment in front for the article's generic lifts."""
+    if ex.has_steps or ex.name.lower().startswith(("dumbbell", "barbell")):
+        return ex.name
+    return f"{_PREFIX[equipment]} {ex.name[0].lower()}{ex.name[1:]}"
+
+
+def available(kb: KnowledgeBase, equipment: str) -> list[Exercise]:
+    """Exercises the equipment allows: multi-joint first, ones with form steps before generic ones.
+
+    A generic lift the article names without steps (row, squat) is left out when its stepped
+    dumbbell version is in the pool, except in a full gym, where it is done with a barbell.
+    """
+    kinds = EQUIPMENT_KINDS[equipment]
+    stepped = {e.id for e in kb.exercises if e.has_steps}
+    usable = []
+    for ex in kb.exercises:
+        if not set(ex.equipment) & kinds or (ex.has_steps and not set(ex.equipment) <= kinds):
+            continue
+        if not ex.has_steps and equipment != "full_gym" and f"dumbbell_{ex.id}" in stepped:
+            continue
+        usable.append(ex)
+    return sorted(usable, key=lambda e: (not e.multi_joint, not e.has_steps, e.id))
+
+
+def _is_lower(ex: Exercise) -> bool:
+    return bool(set(ex.muscles[:1]) & LOWER_BODY)
+
+
+def exercises_per_session(experience: str, sets: int, minutes: int | None) -> int:
+    """How many exercises fit a session: 3 to 5, fewer when time is short."""
+    wanted = {"beginner": 3, "intermediate": 4, "advanced": 5}[experience]
+    if minutes:
+        fit = (minutes - SESSION_OVERHEAD_MIN) // (sets * MINUTES_PER_SET)
+        wanted = max(2, min(wanted, fit))
+    return wanted
+
+
+def _pick(pool: list[Exercise], focus: str, count: int, rotation: int) -> list[Exercise]:
+    if focus == "Upper body":
+        candidates = [e for e in pool if not _is_lower(e)]
+    elif focus == "Lower body":
+        candidates = [e for e in pool if _is_lower(e)]
+    else:
+        lower = [e for e in pool if _is_lower(e)]
+        upper = [e for e in pool if not _is_lower(e)]
+        candidates = [e for pair in zip(lower, upper) for e in pair]
+        candidates += [e for e in lower + upper if e not in candidates]
+    if not candidates:
+        return []
+    shift = rotation % len(candidates)
+    rotated = candidates[shift:] + candidates[:shift]
+    chosen = rotated[:count]
+    # multi-joint exercises first, as the article advises
+    return sorted(chosen, key=lambda e: not e.multi_joint)
+
+
+def build_plan(kb: KnowledgeBase, *, goal: str = "size", experience: str = "beginner",
+               days: int = 3, equipment: str = "dumbbells", minutes: int | None = None) -> Plan:
+    """The plan for these answers: the same answers always give the same plan."""
+    rules = kb.program
+    days = max(rules.min_days_per_week, min(rules.max_days_per_week, days))
+    sets = min(rules.sets_per_exercise[experience], rules.max_sets_per_exercise.max)
+    reps_min = rules.reps.min + (2 if experience == "beginner" else 0)
+    reps = f"{reps_min}-{rules.reps.max}"
+    rest = rules.rest_seconds
+    pool = available(kb, equipment)
+    per_session = exercises_per_session(experience, sets, minutes)
+    weekly: dict[str, int] = {}
+    plan_days: list[PlanDay] = []
+    for i, focus in enumerate(SPLITS[days]):
+        chosen = _pick(pool, focus, per_session, rotation=i // 2 if days > 3 else i)
+        lines = []
+        for ex in chosen:
+            primary = ex.muscles[0]
+            if weekly.get(primary, 0) + sets > rules.weekly_sets.max:
+                continue  # NASM's weekly ceiling for this muscle group is reached
+            weekly[primary] = weekly.get(primary, 0) + sets
+            note = "" if ex.has_steps else "The article names this lift but gives no step-by-step form."
+            lines.append(PlanExercise(
+                id=ex.id, name=display_name(ex, equipment), sets=sets, reps=reps,
+                rest=f"{rest.min}-{rest.max} s", rest_seconds_min=rest.min, rest_seconds_max=rest.max,
+                reps_min=reps_min, reps_max=rules.reps.max, multi_joint=ex.multi_joint,
+                has_steps=ex.has_steps, muscles=list(ex.muscles), note=note))
+        plan_days.append(PlanDay(name=f"Day {i + 1}: {focus}", focus=focus, exercises=lines))
+    notes = _notes(kb, goal, experience, days, weekly)
+    sources = [kb.source(s).citation() for s in rules.sources]
+    title = f"{days}-day {experience} hypertrophy plan ({equipment.replace('_', ' ')})"
+    return Plan(title=title, goal=goal, experience=experience, days_per_week=days,
+                equipment=equipment, minutes_per_session=minutes, days=plan_days,
+                weekly_sets_by_muscle=weekly, notes=notes, sources=sources)
+
+
+def _notes(kb: KnowledgeBase, goal: str, experience: str, days: int,
+           weekly: dict[str, int]) -> list[str]:
+    rules = kb.program
+    top = max(weekly.values()) if weekly else 0
+    notes = [
+        f"Rest {rules.rest_seconds.label()} seconds between sets: the article's hypertrophy figure. "
+        f"Its dumbbell row, skull crusher and squat pages give {rules.exercise_page_rest_seconds.label()}"
+        " seconds, so shorter rests are fine too.",
+        f"Weekly volume: at most {top} hard sets per muscle group here. NASM suggests "
+        f"{rules.weekly_sets.label()} challenging sets a week and finds the biggest response from "
+        f"{rules.max_sets_per_exercise.label()} sets of one exercise; "
+        + ("as a beginner, build a strong base first and work up toward that." if experience == "beginner"
+           else "add sets gradually toward that range if you recover well."),
+        f"Progression: {rules.progression}",
+        f"Diet: {rules.diet}",
+        f"Train at least {rules.min_days_per_week} days a week, as the American Heart Association "
+        f"advises; this plan uses {days}.",
+    ]
+    if goal == "strength":
+        notes.insert(0, "You mentioned strength: the article says strength training uses higher "
+                        "intensity, fewer reps and longer rests of 3-5 minutes. This plan follows "
+                        "the hypertrophy guidance; ask me about the difference any time.")
+    return notes

@@ -1,0 +1,290 @@
+"""The program form's slot validation (rasa-sdk FormValidationAction) and the plan action."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import answer_record, knowledge, latest_intent
+from actions.planner import build_plan
+
+FORM = "program_form"
+NO_LIMIT = "any"
+NO_INJURY = "none"
+DEFAULTS = {"goal": "size", "experience": "beginner", "days": "3", "equipment": "dumbbells",
+            "duration": NO_LIMIT, "injuries": NO_INJURY, "clearance": "no"}
+DEFAULT_LABELS = {"goal": "muscle size", "experience": "beginner", "days": "3 days a week",
+                  "equipment": "dumbbells only", "duration": "no fixed session length",
+                  "injuries": "no injuries or health conditions",
+                  "clearance": "not cleared yet (so no plan for now)"}
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "once": 1, "twice": 2}
+_YES = re.compile(r"^\s*(?:y|yes|yep|yeah|yup|sure|ok|okay|sounds good|correct|please do|do it|go"
+                  r"(?: with it| ahead)?|fine|alright|that works)\b")
+_NO = re.compile(r"^\s*(?:n|no|nope|nah|not really|not yet|negative)\b")
+_NONE = re.compile(r"\b(?:no(?:ne|pe)?|nothing|nah|healthy|all good|fine|not really|no injur\w*|"
+                   r"no (?:health )?(?:conditions?|issues?|problems?)|injury[- ]free)\b")
+_NO_INJURY_STATEMENT = re.compile(r"\bno (?:injur\w*|health (?:conditions?|issues?|problems?)|"
+                                  r"medical (?:conditions?|issues?))\b|\binjury[- ]free\b")
+_INJURY_WORDS = re.compile(r"\b(?:hurt|injur\w*|pain|sore|surgery|torn|tear|broke|broken|bad|"
+                           r"arthritis|asthma|diabet\w*|pregnan\w*|condition|problem|issue|sprain\w*|"
+                           r"tendon\w*|disc|hernia|blood pressure|heart|osteo\w*|knee|back|shoulder)\b")
+_NUMBER = re.compile(r"\b(\d{1,3}|" + "|".join(NUMBER_WORDS) + r")\b")
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(n) if n.isdigit() else NUMBER_WORDS[n] for n in _NUMBER.findall(text.lower())]
+
+
+def parse_goal(value: str) -> str | None:
+    """'size' or 'strength' from an entity value or an answer; 'not sure' means the default."""
+    text = value.lower()
+    if "strength" in text or "strong" in text or "powerlift" in text:
+        return "strength"
+    if re.search(r"size|big|mass|muscle|hypertroph|gain|bulk|swole|grow|both|either|"
+                 r"not sure|dunno|idk|whatever|don'?t know", text) or _YES.match(text):
+        return "size"
+    return None
+
+
+def parse_experience(value: str) -> str | None:
+    """beginner / intermediate / advanced; years of lifting count ('5 years' is advanced)."""
+    text = value.lower()
+    for level in ("beginner", "intermediate", "advanced"):
+        if level in text:
+            return level
+    years = re.search(r"(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten)\+?\s*(?:years?|yrs?)",
+                      text)
+    if years:
+        n = 1 if years.group(1) == "a" else _numbers(years.group(1))[0]
+        return "advanced" if n >= 3 else "intermediate"
+    if re.search(r"\b(?:months?|weeks?)\b", text):
+        return "beginner"
+    if re.search(r"never|new|novice|newbie|noob|first time|just start|starting out|no experience|"
+                 r"not much|little|rookie|total beginner", text):
+        return "beginner"
+    if re.search(r"some|a bit|a while|decent|moderate|on and off|casual", text):
+        return "intermediate"
+    if re.search(r"experienced|veteran|long time|lots|years|competitive|pro\b", text):
+        return "advanced"
+    return None
+
+
+def parse_days(value: str, rules_min: int = 2, rules_max: int = 6) -> tuple[str | None, str | None]:
+    """(days, problem): the days per week, or why the answer can't be used ('out_of_range')."""
+    numbers = [n for n in _numbers(value) if 0 < n <= 14]
+    if not numbers:
+        return None, "missing"
+    if len(set(numbers)) > 1 and re.search(r"\bor\b|maybe|/|-|to", value.lower()):
+        low = min(numbers)
+        return (str(low), "ambiguous") if rules_min <= low <= rules_max else (None, "out_of_range")
+    days = numbers[0]
+    if not rules_min <= days <= rules_max:
+        return None, "out_of_range"
+    return str(days), None
+
+
+def parse_equipment(value: str) -> str | None:
+    """dumbbells, bodyweight_dumbbells or full_gym."""
+    text = value.lower().replace("-", " ")
+    if text in ("dumbbells", "bodyweight_dumbbells", "full_gym"):
+        return text
+    if re.search(r"gym|barbell|machine|everything|all of it|cable|rack", text):
+        return "full_gym"
+    if re.search(r"dumb+|db\b|free weights", text):
+        return "bodyweight_dumbbells" if re.search(r"body ?weight|home", text) else "dumbbells"
+    return None
+
+
+def parse_duration(value: str) -> str | None:
+    """Minutes per session as a string, or NO_LIMIT for 'skip' / 'doesn't matter'."""
+    text = value.lower()
+    if re.search(r"skip|any|no limit|doesn'?t matter|whatever|not sure|dunno|idk|flexible|"
+                 r"depends|no idea|unlimited|as long as", text) or _YES.match(text):
+        return NO_LIMIT
+    if re.search(r"\bhour and a half\b", text):
+        return "90"
+    if re.search(r"\b(?:an|one|1)\s*(?:hour|hr)\b", text):
+        return "60"
+    if re.search(r"half (?:an )?hour", text):
+        return "30"
+    numbers = _numbers(text)
+    if numbers and 15 <= numbers[0] <= 180:
+        return str(numbers[0])
+    return None
+
+
+def parse_injuries(value: str, intent: str) -> str | None:
+    """NO_INJURY, a condition id from the knowledge base, or 'injury' for a described problem."""
+    text = value.lower()
+    condition_ids = {t.id for t in knowledge().vocabulary.condition}
+    if text in condition_ids or text == NO_INJURY:
+        return text
+    if intent == "deny" or (_NONE.search(text) and not _INJURY_WORDS.search(
+            _NO_INJURY_STATEMENT.sub("", text))):
+        return NO_INJURY
+    if _INJURY_WORDS.search(text):
+        return "injury"
+    return None
+
+
+def parse_clearance(value: str, intent: str) -> str | None:
+    """'yes' when a provider cleared them, 'no' when not."""
+    text = value.lower()
+    if intent == "deny" or _NO.match(text) or "not" in text.split():
+        return "no"
+    if intent == "affirm" and text.strip() not in ("ok", "okay") or re.search(
+            r"\b(?:yes|yep|yeah|cleared|they said (?:it'?s )?(?:ok|fine)|got the ok|approved)\b", text):
+        return "yes"
+    return None
+
+
+class ValidateProgramForm(FormValidationAction):
+    """validate_<slot> for each question; two misses in a row propose a default to confirm."""
+
+    def name(self) -> str:
+        return "validate_program_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        """Clearance is asked only of people who reported an injury or condition."""
+        injuries = tracker.slots.get("injuries")
+        return [s for s in domain_slots if s != "clearance" or (injuries and injuries != NO_INJURY)]
+
+    async def next_requested_slot(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        """Always name the next slot to ask (None when the form is complete)."""
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        missing = (s for s in required if tracker.slots.get(s) is None)
+        return SlotSet("requested_slot", next(missing, None))
+
+    def extract_injuries(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                         domain: DomainDict) -> dict[str, Any]:
+        """'no injuries' said up front counts as an answer."""
+        text = str(tracker.latest_message.get("text") or "").lower()
+        if tracker.slots.get("injuries") is None and _NO_INJURY_STATEMENT.search(text):
+            return {"injuries": NO_INJURY}
+        return {}
+
+    # --- one validate_<slot> per question ---
+    def validate_goal(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: DomainDict) -> dict[str, Any]:
+        return self._check("goal", parse_goal(str(value)), dispatcher, tracker)
+
+    def validate_experience(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> dict[str, Any]:
+        return self._check("experience", parse_experience(str(value)), dispatcher, tracker)
+
+    def validate_days(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: DomainDict) -> dict[str, Any]:
+        rules = knowledge().program
+        days, problem = parse_days(str(value), rules.min_days_per_week, rules.max_days_per_week)
+        if problem == "ambiguous":
+            high = max(n for n in _numbers(str(value)) if n <= 14)
+            dispatcher.utter_message(response="utter_days_ambiguous", low=days, high=high)
+        numbers = _numbers(str(value))
+        shown = str(numbers[0]) if problem == "out_of_range" and numbers else ""
+        return self._check("days", days, dispatcher, tracker, value_shown=shown)
+
+    def validate_equipment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: DomainDict) -> dict[str, Any]:
+        return self._check("equipment", parse_equipment(str(value)), dispatcher, tracker)
+
+    def validate_duration(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: DomainDict) -> dict[str, Any]:
+        return self._check("duration", parse_duration(str(value)), dispatcher, tracker)
+
+    def validate_injuries(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: DomainDict) -> dict[str, Any]:
+        injuries = parse_injuries(str(value), latest_intent(tracker))
+        if injuries and injuries != NO_INJURY:
+            names = {t.id: t.name for t in knowledge().vocabulary.condition}
+            condition = names.get(injuries, "").lower() if injuries != "injury" else ""
+            dispatcher.utter_message(response="utter_condition_noted", condition=condition,
+                                     json_message={"kind": "disclaimer", "category": "medical"})
+        return self._check("injuries", injuries, dispatcher, tracker)
+
+    def validate_clearance(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: DomainDict) -> dict[str, Any]:
+        return self._check("clearance", parse_clearance(str(value), latest_intent(tracker)),
+                           dispatcher, tracker)
+
+    # --- shared: accept, re-ask, or propose a default after two misses ---
+    def _check(self, slot: str, parsed: str | None, dispatcher: CollectingDispatcher,
+               tracker: Tracker, value_shown: str = "") -> dict[str, Any]:
+        misses = dict(tracker.get_slot("form_misses") or {})
+        proposal = tracker.get_slot("proposed_default") or {}
+        requested = tracker.get_slot("requested_slot")
+        if proposal.get("slot") == slot and requested == slot:
+            answer = str(tracker.latest_message.get("text") or "").lower()
+            intent = latest_intent(tracker)
+            if parsed is None and (intent == "affirm" or _YES.match(answer)):
+                parsed = proposal["value"]
+            elif parsed is None and (intent == "deny" or _NO.match(answer)):
+                misses[slot] = 0
+                dispatcher.utter_message(response=f"utter_invalid_{slot}", value="")
+                return {slot: None, "form_misses": misses, "proposed_default": None}
+        if parsed is not None:
+            misses.pop(slot, None)
+            return {slot: parsed, "form_misses": misses, "proposed_default": None}
+        if requested != slot:
+            return {slot: None}  # an unusable value for a slot not being asked: ignore it
+        misses[slot] = misses.get(slot, 0) + 1
+        if misses[slot] >= 2:
+            dispatcher.utter_message(response="utter_propose_default", label=DEFAULT_LABELS[slot])
+            return {slot: None, "form_misses": misses,
+                    "proposed_default": {"slot": slot, "value": DEFAULTS[slot]}}
+        dispatcher.utter_message(response=f"utter_invalid_{slot}", value=value_shown)
+        return {slot: None, "form_misses": misses}
+
+
+class ActionBuildProgram(Action):
+    """Build (or rebuild) the plan from the slots, unless clearance is still missing."""
+
+    def name(self) -> str:
+        return "action_build_program"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        kb = knowledge()
+        slots = tracker.slots
+        injuries = slots.get("injuries") or NO_INJURY
+        if injuries != NO_INJURY and slots.get("clearance") != "yes":
+            dispatcher.utter_message(response="utter_plan_no_clearance",
+                                     json_message={"kind": "safety"})
+            return [SlotSet("plan", None)]
+        rules = kb.program
+        days, problem = parse_days(str(slots.get("days") or DEFAULTS["days"]),
+                                   rules.min_days_per_week, rules.max_days_per_week)
+        if days is None:
+            dispatcher.utter_message(response="utter_invalid_days",
+                                     value=str(slots.get("days") or ""))
+            days = str(tracker.get_slot("plan", ) and tracker.get_slot("plan").get("days")
+                       or DEFAULTS["days"])
+        duration = slots.get("duration")
+        minutes = int(duration) if duration and str(duration).isdigit() else None
+        plan = build_plan(kb, goal=parse_goal(str(slots.get("goal") or "size")) or "size",
+                          experience=parse_experience(str(slots.get("experience") or ""))
+                          or DEFAULTS["experience"],
+                          days=int(days), equipment=parse_equipment(str(slots.get("equipment") or ""))
+                          or DEFAULTS["equipment"], minutes=minutes)
+        if slots.get("plan"):
+            dispatcher.utter_message(response="utter_plan_changed")
+        stepped = [kb.exercise(i).name for i in sorted(plan.exercise_ids())
+                   if kb.exercise(i) and kb.exercise(i).has_steps]
+        dispatcher.utter_message(response="utter_plan", plan=plan.model_dump(), stepped=stepped,
+                                 json_message={"kind": "plan", "plan": plan.model_dump()})
+        for category in ("medical", "form"):
+            dispatcher.utter_message(response="utter_disclaimer",
+                                     disclaimer_text=kb.disclaimer(category),
+                                     json_message={"kind": "disclaimer", "category": category})
+        summary = {"days": str(plan.days_per_week), "experience": plan.experience,
+                   "equipment": plan.equipment, "goal": plan.goal}
+        return [SlotSet("plan", summary), SlotSet("days", str(plan.days_per_week)),
+                SlotSet("last_topic", "training_approach"),
+                SlotSet("last_answer", answer_record("plan", "training_approach", []))]

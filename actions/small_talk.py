@@ -1,0 +1,79 @@
+"""Small talk, out-of-scope replies and the fallback ('did you mean ...?', then the help menu)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import latest_intent
+
+HELP_MENU = ["ask_definition", "ask_rest", "ask_volume", "ask_exercise_steps", "ask_benefits",
+             "ask_risks", "request_program"]
+# intents worth offering in "did you mean"
+OFFERABLE = {"ask_definition", "ask_types", "ask_muscle_importance", "ask_mechanisms",
+             "ask_hypertrophy_vs_strength", "ask_rest", "ask_reps", "ask_volume", "ask_progression",
+             "ask_training_approach", "ask_exercise_selection", "ask_exercise_steps",
+             "ask_nutrition", "ask_benefits", "ask_health_condition", "ask_risks", "ask_summary",
+             "ask_sources", "request_program"}
+
+
+def label_buttons(domain: DomainDict, intents: list[str]) -> list[dict[str, str]]:
+    """Quick replies for intents, titled by their `utter_label_<intent>` responses."""
+    responses = domain.get("responses", {})
+    out = []
+    for intent in intents:
+        variations = responses.get(f"utter_label_{intent}") or []
+        if variations:
+            out.append({"title": variations[0]["text"], "payload": f"/{intent}"})
+    return out
+
+
+class ActionSmalltalk(Action):
+    """Greet, goodbye, thanks, 'are you a bot', help, and bare yes/no/cancel outside a form."""
+
+    def name(self) -> str:
+        return "action_smalltalk"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        intent = latest_intent(tracker)
+        buttons = label_buttons(domain, HELP_MENU) if intent in ("help", "greet") else []
+        dispatcher.utter_message(response=f"utter_{intent}", buttons=buttons)
+        return []
+
+
+class ActionOutOfScope(Action):
+    """What the bot covers, with buttons back to its topics; medical asks point to a provider."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response=f"utter_{latest_intent(tracker)}",
+                                 buttons=label_buttons(domain, HELP_MENU[:4] + HELP_MENU[-1:]))
+        return []
+
+
+class ActionFallback(Action):
+    """First miss: 'did you mean' with the top two intents; a second miss in a row: the help menu."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        misses = int(tracker.get_slot("fallback_count") or 0) + 1
+        ranking = [r["name"] for r in tracker.latest_message.get("intent_ranking") or []]
+        guesses = [name for name in ranking if name in OFFERABLE][:2]
+        if misses >= 2 or len(guesses) < 2:
+            dispatcher.utter_message(response="utter_fallback_help",
+                                     buttons=label_buttons(domain, HELP_MENU))
+        else:
+            dispatcher.utter_message(response="utter_fallback",
+                                     buttons=label_buttons(domain, guesses))
+        return [SlotSet("fallback_count", misses)]

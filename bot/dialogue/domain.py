@@ -1,0 +1,118 @@
+"""domain.yml and rules.yml (Rasa 3.x format) loaded into pydantic models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.config import ROOT
+from bot.errors import DataError
+
+DOMAIN_FILE = ROOT / "bot" / "domain.yml"
+RULES_FILE = ROOT / "bot" / "data" / "rules.yml"
+
+
+class SlotMapping(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    entity: str | None = None
+    conditions: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class Slot(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    values: list[str] | None = None
+    mappings: list[SlotMapping] = Field(default_factory=list)
+
+
+class Form(BaseModel):
+    required_slots: list[str]
+
+
+class ResponseVariation(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    text: str
+    buttons: list[dict[str, str]] = Field(default_factory=list)
+
+
+class Domain(BaseModel):
+    """The bot's domain: intents, entities, slots with their mappings, forms, actions, responses."""
+
+    model_config = ConfigDict(extra="allow")
+    version: str
+    intents: list[str]
+    entities: list[str]
+    slots: dict[str, Slot]
+    forms: dict[str, Form] = Field(default_factory=dict)
+    actions: list[str]
+    responses: dict[str, list[ResponseVariation]]
+
+    def as_sdk_dict(self) -> dict[str, Any]:
+        """The domain as rasa_sdk actions receive it."""
+        return self.model_dump(mode="json")
+
+    def entity_slots(self) -> dict[str, str]:
+        """entity -> slot for global from_entity mappings (filled on every message)."""
+        out: dict[str, str] = {}
+        for name, slot in self.slots.items():
+            for mapping in slot.mappings:
+                if mapping.type == "from_entity" and mapping.entity and not mapping.conditions:
+                    out.setdefault(mapping.entity, name)
+        return out
+
+    def text_slot(self, form: str, requested: str) -> bool:
+        """Whether the requested slot takes the whole text while this form is active."""
+        slot = self.slots.get(requested)
+        return bool(slot) and any(
+            m.type == "from_text" and any(c.get("active_loop") == form and
+                                          c.get("requested_slot") == requested for c in m.conditions)
+            for m in slot.mappings)
+
+
+class Rule(BaseModel):
+    """One rule reduced to what the rules policy needs: which intents lead to which action."""
+
+    name: str
+    intents: list[str]
+    action: str
+
+
+def _read(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataError(f"{path.name}: cannot read: {exc}") from exc
+
+
+def load_domain(path: Path = DOMAIN_FILE) -> Domain:
+    """Load and validate domain.yml."""
+    try:
+        return Domain.model_validate(_read(path))
+    except ValidationError as exc:
+        msgs = [f"{path.name}: {' -> '.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise DataError("\n".join(msgs)) from exc
+
+
+def load_rules(domain: Domain, path: Path = RULES_FILE) -> list[Rule]:
+    """Load rules.yml: each rule's first step (an intent or an `or` of intents) and its action."""
+    doc = _read(path)
+    rules: list[Rule] = []
+    for i, raw in enumerate((doc or {}).get("rules", [])):
+        where = f"{path.name}: rules -> {i}"
+        steps = raw.get("steps") or []
+        if len(steps) < 2:
+            raise DataError(f"{where}: a rule needs an intent step and an action step")
+        first, second = steps[0], steps[1]
+        intents = [s["intent"] for s in first["or"]] if "or" in first else [first.get("intent")]
+        action = second.get("action")
+        for intent in intents:
+            if intent not in domain.intents:
+                raise DataError(f"{where}: unknown intent {intent!r}")
+        if action not in domain.actions and action not in domain.forms:
+            raise DataError(f"{where}: unknown action {action!r}")
+        rules.append(Rule(name=str(raw.get("rule", i)), intents=intents, action=action))
+    return rules

@@ -1,0 +1,191 @@
+"""The whole flow of one message: parse -> update tracker -> choose action -> run it -> render."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Protocol
+
+from bot.config import CoachConfig
+from bot.dialogue.domain import Domain, Rule
+from bot.dialogue.policies import CANCEL_FORM, POLICIES, PolicyContext
+from bot.dialogue.tracker import Tracker
+from bot.errors import ActionFailed
+from bot.nlu.model import Interpreter
+from bot.responses.renderer import Renderer
+from bot.schemas import BotMessage, ParseResult
+from bot.stores import TrackerStore
+
+log = logging.getLogger(__name__)
+
+# a second question starts after '?', ';' or 'and/also/plus' followed by a question word
+_CLAUSE = re.compile(
+    r"(?<=\?)\s+|\s*;\s*|,?\s+(?:and also|and|also|plus)\s+(?=(?:what|whats|what's|how|is|are|can|"
+    r"should|do|does|why|which|when|where|tell|explain|any)\b)", re.I)
+
+
+class Actions(Protocol):
+    """Runs one rasa_sdk action call (in-process or over the webhook)."""
+
+    def run(self, payload: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class Engine:
+    """Holds the parts; `handle` is the one entry point for a user message."""
+
+    def __init__(self, config: CoachConfig, interpreter: Interpreter, domain: Domain,
+                 rules: list[Rule], actions: Actions, store: TrackerStore,
+                 renderer: Renderer) -> None:
+        self.config = config
+        self.interpreter = interpreter
+        self.domain = domain
+        self.domain_dict = domain.as_sdk_dict()
+        self.actions = actions
+        self.store = store
+        self.renderer = renderer
+        ctx = PolicyContext(domain=domain, rules=rules)
+        self.policies = [POLICIES[name](ctx) for name in config.dialogue.policies]
+        self.entity_slots = domain.entity_slots()
+        self.multi_ok = {intent for rule in rules if rule.action in (
+            "action_answer_topic", "action_exercise_steps") for intent in rule.intents}
+
+    # ---- the flow -----------------------------------------------------------------------------
+    def handle(self, sender: str, text: str) -> list[BotMessage]:
+        """Answer one user message; the conversation is loaded and saved under its lock."""
+        with self.store.lock(sender):
+            tracker = self.store.load(sender) or Tracker.new(sender, list(self.domain.slots))
+            parse = self.interpreter.parse(text)
+            tracker.add_user(parse)
+            replies: list[BotMessage] = []
+            for part in self.clauses(text, parse):
+                replies += self.respond(tracker, part)
+            for reply in replies:
+                tracker.add_bot(reply.text, reply.model_dump(exclude={"recipient_id", "text"},
+                                                             exclude_none=True))
+            self.store.save(tracker)
+        return replies
+
+    def respond(self, tracker: Tracker, parse: ParseResult) -> list[BotMessage]:
+        """Choose and run the action for one parse (one clause of the message)."""
+        tracker.latest_message = parse.model_dump()
+        self.fill_slots(tracker, parse)
+        form_before = tracker.active_loop
+        action = self.choose(tracker, parse)
+        replies = self.run(action, tracker, parse)
+        if action != "action_fallback" and tracker.slots.get("fallback_count"):
+            tracker.set_slot("fallback_count", 0)
+        interrupted = form_before and tracker.active_loop and action not in self.domain.forms
+        if interrupted:  # a question mid-form was answered: ask the pending question again
+            replies += self.ask_requested(tracker, resume=True)
+        return replies
+
+    def choose(self, tracker: Tracker, parse: ParseResult) -> str:
+        """The first action a policy predicts, in the order config.yml gives."""
+        for policy in self.policies:
+            action = policy.predict(tracker, parse)
+            if action:
+                return action
+        return "action_fallback"
+
+    def run(self, action: str, tracker: Tracker, parse: ParseResult) -> list[BotMessage]:
+        """Run an action, a form step, or the form's cancellation."""
+        if action == CANCEL_FORM:
+            tracker.apply([{"event": "active_loop", "name": None}])
+            return self.utter(tracker, "utter_form_cancelled")
+        if action in self.domain.forms:
+            return self.run_form(tracker, action, parse)
+        return self.call(tracker, action)
+
+    def call(self, tracker: Tracker, action: str,
+             extra_events: list[dict[str, Any]] | None = None) -> list[BotMessage]:
+        """Run one rasa_sdk action, apply its events and render its messages."""
+        payload = {"next_action": action, "sender_id": tracker.sender_id,
+                   "tracker": tracker.sdk_state(extra_events), "domain": self.domain_dict,
+                   "version": "3.1"}
+        try:
+            result = self.actions.run(payload)
+        except ActionFailed:
+            log.exception("action %s failed for %s", action, tracker.sender_id)
+            return self.utter(tracker, "utter_error")
+        tracker.add_action(action)
+        tracker.apply(result.get("events") or [])
+        return [self.renderer.render(m, tracker.sender_id, tracker.turn)
+                for m in result.get("responses") or []]
+
+    # ---- forms --------------------------------------------------------------------------------
+    def run_form(self, tracker: Tracker, form: str, parse: ParseResult) -> list[BotMessage]:
+        """Rasa's form loop: slot candidates -> validate_<form> -> ask the next slot or submit."""
+        if not tracker.active_loop:
+            tracker.apply([{"event": "active_loop", "name": form},
+                           {"event": "slot", "name": "form_misses", "value": None},
+                           {"event": "slot", "name": "proposed_default", "value": None}])
+        candidates = self.slot_candidates(tracker, form, parse)
+        replies = self.call(tracker, f"validate_{form}", extra_events=candidates)
+        if tracker.slots.get("requested_slot"):
+            return replies + self.ask_requested(tracker)
+        tracker.apply([{"event": "active_loop", "name": None}])
+        return replies + self.call(tracker, "action_build_program")
+
+    def slot_candidates(self, tracker: Tracker, form: str, parse: ParseResult) -> list[dict[str, Any]]:
+        """SlotSet events from the message: entity mappings, else the text for the asked slot."""
+        required = set(self.domain.forms[form].required_slots)
+        events: list[dict[str, Any]] = []
+        filled: set[str] = set()
+        for ent in parse.entities:
+            for name, slot in self.domain.slots.items():
+                if name in required and name not in filled and any(
+                        m.type == "from_entity" and m.entity == ent.entity and all(
+                            c.get("active_loop") in (None, form) for c in m.conditions)
+                        for m in slot.mappings):
+                    events.append({"event": "slot", "name": name, "value": ent.value})
+                    filled.add(name)
+        requested = tracker.slots.get("requested_slot")
+        if requested and not filled and self.domain.text_slot(form, requested):
+            events.append({"event": "slot", "name": requested, "value": parse.text})
+        return events
+
+    def ask_requested(self, tracker: Tracker, resume: bool = False) -> list[BotMessage]:
+        """Ask the form's pending question (after 'Back to your plan:' when resuming)."""
+        slot = tracker.slots.get("requested_slot")
+        if not slot:
+            return []
+        replies = self.utter(tracker, "utter_form_resume") if resume else []
+        return replies + self.utter(tracker, f"utter_ask_{slot}")
+
+    # ---- helpers ------------------------------------------------------------------------------
+    def fill_slots(self, tracker: Tracker, parse: ParseResult) -> None:
+        """Global from_entity mappings; slots of an active form are left to its validation."""
+        form_slots: set[str] = set()
+        if tracker.active_loop:
+            form_slots = set(self.domain.forms[tracker.active_loop["name"]].required_slots)
+        for ent in parse.entities:
+            slot = self.entity_slots.get(ent.entity)
+            if slot and slot not in form_slots:
+                tracker.set_slot(slot, ent.value)
+
+    def utter(self, tracker: Tracker, response: str, **values: Any) -> list[BotMessage]:
+        """A domain response rendered directly (no action needed)."""
+        return [self.renderer.render({"response": response, **values}, tracker.sender_id,
+                                     tracker.turn)]
+
+    def clauses(self, text: str, parse: ParseResult) -> list[ParseResult]:
+        """Two questions in one message become two parses; anything else stays one."""
+        if parse.first("symptom") or parse.intent.name.startswith("/") or len(text) > 400:
+            return [parse]
+        parts = [p.strip() for p in _CLAUSE.split(text) if p and len(p.split()) >= 2]
+        if len(parts) < 2:
+            return [parse]
+        parses = [self.interpreter.parse(p) for p in parts]
+        threshold = self.config.dialogue.multi_intent_threshold
+        if all(p.intent.name in self.multi_ok and p.intent.confidence >= threshold for p in parses) \
+                and len({p.intent.name for p in parses}) == len(parses):
+            return parses
+        return [parse]
+
+    def parse(self, text: str) -> ParseResult:
+        """The NLU result for a text (POST /model/parse)."""
+        return self.interpreter.parse(text)
+
+    def tracker(self, sender: str) -> Tracker | None:
+        """The stored tracker of a conversation."""
+        return self.store.load(sender)

@@ -1,0 +1,118 @@
+"""Dialogue policies. Each answers one question: given the tracker and the parse, which action?
+
+They are tried in the order config.yml lists; the first that returns an action name wins.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from bot.dialogue.domain import Domain, Rule
+from bot.dialogue.tracker import Tracker
+from bot.nlu.fallback import FALLBACK_INTENT
+from bot.schemas import ParseResult
+
+PROGRAM_FORM = "program_form"
+CANCEL_FORM = "action_cancel_form"
+FORM_ENTITIES = {"goal", "experience", "days", "equipment", "duration", "condition"}
+PLAN_ENTITIES = {"goal", "experience", "days", "equipment", "duration"}
+CONTEXT_ENTITIES = {"goal", "exercise", "muscle", "condition"}
+FORM_ANSWER_INTENTS = {"inform", "affirm", "deny", FALLBACK_INTENT}
+
+
+@dataclass(frozen=True)
+class PolicyContext:
+    """What policies may consult besides the tracker."""
+
+    domain: Domain
+    rules: list[Rule]
+
+
+class Policy(ABC):
+    """The contract: given the tracker and the latest parse, an action name or None."""
+
+    def __init__(self, ctx: PolicyContext) -> None:
+        self.ctx = ctx
+
+    @abstractmethod
+    def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
+        """The action to run, or None to let the next policy decide."""
+
+
+class SafetyTriagePolicy(Policy):
+    """A red-flag symptom, or a report of one, wins over everything, even mid-form."""
+
+    def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
+        if parse.first("symptom") or parse.intent.name == "report_symptom":
+            return "action_safety_stop"
+        return None
+
+
+class ActiveFormPolicy(Policy):
+    """While a form is active, answers go to the form; a confident other question interrupts it.
+
+    When this policy declines during a form, the engine asks the pending question again after
+    the interrupting answer.
+    """
+
+    def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
+        if not tracker.active_loop:
+            return None
+        if parse.intent.name == "cancel":
+            return CANCEL_FORM
+        entities = {e.entity for e in parse.entities}
+        if entities & FORM_ENTITIES or parse.intent.name in FORM_ANSWER_INTENTS:
+            return str(tracker.active_loop["name"])
+        return None
+
+
+class RulePolicy(Policy):
+    """intent -> action, from bot/data/rules.yml."""
+
+    def __init__(self, ctx: PolicyContext) -> None:
+        super().__init__(ctx)
+        self.table = {intent: rule.action for rule in ctx.rules for intent in rule.intents}
+
+    def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
+        return self.table.get(parse.intent.name)
+
+
+class FollowUpPolicy(Policy):
+    """Short messages that lean on context: 'and for strength?', 'what about the squat?',
+    'make it 4 days' after a plan, or program details given before any plan was asked for."""
+
+    def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
+        if parse.intent.name not in ("inform", FALLBACK_INTENT):
+            return None
+        entities = {e.entity for e in parse.entities}
+        if tracker.slots.get("plan") and entities & PLAN_ENTITIES:
+            return "action_build_program"
+        last_topic = tracker.slots.get("last_topic")
+        if last_topic and entities & CONTEXT_ENTITIES:
+            if last_topic == "exercise_steps" and "exercise" in entities:
+                return "action_exercise_steps"
+            return "action_answer_topic"
+        if parse.intent.name == "inform" and entities & (PLAN_ENTITIES - {"goal"}):
+            return PROGRAM_FORM
+        return None
+
+
+class FallbackPolicy(Policy):
+    """Nothing confident: a named exercise or condition still gets its answer; else 'did you mean'."""
+
+    def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
+        if parse.first("exercise"):
+            return "action_exercise_steps"
+        if parse.first("condition"):
+            return "action_answer_topic"
+        return "action_fallback"
+
+
+POLICIES: dict[str, type[Policy]] = {
+    "safety_triage": SafetyTriagePolicy,
+    "active_form": ActiveFormPolicy,
+    "rules": RulePolicy,
+    "follow_up": FollowUpPolicy,
+    "fallback": FallbackPolicy,
+}

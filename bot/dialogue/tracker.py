@@ -1,0 +1,97 @@
+"""The per-conversation state: events, slots, active form and latest message (Rasa's tracker JSON)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from bot.schemas import ParseResult
+
+# how many recent events an action sees (keeps action calls cheap in long conversations)
+ACTION_EVENT_WINDOW = 60
+
+
+class Tracker(BaseModel):
+    """Everything remembered about one conversation; serialised as JSON by the stores."""
+
+    sender_id: str
+    slots: dict[str, Any] = Field(default_factory=dict)
+    events: list[dict[str, Any]] = Field(default_factory=list)
+    active_loop: dict[str, Any] | None = None
+    latest_message: dict[str, Any] = Field(default_factory=dict)
+    latest_action_name: str | None = None
+    turn: int = 0
+
+    @classmethod
+    def new(cls, sender_id: str, slot_names: list[str]) -> "Tracker":
+        """A fresh conversation with every domain slot unset."""
+        return cls(sender_id=sender_id, slots={name: None for name in slot_names})
+
+    def add_user(self, parse: ParseResult, channel: str = "rest") -> None:
+        """Record the user's message."""
+        data = parse.model_dump()
+        self.turn += 1
+        self.latest_message = data
+        self.events.append({"event": "user", "timestamp": time.time(), "text": parse.text,
+                            "parse_data": data, "input_channel": channel})
+
+    def add_bot(self, text: str | None, data: dict[str, Any]) -> None:
+        """Record one bot message (text plus buttons/custom)."""
+        self.events.append({"event": "bot", "timestamp": time.time(), "text": text, "data": data})
+
+    def apply(self, events: list[dict[str, Any]]) -> None:
+        """Apply events returned by an action (slot, active_loop, restart...) and record them."""
+        for event in events:
+            kind = event.get("event")
+            if kind == "slot":
+                self.slots[event["name"]] = event.get("value")
+            elif kind == "active_loop":
+                name = event.get("name")
+                self.active_loop = {"name": name} if name else None
+                if not name:
+                    self.slots["requested_slot"] = None
+            elif kind == "restart":
+                self.slots = {k: None for k in self.slots}
+                self.active_loop = None
+            self.events.append({"timestamp": time.time(), **event})
+
+    def set_slot(self, name: str, value: Any) -> None:
+        """Set a slot and record the event."""
+        self.apply([{"event": "slot", "name": name, "value": value}])
+
+    def add_action(self, name: str) -> None:
+        """Record that an action ran."""
+        self.latest_action_name = name
+        self.events.append({"event": "action", "timestamp": time.time(), "name": name})
+
+    @property
+    def intent(self) -> str:
+        """The latest message's intent name."""
+        return str((self.latest_message.get("intent") or {}).get("name") or "")
+
+    def sdk_state(self, extra_events: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """The tracker as rasa_sdk's Tracker.from_dict expects it (recent events only)."""
+        events = self.events[-ACTION_EVENT_WINDOW:] + list(extra_events or [])
+        return {
+            "sender_id": self.sender_id,
+            "slots": dict(self.slots),
+            "latest_message": self.latest_message,
+            "events": events,
+            "paused": False,
+            "followup_action": None,
+            "active_loop": self.active_loop or {},
+            "latest_action_name": self.latest_action_name,
+        }
+
+    def public(self) -> dict[str, Any]:
+        """The JSON of GET /conversations/{sender}/tracker."""
+        return {
+            "sender_id": self.sender_id,
+            "slots": self.slots,
+            "latest_message": self.latest_message,
+            "latest_action_name": self.latest_action_name,
+            "events": self.events,
+            "active_loop": self.active_loop or {},
+        }

@@ -1,0 +1,82 @@
+"""What trainable and data-driven components learn from: the knowledge base and the NLU data."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from bot.nlu.data import NluData
+from knowledge.models import KnowledgeBase
+
+_WORD = re.compile(r"[a-z]+")
+ENTITY_VOCABULARIES = ("muscle", "goal", "experience", "equipment", "condition")
+
+
+@dataclass(frozen=True)
+class TrainingContext:
+    """Passed to every component's `learn(ctx)` after `nlp.initialize()`."""
+
+    kb: KnowledgeBase
+    data: NluData
+    english_words: frozenset[str] = field(default_factory=frozenset)
+
+    def _entries(self) -> list[tuple[str, str, list[str], list[str]]]:
+        """(label, value, canonical surface forms, misspellings) of every knowledge entry."""
+        out = [("exercise", ex.id, [ex.name, ex.id.replace("_", " "), *ex.aliases], ex.misspellings)
+               for ex in self.kb.exercises]
+        for label in ENTITY_VOCABULARIES:
+            for term in getattr(self.kb.vocabulary, label):
+                out.append((label, term.id, [term.name, term.id.replace("_", " "), *term.aliases],
+                            term.misspellings))
+        return out
+
+    def kb_forms(self) -> list[tuple[str, str, str]]:
+        """(entity label, normalised value, canonical surface text) from the knowledge base.
+
+        Misspellings are not patterns: the normaliser corrects them first (see corrections()).
+        """
+        return [(label, value, text) for label, value, texts, _ in self._entries() for text in texts]
+
+    def corrections(self) -> dict[str, str]:
+        """Misspelt word -> the canonical word it stands for, from the knowledge's misspellings."""
+        out: dict[str, str] = {}
+        for _, _, texts, misspellings in self._entries():
+            canonical = {w for t in texts for w in _WORD.findall(t.lower())}
+            for miss in misspellings:
+                for word in _WORD.findall(miss.lower()):
+                    if word in canonical or word in self.english_words or len(word) < 3:
+                        continue
+                    best = process.extractOne(word, sorted(canonical), scorer=fuzz.ratio)
+                    if best:
+                        out[word] = best[0]
+        return out
+
+    def surface_forms(self) -> list[tuple[str, str, str]]:
+        """kb_forms() plus the synonyms and lookup tables of the NLU data."""
+        forms = self.kb_forms()
+        labels_by_value: dict[str, str] = {}
+        for f in forms:
+            labels_by_value.setdefault(f[1], f[0])
+        for ex in self.data.examples:
+            for ent in ex.entities:
+                labels_by_value.setdefault(ent.value, ent.entity)
+        for surface, value in self.data.synonyms.items():
+            if value in labels_by_value:
+                forms.append((labels_by_value[value], value, surface))
+        for label, items in self.data.lookups.items():
+            for item in items:
+                forms.append((label, self.data.synonyms.get(item.lower(), item.lower()), item))
+        return forms
+
+    def domain_words(self) -> set[str]:
+        """The words typos are corrected towards: every word of the knowledge base, no misspelling.
+
+        Training examples are not a source: they deliberately hold typos.
+        """
+        words: set[str] = set(self.kb.vocabulary.domain_words)
+        words.update(_WORD.findall(self.kb.all_text()))
+        for _, _, text in self.kb_forms():
+            words.update(_WORD.findall(text.lower()))
+        return words - set(self.corrections())

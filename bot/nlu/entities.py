@@ -1,0 +1,145 @@
+"""Entity components: knowledge-generated patterns, numbers (days, minutes) and red-flag symptoms."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+import srsly
+from spacy.language import Language
+from spacy.pipeline import EntityRuler
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from bot.nlu.context import TrainingContext
+from bot.nlu.normalizer import fold
+
+
+def _variants(text: str) -> set[str]:
+    """The surface form, without hyphens, and with a plural ending."""
+    base = {fold(text).strip(), fold(text).replace("-", " ").strip()}
+    plural = {v + "s" for v in base if v[-1:].isalpha() and not v.endswith("s")}
+    return {v for v in base | plural if v}
+
+
+class KnowledgeEntityRuler(EntityRuler):
+    """spaCy's EntityRuler (phrase patterns on LOWER) generated from knowledge/ and the NLU data."""
+
+    def learn(self, ctx: TrainingContext) -> None:
+        """Add one phrase pattern per surface form and variant."""
+        patterns, seen = [], set()
+        for label, value, text in ctx.surface_forms():
+            for variant in _variants(text):
+                if (label, variant) not in seen:
+                    seen.add((label, variant))
+                    patterns.append({"label": label, "pattern": variant, "id": value})
+        self.add_patterns(patterns)
+
+
+@Language.factory("coach_entity_ruler",
+                  default_config={"overwrite_ents": True, "phrase_matcher_attr": "LOWER"})
+def make_entity_ruler(nlp: Language, name: str, overwrite_ents: bool,
+                      phrase_matcher_attr: str) -> KnowledgeEntityRuler:
+    """Factory registered for config.yml."""
+    return KnowledgeEntityRuler(nlp, name, overwrite_ents=overwrite_ents,
+                                phrase_matcher_attr=phrase_matcher_attr)
+
+
+_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+        "nine": 9, "ten": 10, "once": 1, "twice": 2, "thrice": 3}
+_N = r"(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
+_DAYS = [
+    re.compile(_N + r"\s*(?:x|times?|days?|sessions?|workouts?|d)\s*(?:a|per|/|each|every|in a)?\s*"
+                    r"(?:week|wk)(?:ly)?\b"),
+    re.compile(r"\b(?P<n>once|twice|thrice)\s*(?:a|per|each|every)?\s*(?:week|wk)(?:ly)?\b"),
+    re.compile(r"\b" + _N + r"[\s-]*(?:days?|sessions?|workouts?|times?)\b(?!\s*(?:of rest|off|rest))"),
+    re.compile(r"\b" + _N + r"[\s-]*day\s+split\b"),
+]
+_MINUTES = [
+    (re.compile(r"\b(?P<n>\d{1,3})\s*(?:-|to)?\s*(?:min|mins|minutes?)\b"), None),
+    (re.compile(r"\b(?:half an hour|half hour|30ish)\b"), 30),
+    (re.compile(r"\b(?:an hour and a half|hour and a half|1\.5 hours?)\b"), 90),
+    (re.compile(r"\b(?:an hour|one hour|1 hour|1hr|1 hr)\b"), 60),
+    (re.compile(r"\b(?:two hours|2 hours|2hrs?)\b"), 120),
+]
+
+
+def _number(word: str) -> int:
+    return int(word) if word.isdigit() else _NUM[word]
+
+
+class NumberEntities:
+    """Finds days per week and minutes per session; values are digit strings."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans: list[Span] = []
+        text = doc.text
+        for rx in _DAYS:
+            for m in rx.finditer(text):
+                span = doc.char_span(m.start(), m.end(), label="days", alignment_mode="expand",
+                                     kb_id=str(_number(m.group("n"))))
+                if span is not None:
+                    spans.append(span)
+        for rx, fixed in _MINUTES:
+            for m in rx.finditer(text):
+                value = fixed if fixed is not None else int(m.group("n"))
+                span = doc.char_span(m.start(), m.end(), label="duration", alignment_mode="expand",
+                                     kb_id=str(value))
+                if span is not None:
+                    spans.append(span)
+        if spans:
+            doc.ents = filter_spans(list(doc.ents) + spans)
+        return doc
+
+
+@Language.factory("coach_numbers")
+def make_numbers(nlp: Language, name: str) -> NumberEntities:
+    """Factory registered for config.yml."""
+    return NumberEntities()
+
+
+_NEGATED = re.compile(r"\b(?:no|not|without|never had|zero)\s+(?:\w+\s+)?$")
+
+
+class SymptomMatcher:
+    """Red-flag symptoms from knowledge/data/safety.yml; a directly negated mention is skipped."""
+
+    def __init__(self) -> None:
+        self.flags: list[tuple[str, list[re.Pattern[str]]]] = []
+
+    def learn(self, ctx: TrainingContext) -> None:
+        """Compile the red-flag regexes."""
+        self.flags = [(f.id, [re.compile(p) for p in f.patterns]) for f in ctx.kb.red_flags]
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        spans: list[Span] = []
+        for flag_id, patterns in self.flags:
+            for rx in patterns:
+                for m in rx.finditer(text):
+                    if _NEGATED.search(text[max(0, m.start() - 25):m.start()]):
+                        continue
+                    span = doc.char_span(m.start(), m.end(), label="symptom",
+                                         alignment_mode="expand", kb_id=flag_id)
+                    if span is not None:
+                        spans.append(span)
+        if spans:
+            # symptoms win over any overlapping entity ("chest" in "chest pain")
+            others = [e for e in doc.ents if not any(e.start < s.end and s.start < e.end for s in spans)]
+            doc.ents = filter_spans(others + spans)
+        return doc
+
+    def to_disk(self, path: Any, exclude: Iterable[str] = ()) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        srsly.write_json(Path(path) / "flags.json", [[i, [p.pattern for p in ps]] for i, ps in self.flags])
+
+    def from_disk(self, path: Any, exclude: Iterable[str] = ()) -> "SymptomMatcher":
+        self.flags = [(i, [re.compile(p) for p in ps]) for i, ps in srsly.read_json(Path(path) / "flags.json")]
+        return self
+
+
+@Language.factory("coach_symptoms")
+def make_symptoms(nlp: Language, name: str) -> SymptomMatcher:
+    """Factory registered for config.yml."""
+    return SymptomMatcher()

@@ -1,0 +1,183 @@
+"""Build the spaCy pipeline from config.yml, train it, cache it by fingerprint, and parse with it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import spacy
+from spacy.language import Language
+from spacy.training import Example as SpacyExample
+from spacy.util import minibatch
+
+import bot.registry  # noqa: F401  (registers the project's components)
+from bot.config import ROOT, CoachConfig
+from bot.errors import ModelNotTrained
+from bot.nlu.context import TrainingContext
+from bot.nlu.data import NluData, load_nlu
+from bot.nlu.fallback import FALLBACK_INTENT
+from bot.schemas import Entity, IntentScore, ParseResult
+from knowledge.loader import data_files, load_knowledge
+from knowledge.models import KnowledgeBase
+
+NLU_DATA = ROOT / "bot" / "data" / "nlu.yml"
+CODE_FILES = sorted((ROOT / "bot" / "nlu").glob("*.py"))
+CLASSIFIER = "textcat"
+_PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w\-]*)(?P<json>\{.*\})?\s*$", re.S)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def fingerprint(config: CoachConfig, nlu_files: list[Path] | None = None) -> str:
+    """A hash of the NLU config, the training data, the knowledge base and the NLU code."""
+    h = hashlib.sha256(config.nlu.model_dump_json().encode())
+    for path in [*(nlu_files or [NLU_DATA]), *data_files(), *CODE_FILES]:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def build_pipeline(config: CoachConfig) -> Language:
+    """spacy.blank(language) plus every component config.yml lists, in order."""
+    nlp = spacy.blank(config.nlu.language)
+    for component in config.nlu.pipeline:
+        nlp.add_pipe(component.name, config=component.settings())
+    return nlp
+
+
+def _english_words(nlp: Language) -> frozenset[str]:
+    if "lemmatizer" not in nlp.pipe_names:
+        return frozenset()
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup", {})
+    return frozenset(w for w in (*table.keys(), *table.values()) if isinstance(w, str))
+
+
+def train(config: CoachConfig, data: NluData | None = None, kb: KnowledgeBase | None = None,
+          progress: Callable[[int, int], None] | None = None) -> Language:
+    """Train a fresh pipeline (seeded: the same data gives the same model)."""
+    data = data or load_nlu(NLU_DATA)
+    kb = kb or load_knowledge()
+    settings = config.nlu.training
+    random.seed(settings.seed)
+    spacy.util.fix_random_seed(settings.seed)
+    nlp = build_pipeline(config)
+    textcat = nlp.get_pipe(CLASSIFIER)
+    labels = data.intents
+    for label in labels:
+        textcat.add_label(label)
+    nlp.initialize()  # before learn(): initialize() would drop the entity ruler's patterns
+    ctx = TrainingContext(kb=kb, data=data, english_words=_english_words(nlp))
+    for _, proc in nlp.pipeline:
+        if hasattr(proc, "learn"):
+            proc.learn(ctx)
+    # textcat trains on the same normalised docs it will see at parse time
+    before = [name for name in nlp.pipe_names if name != CLASSIFIER and
+              nlp.pipe_names.index(name) < nlp.pipe_names.index(CLASSIFIER)]
+    after = [name for name in nlp.pipe_names if name not in before and name != CLASSIFIER]
+    with nlp.select_pipes(enable=before):
+        docs = list(nlp.pipe(ex.text for ex in data.examples))
+    examples = [SpacyExample.from_dict(doc, {"cats": {lab: float(lab == ex.intent) for lab in labels}})
+                for doc, ex in zip(docs, data.examples)]
+    optimizer = nlp.resume_training()
+    for epoch in range(settings.epochs):
+        random.shuffle(examples)
+        losses: dict[str, float] = {}
+        for batch in minibatch(examples, size=settings.batch_size):
+            nlp.update(batch, sgd=optimizer, drop=settings.dropout, losses=losses,
+                       exclude=[*before, *after])
+        if progress:
+            progress(epoch + 1, settings.epochs)
+    return nlp
+
+
+def model_dir(config: CoachConfig, fp: str | None = None) -> Path:
+    """Where the model with this fingerprint is cached."""
+    return config.data_dir / "models" / (fp or fingerprint(config))
+
+
+def save(nlp: Language, path: Path) -> None:
+    """Write the model atomically (a half-written model is never loaded)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    nlp.to_disk(tmp)
+    shutil.rmtree(path, ignore_errors=True)
+    tmp.rename(path)
+
+
+def load(config: CoachConfig) -> tuple[Language, str]:
+    """Load the cached model matching the current fingerprint; ModelNotTrained if there is none."""
+    fp = fingerprint(config)
+    path = model_dir(config, fp)
+    if not (path / "meta.json").exists():
+        raise ModelNotTrained(f"no model for fingerprint {fp}: run `coach train`")
+    return spacy.load(path), fp
+
+
+def load_or_train(config: CoachConfig,
+                  progress: Callable[[int, int], None] | None = None) -> tuple[Language, str]:
+    """The cached model, training (and caching) it first when it is missing or stale."""
+    try:
+        return load(config)
+    except ModelNotTrained:
+        fp = fingerprint(config)
+        nlp = train(config, progress=progress)
+        save(nlp, model_dir(config, fp))
+        return load(config)
+
+
+class Interpreter:
+    """Parses text (or a Rasa button payload) into a ParseResult; never raises on bad input."""
+
+    def __init__(self, nlp: Language, max_chars: int, fp: str = "") -> None:
+        self.nlp = nlp
+        self.max_chars = max_chars
+        self.fingerprint = fp
+        self.intents = list(nlp.get_pipe(CLASSIFIER).labels)
+
+    def parse(self, text: str) -> ParseResult:
+        """Intent, confidence, ranking and entities of one message."""
+        if not isinstance(text, str):
+            text = str(text)
+        payload = _PAYLOAD.match(text.strip())
+        if payload and payload.group("intent") in self.intents:
+            return self._parse_payload(text, payload)
+        clean = _CONTROL.sub(" ", text[: self.max_chars])
+        if not clean.strip():
+            return ParseResult(text=text, intent=IntentScore(name=FALLBACK_INTENT, confidence=1.0))
+        doc = self.nlp(clean)
+        spans = doc.user_data.get("source_spans", [])
+        entities = []
+        for ent in doc.ents:
+            start = spans[ent.start][0] if ent.start < len(spans) else ent.start_char
+            end = spans[ent.end - 1][1] if ent.end - 1 < len(spans) else ent.end_char
+            entities.append(Entity(entity=ent.label_, value=ent.kb_id_ or ent.ent_id_ or ent.text,
+                                   start=start, end=end, extractor=_extractor(ent.label_)))
+        ranking = [IntentScore(name=r["name"], confidence=min(1.0, max(0.0, r["confidence"])))
+                   for r in doc._.intent_ranking or []]
+        intent = doc._.intent or {"name": FALLBACK_INTENT, "confidence": 1.0}
+        return ParseResult(text=text, intent=IntentScore(**intent), entities=entities,
+                           intent_ranking=ranking[:10])
+
+    def _parse_payload(self, text: str, m: re.Match[str]) -> ParseResult:
+        entities: list[Entity] = []
+        if m.group("json"):
+            try:
+                values = json.loads(m.group("json"))
+            except json.JSONDecodeError:
+                values = {}
+            if isinstance(values, dict):
+                entities = [Entity(entity=str(k), value=str(v), start=0, end=len(text),
+                                   extractor="payload") for k, v in values.items()]
+        name = m.group("intent")
+        return ParseResult(text=text, intent=IntentScore(name=name, confidence=1.0),
+                           entities=entities, intent_ranking=[IntentScore(name=name, confidence=1.0)])
+
+
+def _extractor(label: str) -> str:
+    return {"days": "coach_numbers", "duration": "coach_numbers",
+            "symptom": "coach_symptoms"}.get(label, "coach_entity_ruler")

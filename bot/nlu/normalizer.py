@@ -1,0 +1,101 @@
+"""Normaliser component: Unicode, case and punctuation folding plus fuzzy correction of domain words."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import srsly
+from rapidfuzz import fuzz, process
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
+
+from bot.nlu.context import TrainingContext
+
+_PUNCT = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
+    "\u2212": "-", "\u00a0": " ", "\u00d7": "x",
+})
+
+
+def fold(text: str) -> str:
+    """NFKC, case-fold and ASCII punctuation: the form every later stage compares against."""
+    return unicodedata.normalize("NFKC", text).translate(_PUNCT).casefold()
+
+
+class Normalizer:
+    """Rebuilds the Doc from folded, typo-corrected words; remembers each word's original span.
+
+    `doc.user_data["source_spans"]` maps token i of the new Doc to (start, end) in the user's text,
+    so entity offsets can be reported against what the user typed.
+    """
+
+    def __init__(self, vocab: Vocab, fuzzy_cutoff: float, min_length: int) -> None:
+        self.vocab = vocab
+        self.fuzzy_cutoff = fuzzy_cutoff
+        self.min_length = min_length
+        self.domain_words: list[str] = []
+        self.known: frozenset[str] = frozenset()
+        self.corrections: dict[str, str] = {}
+        self._correct = lru_cache(maxsize=20000)(self._correct_uncached)
+
+    def learn(self, ctx: TrainingContext) -> None:
+        """Set the vocabulary: domain words are correction targets, English words are left alone."""
+        self.domain_words = sorted({w for w in ctx.domain_words() if w.isalpha() and len(w) >= 3})
+        self.known = frozenset(self.domain_words) | ctx.english_words
+        self.corrections = ctx.corrections()
+        self._correct.cache_clear()
+
+    def _correct_uncached(self, word: str) -> str:
+        if word in self.corrections:
+            return self.corrections[word]
+        if len(word) < self.min_length or not word.isalpha() or word in self.known:
+            return word
+        match = process.extractOne(word, self.domain_words, scorer=fuzz.ratio,
+                                   score_cutoff=self.fuzzy_cutoff)
+        return match[0] if match else word
+
+    def correct(self, word: str) -> str:
+        """The domain word this word is a typo of, or the word itself."""
+        return self._correct(word)
+
+    def __call__(self, doc: Doc) -> Doc:
+        words: list[str] = []
+        spaces: list[bool] = []
+        spans: list[tuple[int, int]] = []
+        for tok in doc:
+            if tok.is_space:
+                if spaces:
+                    spaces[-1] = True
+                continue
+            words.append(self.correct(fold(tok.text)) or tok.text)
+            spaces.append(bool(tok.whitespace_))
+            spans.append((tok.idx, tok.idx + len(tok.text)))
+        new = Doc(doc.vocab, words=words, spaces=spaces)
+        new.user_data["source_spans"] = spans
+        new.user_data["original_text"] = doc.text
+        return new
+
+    def to_disk(self, path: Path | str, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / "vocabulary.json",
+                         {"domain": self.domain_words, "known": sorted(self.known),
+                          "corrections": self.corrections})
+
+    def from_disk(self, path: Path | str, exclude: Iterable[str] = ()) -> "Normalizer":
+        data: Any = srsly.read_json(Path(path) / "vocabulary.json")
+        self.domain_words = list(data["domain"])
+        self.known = frozenset(data["known"])
+        self.corrections = dict(data["corrections"])
+        self._correct.cache_clear()
+        return self
+
+
+@Language.factory("coach_normalizer", default_config={"fuzzy_cutoff": 80, "min_length": 4})
+def make_normalizer(nlp: Language, name: str, fuzzy_cutoff: float, min_length: int) -> Normalizer:
+    """Factory registered for config.yml."""
+    return Normalizer(nlp.vocab, fuzzy_cutoff, min_length)

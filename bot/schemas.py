@@ -1,0 +1,91 @@
+"""Wire shapes: parses, messages, replies and the HTTP API's bodies (Rasa-compatible)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class IntentScore(BaseModel):
+    """An intent name with its confidence in [0, 1]."""
+
+    name: str
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class Entity(BaseModel):
+    """An extracted entity; start/end index the text the user sent."""
+
+    entity: str
+    value: str
+    start: int
+    end: int
+    extractor: str
+
+
+class ParseResult(BaseModel):
+    """What the NLU made of one message (the body of POST /model/parse)."""
+
+    text: str
+    intent: IntentScore
+    entities: list[Entity] = Field(default_factory=list)
+    intent_ranking: list[IntentScore] = Field(default_factory=list)
+
+    def entity_values(self, name: str) -> list[str]:
+        """The values of every entity of this kind, in order."""
+        return [e.value for e in self.entities if e.entity == name]
+
+    def first(self, name: str) -> str | None:
+        """The first value of this entity kind, or None."""
+        values = self.entity_values(name)
+        return values[0] if values else None
+
+
+class Button(BaseModel):
+    """A quick reply: the title shown and the payload sent back."""
+
+    title: str
+    payload: str
+
+
+class BotMessage(BaseModel):
+    """One message of a reply."""
+
+    model_config = ConfigDict(extra="forbid")
+    recipient_id: str
+    text: str | None = None
+    buttons: list[Button] | None = None
+    custom: dict[str, Any] | None = None
+
+
+class UserMessageIn(BaseModel):
+    """The body of POST /webhooks/rest/webhook."""
+
+    model_config = ConfigDict(extra="ignore")
+    sender: str = Field(min_length=1, max_length=200)
+    message: str = Field(min_length=1)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class ParseIn(BaseModel):
+    """The body of POST /model/parse."""
+
+    model_config = ConfigDict(extra="ignore")
+    text: str
+
+
+class Health(BaseModel):
+    """GET /health."""
+
+    status: str
+    model: str
+    store: str
+
+
+class ErrorOut(BaseModel):
+    """A 4xx/5xx body: what went wrong and which field."""
+
+    error: str
+    field: str | None = None
+    detail: Any = None
