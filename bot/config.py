@@ -35,6 +35,7 @@ class TrainingConfig(_Model):
     epochs: int = Field(30, ge=1, le=500)
     dropout: float = Field(0.2, ge=0, lt=1)
     batch_size: int = Field(16, ge=1)
+    learn_rate: float = Field(0.001, gt=0, lt=1)
 
 
 class NluConfig(_Model):

@@ -12,6 +12,7 @@ from knowledge.models import KnowledgeBase
 
 _WORD = re.compile(r"[a-z]+")
 ENTITY_VOCABULARIES = ("muscle", "goal", "experience", "equipment", "condition")
+PATTERN_LABELS = {"exercise", *ENTITY_VOCABULARIES}
 
 
 @dataclass(frozen=True)
@@ -24,12 +25,11 @@ class TrainingContext:
 
     def _entries(self) -> list[tuple[str, str, list[str], list[str]]]:
         """(label, value, canonical surface forms, misspellings) of every knowledge entry."""
-        out = [("exercise", ex.id, [ex.name, ex.id.replace("_", " "), *ex.aliases], ex.misspellings)
+        out = [("exercise", ex.id, [ex.name, *ex.aliases], ex.misspellings)
                for ex in self.kb.exercises]
         for label in ENTITY_VOCABULARIES:
             for term in getattr(self.kb.vocabulary, label):
-                out.append((label, term.id, [term.name, term.id.replace("_", " "), *term.aliases],
-                            term.misspellings))
+                out.append((label, term.id, [term.name, *term.aliases], term.misspellings))
         return out
 
     def kb_forms(self) -> list[tuple[str, str, str]]:
@@ -62,12 +62,20 @@ class TrainingContext:
         for ex in self.data.examples:
             for ent in ex.entities:
                 labels_by_value.setdefault(ent.value, ent.entity)
-        for surface, value in self.data.synonyms.items():
-            if value in labels_by_value:
-                forms.append((labels_by_value[value], value, surface))
-        for label, items in self.data.lookups.items():
-            for item in items:
-                forms.append((label, self.data.synonyms.get(item.lower(), item.lower()), item))
+        data_forms = [(labels_by_value[value], value, surface)
+                      for surface, value in self.data.synonyms.items() if value in labels_by_value]
+        data_forms += [(label, self.data.synonyms.get(item.lower(), item.lower()), item)
+                       for label, items in self.data.lookups.items() for item in items]
+        known = {text.lower() for _, _, text in forms}
+        for label, value, surface in data_forms:
+            # numbers and symptoms have their own components; a lone word from the data ("back",
+            # "big", or a typo the normaliser turns into "strength") is too ambiguous to be a
+            # pattern unless the knowledge base lists it
+            if label not in PATTERN_LABELS:
+                continue
+            if " " not in surface.strip() and surface.lower() not in known:
+                continue
+            forms.append((label, value, surface))
         return forms
 
     def domain_words(self) -> set[str]:

@@ -56,8 +56,10 @@ _DAYS = [
     re.compile(r"\b" + _N + r"[\s-]*(?:days?|sessions?|workouts?|times?)\b(?!\s*(?:of rest|off|rest))"),
     re.compile(r"\b" + _N + r"[\s-]*day\s+split\b"),
 ]
+_NOT_REST = r"(?!\s*(?:of\s+)?(?:rest|break|pause|between))"
 _MINUTES = [
-    (re.compile(r"\b(?P<n>\d{1,3})\s*(?:-|to)?\s*(?:min|mins|minutes?)\b"), None),
+    (re.compile(r"(?<!rest )(?<!break )\b(?P<n>\d{1,3})\s*(?:-|to)?\s*(?:min|mins|minutes?)\b"
+                + _NOT_REST), None),
     (re.compile(r"\b(?:half an hour|half hour|30ish)\b"), 30),
     (re.compile(r"\b(?:an hour and a half|hour and a half|1\.5 hours?)\b"), 90),
     (re.compile(r"\b(?:an hour|one hour|1 hour|1hr|1 hr)\b"), 60),
@@ -65,12 +67,28 @@ _MINUTES = [
 ]
 
 
+# "i'm 68", "68 years old", "at 65": 60 and over is the article's older-adult case
+_AGE = re.compile(r"\b(?:i'?m|i am|at|aged?|turning)\s+(?P<n>[6-9]\d|1[01]\d)\b(?!\s*(?:min|kg|lb|%|days?))"
+                  r"|\b(?P<m>[6-9]\d|1[01]\d)\s*(?:years?|yrs?)[\s-]*old\b")
+# "been lifting for 6 years", "5 years of training": 3+ years is advanced, 1-2 intermediate
+_YEARS = re.compile(r"\b(?P<n>\d{1,2}|a|one|two|three|four|five|six|seven|eight|nine|ten)\+?\s*"
+                    r"(?:years?|yrs?)\s+(?:of\s+)?(?:lifting|training|experience|in the gym|"
+                    r"working out)|\b(?:lifting|training|working out|been at it)\s+(?:for\s+)?"
+                    r"(?P<m>\d{1,2}|a|one|two|three|four|five|six|seven|eight|nine|ten)\+?\s*(?:years?|yrs?)\b")
+# a message that is only a small number answers "how many days?"
+_BARE_DAYS = re.compile(r"^\s*(?P<n>[1-7]|one|two|three|four|five|six|seven)\s*[.!]?\s*$")
+
+
 def _number(word: str) -> int:
     return int(word) if word.isdigit() else _NUM[word]
 
 
+def _experience(years: int) -> str:
+    return "advanced" if years >= 3 else "intermediate"
+
+
 class NumberEntities:
-    """Finds days per week and minutes per session; values are digit strings."""
+    """Days per week, minutes per session (digit strings), years of lifting and an older age."""
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
@@ -81,6 +99,16 @@ class NumberEntities:
                                      kb_id=str(_number(m.group("n"))))
                 if span is not None:
                     spans.append(span)
+        for rx, label, value in ((_AGE, "condition", lambda n: "older_age"),
+                                 (_YEARS, "experience", _experience),
+                                 (_BARE_DAYS, "days", lambda n: str(n))):
+            for m in rx.finditer(text):
+                word = m.groupdict().get("n") or m.groupdict().get("m")
+                n = 1 if word == "a" else _number(word)
+                span = doc.char_span(m.start(), m.end(), label=label, alignment_mode="expand",
+                                     kb_id=value(n))
+                if span is not None:
+                    spans.append(span)
         for rx, fixed in _MINUTES:
             for m in rx.finditer(text):
                 value = fixed if fixed is not None else int(m.group("n"))
@@ -89,7 +117,7 @@ class NumberEntities:
                 if span is not None:
                     spans.append(span)
         if spans:
-            doc.ents = filter_spans(list(doc.ents) + spans)
+            doc.ents = filter_spans(spans + list(doc.ents))
         return doc
 
 
@@ -125,9 +153,16 @@ class SymptomMatcher:
                     if span is not None:
                         spans.append(span)
         if spans:
-            # symptoms win over any overlapping entity ("chest" in "chest pain")
-            others = [e for e in doc.ents if not any(e.start < s.end and s.start < e.end for s in spans)]
-            doc.ents = filter_spans(others + spans)
+            # one span per symptom; symptoms win over overlapping entities ("chest" in "chest
+            # pain"), and a body part named with a symptom is where it hurts, not a muscle to train
+            unique: list[Span] = []
+            for span in spans:  # spans come in safety.yml order: the first flags win overlaps
+                if span.kb_id_ not in {u.kb_id_ for u in unique} and not any(
+                        span.start < u.end and u.start < span.end for u in unique):
+                    unique.append(span)
+            others = [e for e in doc.ents if e.label_ != "muscle" and not any(
+                e.start < s.end and s.start < e.end for s in unique)]
+            doc.ents = filter_spans(others + unique)
         return doc
 
     def to_disk(self, path: Any, exclude: Iterable[str] = ()) -> None:

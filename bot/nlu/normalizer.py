@@ -54,9 +54,12 @@ class Normalizer:
             return self.corrections[word]
         if len(word) < self.min_length or not word.isalpha() or word in self.known:
             return word
-        match = process.extractOne(word, self.domain_words, scorer=fuzz.ratio,
-                                   score_cutoff=self.fuzzy_cutoff)
-        return match[0] if match else word
+        # typos rarely change the first letter; requiring it keeps "sarms" from becoming "arms"
+        for candidate, _, _ in process.extract(word, self.domain_words, scorer=fuzz.ratio,
+                                               score_cutoff=self.fuzzy_cutoff, limit=5):
+            if candidate[0] == word[0]:
+                return candidate
+        return word
 
     def correct(self, word: str) -> str:
         """The domain word this word is a typo of, or the word itself."""
