@@ -11,7 +11,7 @@ from knowledge.loader import load_knowledge
 from knowledge.models import Exercise, Fact, KnowledgeBase, Topic
 
 # the value an entity is taken to have when the user does not say (the coach is about size)
-ENTITY_DEFAULTS = {"goal": "size"}
+ENTITY_DEFAULTS = {"goal": "size", "condition": "none"}
 FOLLOW_UP_INTENTS = {"inform", "nlu_fallback"}
 
 
@@ -32,6 +32,15 @@ def latest_entities(tracker: Tracker) -> dict[str, str]:
 def latest_intent(tracker: Tracker) -> str:
     """The latest message's intent name."""
     return str((tracker.latest_message.get("intent") or {}).get("name") or "")
+
+
+def best_guess(tracker: Tracker) -> str:
+    """The intent, or for a fallback the classifier's top guess (for replies that state no fact)."""
+    intent = latest_intent(tracker)
+    if intent == "nlu_fallback":
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        intent = str(ranking[0]["name"]) if ranking else intent
+    return intent
 
 
 def fact_applies(fact: Fact, entities: dict[str, str]) -> bool:

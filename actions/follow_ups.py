@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -51,6 +51,8 @@ class ActionTellMore(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
+        if latest_entities(tracker).get("exercise"):
+            return [FollowupAction("action_exercise_steps")]
         kb = knowledge()
         record = dict(tracker.get_slot("last_answer") or {})
         topic = _last_topic(kb, tracker)
@@ -80,6 +82,8 @@ class ActionExplainWhy(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
+        if latest_entities(tracker).get("exercise"):
+            return [FollowupAction("action_exercise_steps")]
         kb = knowledge()
         topic = _last_topic(kb, tracker)
         if topic is None or not topic.why:

@@ -145,16 +145,14 @@ def build_plan(kb: KnowledgeBase, *, goal: str = "size", experience: str = "begi
     rest = rules.rest_seconds
     pool = available(kb, equipment)
     per_session = exercises_per_session(experience, sets, minutes)
-    weekly: dict[str, int] = {}
+    focuses = SPLITS[days]
+    chosen = [_pick(pool, focus, per_session, rotation=i // 2 if days > 3 else i)
+              for i, focus in enumerate(focuses)]
+    weekly = _trim_to_weekly_ceiling(chosen, sets, rules.weekly_sets.max)
     plan_days: list[PlanDay] = []
-    for i, focus in enumerate(SPLITS[days]):
-        chosen = _pick(pool, focus, per_session, rotation=i // 2 if days > 3 else i)
+    for i, (focus, exercises) in enumerate(zip(focuses, chosen)):
         lines = []
-        for ex in chosen:
-            primary = ex.muscles[0]
-            if weekly.get(primary, 0) + sets > rules.weekly_sets.max:
-                continue  # NASM's weekly ceiling for this muscle group is reached
-            weekly[primary] = weekly.get(primary, 0) + sets
+        for ex in exercises:
             note = "" if ex.has_steps else "The article names this lift but gives no step-by-step form."
             lines.append(PlanExercise(
                 id=ex.id, name=display_name(ex, equipment), sets=sets, reps=reps,
@@ -168,6 +166,29 @@ def build_plan(kb: KnowledgeBase, *, goal: str = "size", experience: str = "begi
     return Plan(title=title, goal=goal, experience=experience, days_per_week=days,
                 equipment=equipment, minutes_per_session=minutes, days=plan_days,
                 weekly_sets_by_muscle=weekly, notes=notes, sources=sources)
+
+
+def _trim_to_weekly_ceiling(chosen: list[list[Exercise]], sets: int, ceiling: int) -> dict[str, int]:
+    """Drop exercises (from the fullest days, never a day's last) until no muscle group gets more
+    weekly sets than NASM's upper figure; returns the weekly sets per primary muscle group."""
+    def totals() -> dict[str, int]:
+        out: dict[str, int] = {}
+        for day in chosen:
+            for ex in day:
+                out[ex.muscles[0]] = out.get(ex.muscles[0], 0) + sets
+        return out
+
+    weekly = totals()
+    while any(n > ceiling for n in weekly.values()):
+        muscle = max(weekly, key=lambda m: weekly[m])
+        days = [d for d in chosen if len(d) > 1 and any(e.muscles[0] == muscle for e in d)]
+        if not days:
+            break
+        day = max(days, key=len)
+        victim = next(e for e in reversed(day) if e.muscles[0] == muscle)
+        day.remove(victim)
+        weekly = totals()
+    return weekly
 
 
 def _notes(kb: KnowledgeBase, goal: str, experience: str, days: int,

@@ -23,7 +23,10 @@ DEFAULT_LABELS = {"goal": "muscle size", "experience": "beginner", "days": "3 da
                   "injuries": "no injuries or health conditions",
                   "clearance": "not cleared yet (so no plan for now)"}
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                "eight": 8, "nine": 9, "ten": 10, "once": 1, "twice": 2}
+                "eight": 8, "nine": 9, "ten": 10, "once": 1, "twice": 2, "fifteen": 15,
+                "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+                "eighty": 80, "ninety": 90}
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 _YES = re.compile(r"^\s*(?:y|yes|yep|yeah|yup|sure|ok|okay|sounds good|correct|please do|do it|go"
                   r"(?: with it| ahead)?|fine|alright|that works)\b")
 _NO = re.compile(r"^\s*(?:n|no|nope|nah|not really|not yet|negative)\b")
@@ -34,11 +37,18 @@ _NO_INJURY_STATEMENT = re.compile(r"\bno (?:injur\w*|health (?:conditions?|issue
 _INJURY_WORDS = re.compile(r"\b(?:hurt|injur\w*|pain|sore|surgery|torn|tear|broke|broken|bad|"
                            r"arthritis|asthma|diabet\w*|pregnan\w*|condition|problem|issue|sprain\w*|"
                            r"tendon\w*|disc|hernia|blood pressure|heart|osteo\w*|knee|back|shoulder)\b")
+_GOAL_PHRASE = re.compile(r"\b(?:goal(?: is|:)?|for|want(?: to)?(?: get| be| build)?|focus(?: is| on|:)?)"
+                          r"\s+(?:more\s+|muscle\s+)?(size|mass|strength|hypertrophy|bigger|stronger|"
+                          r"growth|gains|bulk(?:ing)?)\b")
 _NUMBER = re.compile(r"\b(\d{1,3}|" + "|".join(NUMBER_WORDS) + r")\b")
 
 
 def _numbers(text: str) -> list[int]:
-    return [int(n) if n.isdigit() else NUMBER_WORDS[n] for n in _NUMBER.findall(text.lower())]
+    """The numbers in a text, digits or words ("forty five" is 45)."""
+    text = text.lower().replace("-", " ")
+    text = re.sub(r"\b(" + "|".join(_TENS) + r")\s+(one|two|three|four|five|six|seven|eight|nine)\b",
+                  lambda m: str(NUMBER_WORDS[m.group(1)] + NUMBER_WORDS[m.group(2)]), text)
+    return [int(n) if n.isdigit() else NUMBER_WORDS[n] for n in _NUMBER.findall(text)]
 
 
 def parse_goal(value: str) -> str | None:
@@ -163,6 +173,23 @@ class ValidateProgramForm(FormValidationAction):
         missing = (s for s in required if tracker.slots.get(s) is None)
         return SlotSet("requested_slot", next(missing, None))
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        """Validate the asked slots; the goal is never asked (size unless said otherwise), but a
+        goal stated in any answer is still picked up."""
+        goal = self.extract_goal(dispatcher, tracker, domain)
+        events = await super().run(dispatcher, tracker, domain)
+        return events + [SlotSet(k, v) for k, v in goal.items()]
+
+    def extract_goal(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: DomainDict) -> dict[str, Any]:
+        """'goal is size', 'for strength', 'i want to get bigger' said anywhere in a message."""
+        text = str(tracker.latest_message.get("text") or "").lower()
+        m = _GOAL_PHRASE.search(text)
+        if tracker.slots.get("goal") is None and m:
+            return {"goal": parse_goal(m.group(1))}
+        return {}
+
     def extract_injuries(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> dict[str, Any]:
         """'no injuries' said up front counts as an answer."""
@@ -183,6 +210,9 @@ class ValidateProgramForm(FormValidationAction):
     def validate_days(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                       domain: DomainDict) -> dict[str, Any]:
         rules = knowledge().program
+        said = str(tracker.latest_message.get("text") or "")
+        if parse_days(said, rules.min_days_per_week, rules.max_days_per_week)[1] == "ambiguous":
+            value = said  # the entity caught one number of "twice a week maybe three"
         days, problem = parse_days(str(value), rules.min_days_per_week, rules.max_days_per_week)
         if problem == "ambiguous":
             high = max(n for n in _numbers(str(value)) if n <= 14)
@@ -261,11 +291,14 @@ class ActionBuildProgram(Action):
         rules = kb.program
         days, problem = parse_days(str(slots.get("days") or DEFAULTS["days"]),
                                    rules.min_days_per_week, rules.max_days_per_week)
+        previous = slots.get("plan") or {}
         if days is None:
+            shown = _numbers(str(slots.get("days") or ""))
             dispatcher.utter_message(response="utter_invalid_days",
-                                     value=str(slots.get("days") or ""))
-            days = str(tracker.get_slot("plan", ) and tracker.get_slot("plan").get("days")
-                       or DEFAULTS["days"])
+                                     value=str(shown[0]) if shown else "")
+            if previous:  # keep the plan they have rather than rebuild it unchanged
+                return [SlotSet("days", previous.get("days"))]
+            days = DEFAULTS["days"]
         duration = slots.get("duration")
         minutes = int(duration) if duration and str(duration).isdigit() else None
         plan = build_plan(kb, goal=parse_goal(str(slots.get("goal") or "size")) or "size",
@@ -273,7 +306,7 @@ class ActionBuildProgram(Action):
                           or DEFAULTS["experience"],
                           days=int(days), equipment=parse_equipment(str(slots.get("equipment") or ""))
                           or DEFAULTS["equipment"], minutes=minutes)
-        if slots.get("plan"):
+        if previous:
             dispatcher.utter_message(response="utter_plan_changed")
         stepped = [kb.exercise(i).name for i in sorted(plan.exercise_ids())
                    if kb.exercise(i) and kb.exercise(i).has_steps]

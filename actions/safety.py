@@ -36,6 +36,7 @@ class ActionSafetyStop(Action):
                                  json_message={"kind": "safety", "symptom": symptom_id,
                                                "emergency": emergency})
         events: list[dict[str, Any]] = [
+            SlotSet("injuries", symptom_id or "injury"),  # a later plan asks for clearance first
             SlotSet("last_topic", "risks"),
             SlotSet("last_answer", answer_record("safety", "risks", [], symptom=symptom_id))]
         if tracker.active_loop_name:

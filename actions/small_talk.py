@@ -9,10 +9,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import latest_intent
+from actions.common import best_guess
 
 HELP_MENU = ["ask_definition", "ask_rest", "ask_volume", "ask_exercise_steps", "ask_benefits",
              "ask_risks", "request_program"]
+GUESS_MIN_CONFIDENCE = 0.1
 # intents worth offering in "did you mean"
 OFFERABLE = {"ask_definition", "ask_types", "ask_muscle_importance", "ask_mechanisms",
              "ask_hypertrophy_vs_strength", "ask_rest", "ask_reps", "ask_volume", "ask_progression",
@@ -40,7 +41,7 @@ class ActionSmalltalk(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
-        intent = latest_intent(tracker)
+        intent = best_guess(tracker)
         buttons = label_buttons(domain, HELP_MENU) if intent in ("help", "greet") else []
         dispatcher.utter_message(response=f"utter_{intent}", buttons=buttons)
         return []
@@ -54,13 +55,14 @@ class ActionOutOfScope(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response=f"utter_{latest_intent(tracker)}",
+        dispatcher.utter_message(response=f"utter_{best_guess(tracker)}",
                                  buttons=label_buttons(domain, HELP_MENU[:4] + HELP_MENU[-1:]))
         return []
 
 
 class ActionFallback(Action):
-    """First miss: 'did you mean' with the top two intents; a second miss in a row: the help menu."""
+    """First miss: 'did you mean' with the top guesses (the help menu when there are none);
+    a second miss in a row: the help menu."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -68,12 +70,16 @@ class ActionFallback(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
         misses = int(tracker.get_slot("fallback_count") or 0) + 1
-        ranking = [r["name"] for r in tracker.latest_message.get("intent_ranking") or []]
-        guesses = [name for name in ranking if name in OFFERABLE][:2]
-        if misses >= 2 or len(guesses) < 2:
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        guesses = [r["name"] for r in ranking[:3]
+                   if r["name"] in OFFERABLE and r["confidence"] >= GUESS_MIN_CONFIDENCE][:2]
+        if misses >= 2:
             dispatcher.utter_message(response="utter_fallback_help",
                                      buttons=label_buttons(domain, HELP_MENU))
-        else:
+        elif guesses:
             dispatcher.utter_message(response="utter_fallback",
                                      buttons=label_buttons(domain, guesses))
+        else:
+            dispatcher.utter_message(response="utter_fallback_unknown",
+                                     buttons=label_buttons(domain, HELP_MENU))
         return [SlotSet("fallback_count", misses)]

@@ -108,21 +108,29 @@ class Engine:
             log.exception("action %s failed for %s", action, tracker.sender_id)
             return self.utter(tracker, "utter_error")
         tracker.add_action(action)
-        tracker.apply(result.get("events") or [])
-        return [self.renderer.render(m, tracker.sender_id, tracker.turn)
-                for m in result.get("responses") or []]
+        events = result.get("events") or []
+        tracker.apply(events)
+        replies = [self.renderer.render(m, tracker.sender_id, tracker.turn)
+                   for m in result.get("responses") or []]
+        for event in events:  # rasa's FollowupAction: an action hands over to another
+            if event.get("event") == "followup" and event.get("name") != action:
+                replies += self.call(tracker, str(event["name"]))
+        return replies
 
     # ---- forms --------------------------------------------------------------------------------
     def run_form(self, tracker: Tracker, form: str, parse: ParseResult) -> list[BotMessage]:
         """Rasa's form loop: slot candidates -> validate_<form> -> ask the next slot or submit."""
-        if not tracker.active_loop:
+        starting = not tracker.active_loop
+        if starting:
             tracker.apply([{"event": "active_loop", "name": form},
                            {"event": "slot", "name": "form_misses", "value": None},
                            {"event": "slot", "name": "proposed_default", "value": None}])
         candidates = self.slot_candidates(tracker, form, parse)
         replies = self.call(tracker, f"validate_{form}", extra_events=candidates)
         if tracker.slots.get("requested_slot"):
-            return replies + self.ask_requested(tracker)
+            intro = self.utter(tracker, f"utter_{form}_start", goal=tracker.slots.get("goal")) \
+                if starting else []
+            return intro + replies + self.ask_requested(tracker)
         tracker.apply([{"event": "active_loop", "name": None}])
         return replies + self.call(tracker, "action_build_program")
 
@@ -149,6 +157,8 @@ class Engine:
         slot = tracker.slots.get("requested_slot")
         if not slot:
             return []
+        if not resume and (tracker.slots.get("proposed_default") or {}).get("slot") == slot:
+            return []  # "Shall I go with ...?" is the question this turn
         replies = self.utter(tracker, "utter_form_resume") if resume else []
         return replies + self.utter(tracker, f"utter_ask_{slot}")
 

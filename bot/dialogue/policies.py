@@ -5,6 +5,7 @@ They are tried in the order config.yml lists; the first that returns an action n
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
@@ -18,7 +19,16 @@ CANCEL_FORM = "action_cancel_form"
 FORM_ENTITIES = {"goal", "experience", "days", "equipment", "duration", "condition"}
 PLAN_ENTITIES = {"goal", "experience", "days", "equipment", "duration"}
 CONTEXT_ENTITIES = {"goal", "exercise", "muscle", "condition"}
-FORM_ANSWER_INTENTS = {"inform", "affirm", "deny", FALLBACK_INTENT}
+# intents that interrupt a form (answered, then the pending question is asked again); anything
+# else while a form asks is taken as an answer to it, and validated as one
+INTERRUPTING_INTENTS = {
+    "ask_definition", "ask_types", "ask_muscle_importance", "ask_mechanisms",
+    "ask_hypertrophy_vs_strength", "ask_rest", "ask_reps", "ask_volume", "ask_progression",
+    "ask_training_approach", "ask_exercise_selection", "ask_exercise_steps", "ask_nutrition",
+    "ask_benefits", "ask_health_condition", "ask_risks", "ask_summary", "ask_sources", "ask_more",
+    "ask_why", "help", "bot_challenge", "out_of_scope_medical", "goodbye"}
+_CANCEL_WORDS = re.compile(r"\b(?:cancel\w*|stop\w*|quit|abort|never\s*mind|nvm|forget|scrap|exit|"
+                           r"don'?t want|no longer|not interested|leave it|enough)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -59,11 +69,13 @@ class ActiveFormPolicy(Policy):
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
         if not tracker.active_loop:
             return None
+        form = str(tracker.active_loop["name"])
         if parse.intent.name == "cancel":
-            return CANCEL_FORM
+            # "skip" may look like cancel to the classifier: ending the form takes a cancel word
+            return CANCEL_FORM if _CANCEL_WORDS.search(parse.text) else form
         entities = {e.entity for e in parse.entities}
-        if entities & FORM_ENTITIES or parse.intent.name in FORM_ANSWER_INTENTS:
-            return str(tracker.active_loop["name"])
+        if entities & FORM_ENTITIES or parse.intent.name not in INTERRUPTING_INTENTS:
+            return form
         return None
 
 
@@ -93,19 +105,34 @@ class FollowUpPolicy(Policy):
             if last_topic == "exercise_steps" and "exercise" in entities:
                 return "action_exercise_steps"
             return "action_answer_topic"
-        if parse.intent.name == "inform" and entities & (PLAN_ENTITIES - {"goal"}):
+        after_safety_stop = (tracker.slots.get("last_answer") or {}).get("kind") == "safety"
+        if parse.intent.name == "inform" and entities & (PLAN_ENTITIES - {"goal"}) \
+                and not after_safety_stop:
             return PROGRAM_FORM
         return None
 
 
+# replies that state no fact, so a low-confidence guess of them can do no harm
+HARMLESS_GUESSES = {"out_of_scope", "out_of_scope_medical", "greet", "thank", "goodbye",
+                    "bot_challenge", "help"}
+
+
 class FallbackPolicy(Policy):
-    """Nothing confident: a named exercise or condition still gets its answer; else 'did you mean'."""
+    """Nothing confident: a named exercise or condition still gets its answer; a best guess that
+    states no fact (out of scope, a greeting) is used; anything else gets 'did you mean'."""
+
+    def __init__(self, ctx: PolicyContext) -> None:
+        super().__init__(ctx)
+        self.table = {intent: rule.action for rule in ctx.rules for intent in rule.intents}
 
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
         if parse.first("exercise"):
             return "action_exercise_steps"
         if parse.first("condition"):
             return "action_answer_topic"
+        top = parse.intent_ranking[0].name if parse.intent_ranking else ""
+        if top in HARMLESS_GUESSES and top in self.table:
+            return self.table[top]
         return "action_fallback"
 
 

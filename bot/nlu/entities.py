@@ -79,6 +79,24 @@ _YEARS = re.compile(r"\b(?P<n>\d{1,2}|a|one|two|three|four|five|six|seven|eight|
 _BARE_DAYS = re.compile(r"^\s*(?P<n>[1-7]|one|two|three|four|five|six|seven)\s*[.!]?\s*$")
 
 
+def source_text(doc: Doc) -> str:
+    """The user's text, folded like the normaliser does (same length, so offsets hold)."""
+    original = doc.user_data.get("original_text", doc.text)
+    folded = fold(original)
+    return folded if len(folded) == len(original) else original.lower()
+
+
+def source_span(doc: Doc, start: int, end: int, label: str, kb_id: str) -> Span | None:
+    """The tokens whose place in the user's text overlaps [start, end)."""
+    spans = doc.user_data.get("source_spans")
+    if not spans:
+        return doc.char_span(start, end, label=label, alignment_mode="expand", kb_id=kb_id)
+    hits = [i for i, (s, e) in enumerate(spans) if s < end and start < e and i < len(doc)]
+    if not hits:
+        return None
+    return Span(doc, hits[0], hits[-1] + 1, label=label, kb_id=kb_id)
+
+
 def _number(word: str) -> int:
     return int(word) if word.isdigit() else _NUM[word]
 
@@ -92,11 +110,10 @@ class NumberEntities:
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
-        text = doc.text
+        text = source_text(doc)
         for rx in _DAYS:
             for m in rx.finditer(text):
-                span = doc.char_span(m.start(), m.end(), label="days", alignment_mode="expand",
-                                     kb_id=str(_number(m.group("n"))))
+                span = source_span(doc, m.start(), m.end(), "days", str(_number(m.group("n"))))
                 if span is not None:
                     spans.append(span)
         for rx, label, value in ((_AGE, "condition", lambda n: "older_age"),
@@ -105,15 +122,13 @@ class NumberEntities:
             for m in rx.finditer(text):
                 word = m.groupdict().get("n") or m.groupdict().get("m")
                 n = 1 if word == "a" else _number(word)
-                span = doc.char_span(m.start(), m.end(), label=label, alignment_mode="expand",
-                                     kb_id=value(n))
+                span = source_span(doc, m.start(), m.end(), label, value(n))
                 if span is not None:
                     spans.append(span)
         for rx, fixed in _MINUTES:
             for m in rx.finditer(text):
                 value = fixed if fixed is not None else int(m.group("n"))
-                span = doc.char_span(m.start(), m.end(), label="duration", alignment_mode="expand",
-                                     kb_id=str(value))
+                span = source_span(doc, m.start(), m.end(), "duration", str(value))
                 if span is not None:
                     spans.append(span)
         if spans:
@@ -141,15 +156,14 @@ class SymptomMatcher:
         self.flags = [(f.id, [re.compile(p) for p in f.patterns]) for f in ctx.kb.red_flags]
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = source_text(doc)
         spans: list[Span] = []
         for flag_id, patterns in self.flags:
             for rx in patterns:
                 for m in rx.finditer(text):
                     if _NEGATED.search(text[max(0, m.start() - 25):m.start()]):
                         continue
-                    span = doc.char_span(m.start(), m.end(), label="symptom",
-                                         alignment_mode="expand", kb_id=flag_id)
+                    span = source_span(doc, m.start(), m.end(), "symptom", flag_id)
                     if span is not None:
                         spans.append(span)
         if spans:

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 import srsly
 from rapidfuzz import fuzz, process
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from bot.nlu.context import TrainingContext
@@ -102,3 +102,25 @@ class Normalizer:
 def make_normalizer(nlp: Language, name: str, fuzzy_cutoff: float, min_length: int) -> Normalizer:
     """Factory registered for config.yml."""
     return Normalizer(nlp.vocab, fuzzy_cutoff, min_length)
+
+
+class LemmaView:
+    """Rebuilds the Doc on lemmas ("breaks" -> "break") so the bag-of-words classifier generalises
+    over inflections. Runs after the entity components; entities, source spans and the original
+    text are carried over."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        words = [t.lemma_ or t.text for t in doc]
+        if words == [t.text for t in doc]:
+            return doc
+        new = Doc(doc.vocab, words=words, spaces=[bool(t.whitespace_) for t in doc])
+        new.user_data.update(doc.user_data)
+        new.ents = [Span(new, e.start, e.end, label=e.label_, kb_id=e.kb_id_ or e.ent_id_)
+                    for e in doc.ents]
+        return new
+
+
+@Language.factory("coach_lemma_view")
+def make_lemma_view(nlp: Language, name: str) -> LemmaView:
+    """Factory registered for config.yml."""
+    return LemmaView()

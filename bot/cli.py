@@ -1,0 +1,266 @@
+"""The `coach` command: train, shell, serve, validate, test, bench, actions, plan."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot.config import ROOT, load_config
+from bot.errors import CoachError
+
+app = typer.Typer(help="Hypertrophy Coach: a rule-based hypertrophy-training chatbot.",
+                  no_args_is_help=True, add_completion=False)
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(1)
+
+
+def _progress() -> tuple[Progress, object]:
+    progress = Progress(TextColumn("training NLU"), BarColumn(), TextColumn("epoch {task.completed}/{task.total}"),
+                        TimeElapsedColumn(), console=err, transient=False)
+    task = progress.add_task("train", total=None)
+    return progress, task
+
+
+def _engine(store_kind: str | None = None):  # noqa: ANN202 (Engine import is heavy; typed in bot.app)
+    from bot.app import build_engine
+    from bot.stores import make_store
+
+    config = load_config()
+    store = make_store(store_kind, config.data_dir) if store_kind else None
+    progress, task = _progress()
+    with progress:
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+        engine = build_engine(config, store=store, progress=report)
+    return engine
+
+
+@app.command()
+def train(force: bool = typer.Option(False, help="retrain even if a cached model matches")) -> None:
+    """Train the NLU model (cached by a fingerprint of config, data and knowledge)."""
+    from bot.nlu import model as nlu_model
+
+    config = load_config()
+    fp = nlu_model.fingerprint(config)
+    path = nlu_model.model_dir(config, fp)
+    if (path / "meta.json").exists() and not force:
+        console.print(f"model {fp} is up to date ({path})")
+        return
+    progress, task = _progress()
+    with progress:
+        nlp = nlu_model.train(config, progress=lambda d, t: progress.update(task, completed=d, total=t))
+    nlu_model.save(nlp, path)
+    console.print(f"trained model {fp} -> {path}")
+
+
+@app.command()
+def validate() -> None:
+    """Check config, knowledge base, NLU data, domain and rules; errors name file and field."""
+    from bot.dialogue.domain import load_domain, load_rules
+    from bot.nlu.data import load_nlu
+    from bot.nlu.model import NLU_DATA
+    from knowledge.loader import KnowledgeError, load_knowledge
+
+    problems: list[str] = []
+    try:
+        load_config()
+    except CoachError as exc:
+        problems.append(str(exc))
+    try:
+        kb = load_knowledge()
+    except KnowledgeError as exc:
+        problems += exc.problems
+        kb = None
+    try:
+        domain = load_domain()
+        load_rules(domain)
+        data = load_nlu(NLU_DATA)
+        for intent in data.intents:
+            if intent not in domain.intents:
+                problems.append(f"nlu.yml: intent {intent!r} is not in domain.yml")
+        for intent in domain.intents:
+            if intent not in data.intents:
+                problems.append(f"domain.yml: intent {intent!r} has no examples in nlu.yml")
+        for ex in data.examples:
+            for ent in ex.entities:
+                if ent.entity not in domain.entities:
+                    problems.append(f"nlu.yml: {ex.text!r}: unknown entity {ent.entity!r}")
+        if kb is not None:
+            for topic in kb.topics:
+                for intent in topic.intents:
+                    if intent not in domain.intents:
+                        problems.append(f"knowledge/topics.yml: {topic.id} -> intents: "
+                                        f"unknown intent {intent!r}")
+    except CoachError as exc:
+        problems.append(str(exc))
+    if problems:
+        for p in problems:
+            err.print(f"[red]✗[/red] {p}")
+        raise typer.Exit(1)
+    console.print("[green]✓[/green] config, knowledge base, NLU data, domain and rules are valid")
+
+
+@app.command()
+def shell() -> None:
+    """Chat in the terminal (buttons are numbered; type a number to pick one)."""
+    from bot.channels.shell import run_shell
+
+    run_shell(_engine(store_kind="memory"))
+
+
+@app.command()
+def serve(host: Optional[str] = typer.Option(None, help="default: config.yml server.host"),
+          port: Optional[int] = typer.Option(None, help="default: config.yml server.port"),
+          workers: int = typer.Option(1, min=1, help="uvicorn worker processes")) -> None:
+    """Serve the widget and the HTTP API (training the model first if needed)."""
+    import uvicorn
+
+    config = load_config()
+    host = host or config.server.host
+    port = port or config.server.port
+    if workers > 1:
+        if not config.stores.tracker.startswith("redis"):
+            err.print("[yellow]note:[/yellow] several workers share conversations safely only with "
+                      "COACH_TRACKER_STORE=redis://...; SQLite works but locks per process")
+        _engine()  # train once before the workers start
+        uvicorn.run("bot.channels.server:app_from_env", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning")
+        return
+    from bot.channels.server import create_app
+
+    engine = _engine()
+    console.print(f"Hypertrophy Coach on http://{host}:{port} (store: {engine.store.kind})")
+    uvicorn.run(create_app(engine, config), host=host, port=port, log_level="warning")
+
+
+class TestSuite(str, Enum):
+    nlu = "nlu"
+    conversations = "conversations"
+    all = "all"
+
+
+@app.command("test")
+def test_cmd(suite: TestSuite = typer.Argument(TestSuite.all),
+             data: Path = typer.Option(ROOT / "tests" / "data" / "nlu_test.yml", help="held-out NLU file"),
+             conversations: Path = typer.Option(ROOT / "tests" / "conversations",
+                                                help="folder of conversation YAML files"),
+             out: Path = typer.Option(ROOT / ".coach" / "reports", help="where reports go")) -> None:
+    """NLU report on the held-out file and/or the conversation tests."""
+    ok = True
+    engine = _engine(store_kind="memory")
+    if suite in (TestSuite.nlu, TestSuite.all):
+        from bot.nlu.data import load_nlu
+        from bot.nlu.evaluate import evaluate, summary_lines, write_report
+
+        test_data = load_nlu(data)
+        report, pairs = evaluate(engine.interpreter, test_data)
+        for line in summary_lines(report):
+            console.print(line, highlight=False)
+        json_path, png_path = write_report(report, out, test_data.intents, pairs)
+        console.print(f"\nreport: {json_path}\nconfusion matrix: {png_path}")
+    if suite in (TestSuite.conversations, TestSuite.all):
+        from bot.testing import conversation_files, load_conversations, run_conversation
+
+        passed = failed = 0
+        for path in conversation_files(conversations):
+            for conv in load_conversations(path):
+                result = run_conversation(engine, conv, path.name)
+                if result.passed:
+                    passed += 1
+                    continue
+                failed += 1
+                console.print(f"[red]FAIL[/red] {path.name}: {conv.name}")
+                for turn in result.turns:
+                    if turn.failures:
+                        console.print(f"   user: {turn.user}\n   reply: {turn.reply[:300]!r}\n"
+                                      f"   {'; '.join(turn.failures)}", highlight=False)
+        console.print(f"conversations: {passed} passed, {failed} failed")
+        ok = failed == 0
+    if not ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def bench(messages: int = typer.Option(2000, help="messages for the in-process figures"),
+          http: bool = typer.Option(True, help="also measure over HTTP with a real server"),
+          senders: int = typer.Option(8, help="concurrent senders for the HTTP load test")) -> None:
+    """Measure parse and engine latency, HTTP latency and throughput, start-up and memory."""
+    from bot.bench import run_bench
+
+    report = run_bench(messages=messages, http=http, senders=senders, console=console)
+    console.print_json(json.dumps(report))
+
+
+@app.command()
+def actions(port: int = typer.Option(5055, help="port of the action server")) -> None:
+    """Run the standalone rasa-sdk action server with the `actions` package."""
+    env = {**os.environ, "SANIC_HOST": os.environ.get("SANIC_HOST", "127.0.0.1")}
+    os.chdir(ROOT)
+    os.execvpe(sys.executable, [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                                "--port", str(port)], env)
+
+
+class Experience(str, Enum):
+    beginner = "beginner"
+    intermediate = "intermediate"
+    advanced = "advanced"
+
+
+class Equipment(str, Enum):
+    dumbbells = "dumbbells"
+    bodyweight_dumbbells = "bodyweight_dumbbells"
+    full_gym = "full_gym"
+
+
+class Goal(str, Enum):
+    size = "size"
+    strength = "strength"
+
+
+@app.command()
+def plan(days: int = typer.Option(3, min=2, max=6), experience: Experience = Experience.beginner,
+         equipment: Equipment = Equipment.dumbbells, goal: Goal = Goal.size,
+         minutes: Optional[int] = typer.Option(None, min=15, max=180),
+         as_json: bool = typer.Option(False, "--json", help="print the plan as JSON")) -> None:
+    """Print the plan the program builder makes, without a conversation."""
+    from actions.common import knowledge
+    from actions.planner import build_plan
+    from bot.dialogue.domain import load_domain
+    from bot.responses.renderer import Renderer
+
+    kb = knowledge()
+    built = build_plan(kb, goal=goal.value, experience=experience.value, days=days,
+                       equipment=equipment.value, minutes=minutes)
+    if as_json:
+        console.print_json(built.model_dump_json())
+        return
+    renderer = Renderer(load_domain())
+    stepped = [kb.exercise(i).name for i in sorted(built.exercise_ids()) if kb.exercise(i).has_steps]
+    text, _ = renderer.render_response("utter_plan", {"plan": built.model_dump(), "stepped": stepped},
+                                       "cli", 0)
+    typer.echo(text)
+
+
+def main() -> None:
+    """Entry point that turns domain errors into a message and exit code 1."""
+    try:
+        app()
+    except CoachError as exc:
+        _fail(str(exc))
+
+
+if __name__ == "__main__":
+    main()

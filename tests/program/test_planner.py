@@ -1,0 +1,98 @@
+"""Every plan the planner can make respects the article's figures and the person's answers."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from actions.common import knowledge
+from actions.planner import EQUIPMENT_KINDS, build_plan
+from actions.program import parse_days, parse_duration, parse_equipment, parse_experience, parse_goal
+from bot.dialogue.domain import load_domain
+from bot.responses.renderer import Renderer
+
+KB = knowledge()
+RULES = KB.program
+answers = st.fixed_dictionaries({
+    "goal": st.sampled_from(["size", "strength"]),
+    "experience": st.sampled_from(["beginner", "intermediate", "advanced"]),
+    "days": st.integers(min_value=RULES.min_days_per_week, max_value=RULES.max_days_per_week),
+    "equipment": st.sampled_from(sorted(EQUIPMENT_KINDS)),
+    "minutes": st.one_of(st.none(), st.integers(min_value=15, max_value=180)),
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(answers)
+def test_every_plan_follows_the_rules(a: dict) -> None:
+    plan = build_plan(KB, **a)
+    assert plan.days_per_week == a["days"] == len(plan.days)
+    assert len(plan.days) >= RULES.min_days_per_week
+    known = {e.id: e for e in KB.exercises}
+    kinds = EQUIPMENT_KINDS[a["equipment"]]
+    for i, day in enumerate(plan.days, start=1):
+        assert day.name.startswith(f"Day {i}: ")
+        assert day.exercises, f"{day.name} is empty"
+        multi = [ex.multi_joint for ex in day.exercises]
+        assert multi == sorted(multi, reverse=True), "multi-joint exercises come first"
+        per_exercise: dict[str, int] = {}
+        for ex in day.exercises:
+            assert ex.id in known
+            assert set(known[ex.id].equipment) & kinds
+            assert RULES.reps.min <= ex.reps_min <= ex.reps_max <= RULES.reps.max
+            assert (ex.rest_seconds_min, ex.rest_seconds_max) == (RULES.rest_seconds.min,
+                                                                  RULES.rest_seconds.max)
+            per_exercise[ex.id] = per_exercise.get(ex.id, 0) + ex.sets
+            if a["equipment"] != "full_gym":
+                assert not ex.name.lower().startswith("barbell")
+        assert max(per_exercise.values()) <= RULES.max_sets_per_exercise.max
+    assert max(plan.weekly_sets_by_muscle.values()) <= RULES.weekly_sets.max
+    text = " ".join(plan.notes)
+    for fragment in ("60-90", "15-20", "5-6", "American Heart Association", "calories",
+                     "regular intervals"):
+        assert fragment in text
+    if a["goal"] == "strength":
+        assert "3-5 minutes" in text
+
+
+@settings(max_examples=50, deadline=None)
+@given(answers)
+def test_the_same_answers_give_the_same_plan(a: dict) -> None:
+    assert build_plan(KB, **a) == build_plan(KB, **a)
+
+
+@pytest.mark.parametrize("days", range(2, 7))
+def test_rendered_plan_has_day_headings_lines_and_disclaimer_links(days: int) -> None:
+    plan = build_plan(KB, days=days, experience="beginner", equipment="dumbbells")
+    text, buttons = Renderer(load_domain()).render_response(
+        "utter_plan", {"plan": plan.model_dump(), "stepped": ["Dumbbell row"]}, "s", 1)
+    assert f"Day {days}: " in text
+    assert "sets of" in text and "rest 60-90 s" in text
+    assert "how do I do the dumbbell row" in text
+    assert any("Why" in b.title for b in buttons)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("3", ("3", None)), ("three days", ("3", None)), ("9 days", (None, "out_of_range")),
+    ("twice a week maybe three", ("2", "ambiguous")), ("idk", (None, "missing")),
+    ("1", (None, "out_of_range"))])
+def test_parse_days(text: str, expected: tuple) -> None:
+    assert parse_days(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("been lifting 5 years", "advanced"), ("never lifted", "beginner"), ("2 years", "intermediate"),
+    ("a few months", "beginner"), ("purple", None)])
+def test_parse_experience(text: str, expected: str | None) -> None:
+    assert parse_experience(text) == expected
+
+
+def test_parse_other_answers() -> None:
+    assert parse_equipment("just some dumbbells") == "dumbbells"
+    assert parse_equipment("bodyweight and dumbbells") == "bodyweight_dumbbells"
+    assert parse_equipment("i go to a gym") == "full_gym"
+    assert parse_equipment("purple") is None
+    assert parse_duration("skip") == "any" and parse_duration("45 min") == "45"
+    assert parse_duration("5") is None
+    assert parse_goal("get stronger") == "strength" and parse_goal("bigger arms") == "size"
