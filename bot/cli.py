@@ -259,7 +259,8 @@ def main() -> None:
     try:
         app()
     except CoachError as exc:
-        _fail(str(exc))
+        err.print(f"[red]error:[/red] {exc}")
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

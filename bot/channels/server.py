@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.config import CoachConfig, load_config
 from bot.dialogue.engine import Engine
+from bot.dialogue.executor import InProcessActions
 from bot.schemas import BotMessage, ErrorOut, Health, ParseIn, ParseResult, UserMessageIn
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,8 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=config.server.cors_origins,
                            allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["Content-Type"])
     max_chars = config.server.max_message_chars
+    # a turn that waits on a network (action server, Redis lock) runs in a worker thread
+    in_loop = isinstance(engine.actions, InProcessActions) and engine.store.kind in ("sqlite", "memory")
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -101,12 +104,17 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
               response_model_exclude_none=True, openapi_extra=_body_schema(UserMessageIn),
               responses={400: {"model": ErrorOut}, 413: {"model": ErrorOut},
                          415: {"model": ErrorOut}})
-    async def webhook(request: Request) -> list[BotMessage]:
+    async def webhook(request: Request) -> Response:
         """Send a user message; get the bot's replies (Rasa's REST channel)."""
         msg = await _json_body(request, UserMessageIn, "message", max_chars)
         if not msg.sender.strip():
             raise ApiError(400, "'sender' must not be empty", "sender")
-        return await run_in_threadpool(engine.handle, msg.sender, msg.message)
+        if in_loop:  # CPU-bound and well under a millisecond: a thread hop would cost more
+            replies = engine.handle(msg.sender, msg.message)
+        else:
+            replies = await run_in_threadpool(engine.handle, msg.sender, msg.message)
+        return Response(json.dumps([r.model_dump(exclude_none=True) for r in replies]),
+                        media_type="application/json")
 
     @app.post("/model/parse", response_model=ParseResult, openapi_extra=_body_schema(ParseIn),
               responses={400: {"model": ErrorOut}, 413: {"model": ErrorOut}})

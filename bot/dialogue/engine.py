@@ -197,5 +197,5 @@ class Engine:
         return self.interpreter.parse(text)
 
     def tracker(self, sender: str) -> Tracker | None:
-        """The stored tracker of a conversation."""
-        return self.store.load(sender)
+        """The stored tracker of a conversation, with all its events."""
+        return self.store.load(sender, full=True)

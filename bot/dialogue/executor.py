@@ -31,11 +31,39 @@ class InProcessActions:
         """The registered action names."""
         return sorted(self.executor.actions)
 
+    def _complete(self, payload: dict[str, Any]) -> Any:
+        """Run the executor's coroutine to the end from synchronous code.
+
+        Our actions are synchronous, so the coroutine finishes on its first step; it is driven
+        directly, which also works inside a running event loop (the server's). One that really
+        awaits something is run again on a private loop in a helper thread.
+        """
+        coro = self.executor.run(payload)
+        try:
+            coro.send(None)
+        except StopIteration as done:
+            return done.value
+        coro.close()
+        box: dict[str, Any] = {}
+
+        def finish() -> None:
+            try:
+                box["result"] = self._loop().run_until_complete(self.executor.run(payload))
+            except Exception as exc:  # handed back to the caller's thread
+                box["error"] = exc
+
+        worker = threading.Thread(target=finish)
+        worker.start()
+        worker.join()
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+
     def run(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Run one action call; returns {'events': [...], 'responses': [...]}."""
         name = payload.get("next_action", "")
         try:
-            result = self._loop().run_until_complete(self.executor.run(payload))
+            result = self._complete(payload)
         except Exception as exc:  # a bug in an action must not kill the conversation
             raise ActionFailed(name, repr(exc)) from exc
         if result is None:

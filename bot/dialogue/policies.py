@@ -105,9 +105,11 @@ class FollowUpPolicy(Policy):
             if last_topic == "exercise_steps" and "exercise" in entities:
                 return "action_exercise_steps"
             return "action_answer_topic"
+        # program details given before any plan was asked for ("beginner, 3 days, dumbbells")
+        details = entities & (PLAN_ENTITIES - {"goal"})
         after_safety_stop = (tracker.slots.get("last_answer") or {}).get("kind") == "safety"
-        if parse.intent.name == "inform" and entities & (PLAN_ENTITIES - {"goal"}) \
-                and not after_safety_stop:
+        if not after_safety_stop and (
+                (parse.intent.name == "inform" and details) or len(details) >= 2):
             return PROGRAM_FORM
         return None
 

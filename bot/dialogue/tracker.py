@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from bot.schemas import ParseResult
 
-# how many recent events an action sees (keeps action calls cheap in long conversations)
-ACTION_EVENT_WINDOW = 60
+# how many recent events a turn loads and an action sees: the actions read slots and the latest
+# message, and form validation reads the slot events of the current turn, so a short window is enough
+ACTION_EVENT_WINDOW = 20
 
 
 class Tracker(BaseModel):
@@ -23,6 +24,30 @@ class Tracker(BaseModel):
     latest_message: dict[str, Any] = Field(default_factory=dict)
     latest_action_name: str | None = None
     turn: int = 0
+    # stores load only the recent events; this many earlier ones stay in the store
+    events_before: int = 0
+    _persisted: int = PrivateAttr(default=0)  # how many of `events` the store already holds
+
+    def mark_persisted(self) -> None:
+        """Called by a store after it has saved every event."""
+        self._persisted = len(self.events)
+
+    def unsaved_events(self) -> list[dict[str, Any]]:
+        """Events added since the tracker was loaded or last saved."""
+        return self.events[self._persisted:]
+
+    def state_json(self) -> str:
+        """Everything but the events, as JSON (stores keep events apart, appended)."""
+        return self.model_dump_json(exclude={"events"})
+
+    @classmethod
+    def from_parts(cls, state: str | bytes, events: list[dict[str, Any]], total: int) -> "Tracker":
+        """A tracker from its stored state and its last `len(events)` of `total` events."""
+        tracker = cls.model_validate_json(state)
+        tracker.events = events
+        tracker.events_before = total - len(events)
+        tracker.mark_persisted()
+        return tracker
 
     @classmethod
     def new(cls, sender_id: str, slot_names: list[str]) -> "Tracker":

@@ -50,10 +50,11 @@ _NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven":
         "nine": 9, "ten": 10, "once": 1, "twice": 2, "thrice": 3}
 _N = r"(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
 _DAYS = [
-    re.compile(_N + r"\s*(?:x|times?|days?|sessions?|workouts?|d)\s*(?:a|per|/|each|every|in a)?\s*"
+    re.compile(r"\b" + _N + r"\s*(?:x|times?|days?|sessions?|workouts?|d)\s*(?:a|per|/|each|every|in a)?\s*"
                     r"(?:week|wk)(?:ly)?\b"),
     re.compile(r"\b(?P<n>once|twice|thrice)\s*(?:a|per|each|every)?\s*(?:week|wk)(?:ly)?\b"),
-    re.compile(r"\b" + _N + r"[\s-]*(?:days?|sessions?|workouts?|times?)\b(?!\s*(?:of rest|off|rest))"),
+    re.compile(r"\b(?P<n>[2-9]|1[0-4]|two|three|four|five|six|seven|eight|nine|ten)[\s-]*days?\b"
+               r"(?!\s*(?:ago|of rest|off|rest|later|in a row))"),
     re.compile(r"\b" + _N + r"[\s-]*day\s+split\b"),
 ]
 _NOT_REST = r"(?!\s*(?:of\s+)?(?:rest|break|pause|between))"

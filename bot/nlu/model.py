@@ -29,6 +29,7 @@ NLU_DATA = ROOT / "bot" / "data" / "nlu.yml"
 # the code that shapes a trained model (evaluation code is left out: it changes no model)
 CODE_FILES = sorted(p for p in (ROOT / "bot" / "nlu").glob("*.py") if p.name != "evaluate.py")
 CLASSIFIER = "textcat"
+RANKING_LENGTH = 10  # intents listed in a parse's ranking, as Rasa does
 _PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w\-]*)(?P<json>\{.*\})?\s*$", re.S)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -50,11 +51,20 @@ def build_pipeline(config: CoachConfig) -> Language:
     return nlp
 
 
+ENGLISH_MIN_FREQUENCY = 10  # rarer entries of the word list are too often typos themselves
+
+
 def _english_words(nlp: Language) -> frozenset[str]:
-    if "lemmatizer" not in nlp.pipe_names:
-        return frozenset()
-    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup", {})
-    return frozenset(w for w in (*table.keys(), *table.values()) if isinstance(w, str))
+    """Words the normaliser must never "correct": pyspellchecker's English word list plus the
+    lemma table's forms."""
+    from spellchecker import SpellChecker
+
+    words = {w for w, n in SpellChecker(language="en").word_frequency.dictionary.items()
+             if n >= ENGLISH_MIN_FREQUENCY}
+    if "lemmatizer" in nlp.pipe_names:
+        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup", {})
+        words.update(w for w in (*table.keys(), *table.values()) if isinstance(w, str))
+    return frozenset(words)
 
 
 def train(config: CoachConfig, data: NluData | None = None, kb: KnowledgeBase | None = None,
@@ -126,10 +136,11 @@ def load_or_train(config: CoachConfig,
     try:
         return load(config)
     except ModelNotTrained:
+        # the fingerprint is taken before training: data edited meanwhile gives a new one later
         fp = fingerprint(config)
         nlp = train(config, progress=progress)
         save(nlp, model_dir(config, fp))
-        return load(config)
+        return spacy.load(model_dir(config, fp)), fp
 
 
 class Interpreter:
@@ -160,10 +171,10 @@ class Interpreter:
             entities.append(Entity(entity=ent.label_, value=ent.kb_id_ or ent.ent_id_ or ent.text,
                                    start=start, end=end, extractor=_extractor(ent.label_)))
         ranking = [IntentScore(name=r["name"], confidence=min(1.0, max(0.0, r["confidence"])))
-                   for r in doc._.intent_ranking or []]
+                   for r in (doc._.intent_ranking or [])[:RANKING_LENGTH]]
         intent = doc._.intent or {"name": FALLBACK_INTENT, "confidence": 1.0}
         return ParseResult(text=text, intent=IntentScore(**intent), entities=entities,
-                           intent_ranking=ranking[:10])
+                           intent_ranking=ranking)
 
     def _parse_payload(self, text: str, m: re.Match[str]) -> ParseResult:
         entities: list[Entity] = []

@@ -221,6 +221,20 @@
     return v === null || v === undefined ? "" : String(v);
   }
 
+  /** Non-empty strings of a list, first occurrence only. */
+  function unique(list) {
+    var seen = {};
+    var out = [];
+    (Array.isArray(list) ? list : []).forEach(function (item) {
+      var s = asText(item).trim();
+      if (s && !Object.prototype.hasOwnProperty.call(seen, s)) {
+        seen[s] = true;
+        out.push(s);
+      }
+    });
+    return out;
+  }
+
   // ---------------------------------------------------------------- state
   var state = {
     sender: loadSender(),
@@ -249,6 +263,11 @@
     var lines = [];
     lines.push("# " + (asText(plan.title) || "Training plan"));
     lines.push("");
+    var facts = planFacts(plan);
+    if (facts.length) {
+      lines.push(facts.join(" \u00b7 "));
+      lines.push("");
+    }
     (plan.days || []).forEach(function (day, i) {
       lines.push("## " + (asText(day.name) || "Day " + (i + 1)));
       lines.push("");
@@ -267,10 +286,11 @@
       });
       lines.push("");
     }
-    if (plan.sources && plan.sources.length) {
+    var sourceList = unique(plan.sources);
+    if (sourceList.length) {
       lines.push("## Sources");
       lines.push("");
-      plan.sources.forEach(function (s) {
+      sourceList.forEach(function (s) {
         lines.push("- " + asText(s));
       });
       lines.push("");
@@ -360,9 +380,47 @@
     return wrap;
   }
 
-  function renderPlan(plan) {
+  function planFacts(plan) {
+    var facts = [];
+    var scalar = function (v) {
+      return (typeof v === "string" && v.trim()) || typeof v === "number";
+    };
+    if (scalar(plan.experience)) facts.push(asText(plan.experience).charAt(0).toUpperCase() + asText(plan.experience).slice(1));
+    if (scalar(plan.days_per_week)) facts.push(asText(plan.days_per_week) + " days/week");
+    if (scalar(plan.equipment)) facts.push(asText(plan.equipment).replace(/_/g, " "));
+    if (scalar(plan.minutes_per_session)) facts.push("~" + asText(plan.minutes_per_session) + " min/session");
+    return facts;
+  }
+
+  /** A closing paragraph of the plan's text (e.g. a follow-up tip) that the plan JSON doesn't carry. */
+  function planClosing(text, plan) {
+    var paragraphs = asText(text).split(/\n\s*\n/);
+    if (paragraphs.length < 3) return "";
+    var last = paragraphs[paragraphs.length - 1].trim();
+    if (!last || /^\s*([-*\u2022]|\d+[.)])\s/m.test(last)) return "";
+    var known = [asText(plan.title)].concat(
+      (plan.days || []).map(function (d) {
+        return asText(d && d.name);
+      }),
+      (plan.notes || []).map(asText)
+    );
+    for (var i = 0; i < known.length; i++) {
+      if (known[i] && last.indexOf(known[i]) !== -1) return "";
+    }
+    return last;
+  }
+
+  function renderPlan(plan, text) {
     var wrap = el("div", { class: "hc-plan" });
     wrap.appendChild(el("p", { class: "hc-plan-title", text: asText(plan.title) || "Your training plan" }));
+    var facts = planFacts(plan);
+    if (facts.length) {
+      var factList = el("ul", { class: "hc-plan-facts", "aria-label": "Plan details" });
+      facts.forEach(function (f) {
+        factList.appendChild(el("li", { text: f }));
+      });
+      wrap.appendChild(factList);
+    }
     (plan.days || []).forEach(function (day, i) {
       var section = el("section", { class: "hc-plan-day" });
       section.appendChild(el("h4", { class: "hc-plan-day-name", text: asText(day.name) || "Day " + (i + 1) }));
@@ -384,10 +442,13 @@
       notes.appendChild(nl);
       wrap.appendChild(notes);
     }
-    if (Array.isArray(plan.sources) && plan.sources.length) {
+    var closing = planClosing(text, plan);
+    if (closing) wrap.appendChild(el("div", { class: "hc-text hc-plan-closing" }, richText(closing)));
+    var sourceList = unique(plan.sources);
+    if (sourceList.length) {
       var sources = el("div", { class: "hc-plan-sources" }, [el("p", { class: "hc-plan-subhead", text: "Sources" })]);
       var sl = el("ul");
-      plan.sources.forEach(function (s) {
+      sourceList.forEach(function (s) {
         sl.appendChild(el("li", null, richText(asText(s))));
       });
       sources.appendChild(sl);
@@ -426,7 +487,7 @@
       bubble.appendChild(renderSteps(custom, text));
     } else if (kind === "plan" && custom.plan && typeof custom.plan === "object") {
       row.classList.add("hc-kind-plan");
-      bubble.appendChild(renderPlan(custom.plan));
+      bubble.appendChild(renderPlan(custom.plan, text));
     } else if (text) {
       bubble.appendChild(el("div", { class: "hc-text" }, richText(text)));
     } else {
@@ -619,9 +680,14 @@
           });
         } else {
           var detail = err.body && isNonEmptyString(err.body.error) ? err.body.error : "";
+          if (err.status === 413) detail = "It is too long; please shorten it and send it again.";
           showError(TEXT.clientError + (detail ? " " + detail.charAt(0).toUpperCase() + detail.slice(1) : ""), null);
           // Give the person their words back so they can edit and resend.
-          if (display === text && !ui.input.value) ui.input.value = text;
+          if (display === text && !ui.input.value) {
+            ui.input.value = text;
+            if (bubble.parentNode) bubble.parentNode.removeChild(bubble);
+            ui.input.focus();
+          }
         }
       })
       .finally(function () {
@@ -823,7 +889,7 @@
       class: "hc-input",
       type: "text",
       autocomplete: "off",
-      maxlength: "1000",
+      maxlength: "2000",
       placeholder: TEXT.placeholder,
       enterkeyhint: "send",
     });

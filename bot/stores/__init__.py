@@ -1,7 +1,13 @@
-"""Tracker stores: SQLite (default, embedded), Redis (shared across workers) and memory (tests)."""
+"""Tracker stores: SQLite (default, embedded), Redis (shared across workers) and memory (tests).
+
+A tracker is stored as its state (slots, active form, latest message) plus an append-only list of
+events, so a turn costs the same on the 500th message as on the first: a turn loads the state and
+the recent events an action needs, and saves the state and the events it added.
+"""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -10,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from bot.dialogue.tracker import Tracker
+from bot.dialogue.tracker import ACTION_EVENT_WINDOW, Tracker
 from bot.errors import ConfigError
 
 
@@ -20,12 +26,12 @@ class TrackerStore(ABC):
     kind = "abstract"
 
     @abstractmethod
-    def load(self, sender_id: str) -> Tracker | None:
-        """The stored tracker, or None for a new conversation."""
+    def load(self, sender_id: str, full: bool = False) -> Tracker | None:
+        """The stored tracker with its recent events (all of them when `full`), or None."""
 
     @abstractmethod
     def save(self, tracker: Tracker) -> None:
-        """Persist the tracker."""
+        """Persist the state and append the tracker's unsaved events."""
 
     @contextmanager
     @abstractmethod
@@ -52,20 +58,28 @@ class _LocalLocks:
 
 
 class MemoryTrackerStore(TrackerStore):
-    """In-process dictionary; lost on restart (tests and benchmarks)."""
+    """In-process dictionaries of JSON; lost on restart (tests and benchmarks)."""
 
     kind = "memory"
 
     def __init__(self) -> None:
-        self._data: dict[str, str] = {}
+        self._states: dict[str, str] = {}
+        self._events: dict[str, list[str]] = {}
         self._locks = _LocalLocks()
 
-    def load(self, sender_id: str) -> Tracker | None:
-        raw = self._data.get(sender_id)
-        return Tracker.model_validate_json(raw) if raw else None
+    def load(self, sender_id: str, full: bool = False) -> Tracker | None:
+        state = self._states.get(sender_id)
+        if state is None:
+            return None
+        stored = self._events.get(sender_id, [])
+        recent = stored if full else stored[-ACTION_EVENT_WINDOW:]
+        return Tracker.from_parts(state, [json.loads(e) for e in recent], len(stored))
 
     def save(self, tracker: Tracker) -> None:
-        self._data[tracker.sender_id] = tracker.model_dump_json()
+        self._events.setdefault(tracker.sender_id, []).extend(
+            json.dumps(e) for e in tracker.unsaved_events())
+        self._states[tracker.sender_id] = tracker.state_json()
+        tracker.mark_persisted()
 
     @contextmanager
     def lock(self, sender_id: str) -> Iterator[None]:
@@ -83,29 +97,54 @@ class SQLiteTrackerStore(TrackerStore):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._locks = _LocalLocks()
-        with self._conn() as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS trackers (sender_id TEXT PRIMARY KEY, "
-                         "data TEXT NOT NULL, updated REAL NOT NULL)")
+        conn = self._conn()
+        conn.execute("CREATE TABLE IF NOT EXISTS trackers (sender_id TEXT PRIMARY KEY, "
+                     "state TEXT NOT NULL, n_events INTEGER NOT NULL, updated REAL NOT NULL)")
+        conn.execute("CREATE TABLE IF NOT EXISTS events (sender_id TEXT NOT NULL, "
+                     "seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (sender_id, seq))")
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                   check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
         return conn
 
-    def load(self, sender_id: str) -> Tracker | None:
-        row = self._conn().execute("SELECT data FROM trackers WHERE sender_id = ?",
-                                   (sender_id,)).fetchone()
-        return Tracker.model_validate_json(row[0]) if row else None
+    def load(self, sender_id: str, full: bool = False) -> Tracker | None:
+        conn = self._conn()
+        row = conn.execute("SELECT state, n_events FROM trackers WHERE sender_id = ?",
+                           (sender_id,)).fetchone()
+        if row is None:
+            return None
+        state, total = row
+        first = 0 if full else max(0, total - ACTION_EVENT_WINDOW)
+        events = [json.loads(d) for (d,) in conn.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND seq >= ? ORDER BY seq",
+            (sender_id, first))]
+        return Tracker.from_parts(state, events, total)
 
     def save(self, tracker: Tracker) -> None:
-        self._conn().execute(
-            "INSERT INTO trackers (sender_id, data, updated) VALUES (?, ?, ?) "
-            "ON CONFLICT(sender_id) DO UPDATE SET data = excluded.data, updated = excluded.updated",
-            (tracker.sender_id, tracker.model_dump_json(), time.time()))
+        new = tracker.unsaved_events()
+        start = tracker.events_before + len(tracker.events) - len(new)
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            conn.executemany("INSERT INTO events (sender_id, seq, data) VALUES (?, ?, ?)",
+                             [(tracker.sender_id, start + i, json.dumps(e))
+                              for i, e in enumerate(new)])
+            conn.execute(
+                "INSERT INTO trackers (sender_id, state, n_events, updated) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(sender_id) DO UPDATE SET state = excluded.state, "
+                "n_events = excluded.n_events, updated = excluded.updated",
+                (tracker.sender_id, tracker.state_json(), start + len(new), time.time()))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        tracker.mark_persisted()
 
     @contextmanager
     def lock(self, sender_id: str) -> Iterator[None]:
@@ -132,12 +171,29 @@ class RedisTrackerStore(TrackerStore):
         self.prefix = prefix
         self.lock_timeout_s = lock_timeout_s
 
-    def load(self, sender_id: str) -> Tracker | None:
-        raw = self.client.get(self.prefix + "tracker:" + sender_id)
-        return Tracker.model_validate_json(raw) if raw else None
+    def _keys(self, sender_id: str) -> tuple[str, str]:
+        return self.prefix + "state:" + sender_id, self.prefix + "events:" + sender_id
+
+    def load(self, sender_id: str, full: bool = False) -> Tracker | None:
+        state_key, events_key = self._keys(sender_id)
+        pipe = self.client.pipeline()
+        pipe.get(state_key)
+        pipe.llen(events_key)
+        pipe.lrange(events_key, 0 if full else -ACTION_EVENT_WINDOW, -1)
+        state, total, raw = pipe.execute()
+        if state is None:
+            return None
+        return Tracker.from_parts(state, [json.loads(e) for e in raw], total)
 
     def save(self, tracker: Tracker) -> None:
-        self.client.set(self.prefix + "tracker:" + tracker.sender_id, tracker.model_dump_json())
+        state_key, events_key = self._keys(tracker.sender_id)
+        pipe = self.client.pipeline()
+        new = tracker.unsaved_events()
+        if new:
+            pipe.rpush(events_key, *[json.dumps(e) for e in new])
+        pipe.set(state_key, tracker.state_json())
+        pipe.execute()
+        tracker.mark_persisted()
 
     @contextmanager
     def lock(self, sender_id: str) -> Iterator[None]:

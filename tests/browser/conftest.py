@@ -44,6 +44,19 @@ DESKTOP_VIEWPORT = {"width": 1280, "height": 800}
 MOBILE_VIEWPORT = {"width": 375, "height": 740}
 
 
+_server_log: dict[str, Path] = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attach the tail of the coach server's log to failing browser tests."""
+    outcome = yield
+    report = outcome.get_result()
+    log_path = _server_log.get("path")
+    if report.failed and log_path is not None and "coach_server" in getattr(item, "fixturenames", ()):
+        report.sections.append(("coach server log (tail)", _tail(log_path, 6000)))
+
+
 def _unavailable(reason: str):
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason} (required when CI=true)", pytrace=False)
@@ -109,6 +122,7 @@ def coach_server(chromium_path, embed_port, tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     data_dir = tmp_path_factory.mktemp("coach-data")
     log_path = tmp_path_factory.mktemp("coach-log") / "server.log"
+    _server_log["path"] = log_path
     env = dict(os.environ)
     env["COACH_DATA_DIR"] = str(data_dir)
     env["COACH_CORS_ORIGINS"] = f"http://127.0.0.1:{embed_port}"

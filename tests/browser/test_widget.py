@@ -149,6 +149,10 @@ def test_quick_reply_sends_payload_and_shows_title(chat, coach_server):
     # the server received the payload (the tracker has a user turn after "help")
     texts = user_texts(fetch_tracker(coach_server, chat.sender_id()))
     assert len(texts) == 2 and texts[0] == "help", texts
+    # restored from the server after a reload, the bubble still shows the title, not the payload
+    chat.page.reload()
+    chat.wait_ready()
+    assert [t.strip() for t in chat.user_messages().all_inner_texts()] == ["help", title]
 
 
 # --------------------------------------------------------------------------- 4. plan building
@@ -584,6 +588,7 @@ def test_rejected_message_is_returned_to_the_input(chat):
     error.wait_for()
     assert "too long" in error.inner_text()
     assert chat.input.input_value() == "a message the server rejects"
+    assert chat.user_messages().count() == 0  # the words went back to the input, not a dead bubble
     page.unroute(WEBHOOK_GLOB)
     # fixing it and sending again works
     replies = chat.send("how long should I rest for size?")

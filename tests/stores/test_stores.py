@@ -64,5 +64,17 @@ def test_redis_lock_serialises_concurrent_turns(config: CoachConfig, redis_url: 
     for t in threads:
         t.join()
     assert not errors
-    tracker = RedisTrackerStore(redis_url).load("locked-1")
+    tracker = RedisTrackerStore(redis_url).load("locked-1", full=True)
     assert sum(e["event"] == "user" for e in tracker.events) == 20  # no turn was lost
+
+
+def test_long_conversations_load_recent_events_but_keep_all(tmp_path: Path) -> None:
+    store = SQLiteTrackerStore(tmp_path / "long.db")
+    tracker = Tracker.new("long", ["goal"])
+    for i in range(150):
+        tracker.set_slot("goal", str(i))
+        store.save(tracker)
+        tracker = store.load("long")
+    assert len(tracker.events) < 150 and tracker.events_before + len(tracker.events) == 150
+    assert len(store.load("long", full=True).events) == 150
+    assert tracker.slots["goal"] == "149"
