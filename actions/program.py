@@ -253,12 +253,15 @@ class ValidateProgramForm(FormValidationAction):
         if proposal.get("slot") == slot and requested == slot:
             answer = str(tracker.latest_message.get("text") or "").lower()
             intent = latest_intent(tracker)
-            if parsed is None and (intent == "affirm" or _YES.match(answer)):
-                parsed = proposal["value"]
-            elif parsed is None and (intent == "deny" or _NO.match(answer)):
+            if parsed is None and (intent == "deny" or _NO.match(answer)):
                 misses[slot] = 0
                 dispatcher.utter_message(response=f"utter_invalid_{slot}", value="")
                 return {slot: None, "form_misses": misses, "proposed_default": None}
+            if parsed is None:  # "yes", or still no usable answer: take the proposed default
+                parsed = proposal["value"]
+                if not (intent == "affirm" or _YES.match(answer)):
+                    dispatcher.utter_message(response="utter_default_taken",
+                                             label=DEFAULT_LABELS[slot])
         if parsed is not None:
             misses.pop(slot, None)
             return {slot: parsed, "form_misses": misses, "proposed_default": None}

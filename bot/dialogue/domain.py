@@ -64,6 +64,13 @@ class Domain(BaseModel):
                     out.setdefault(mapping.entity, name)
         return out
 
+    def entity_slots_in_form(self, form: str, entity: str) -> list[str]:
+        """Slots a from_entity mapping fills from this entity while the form is active."""
+        return [name for name, slot in self.slots.items() if any(
+            m.type == "from_entity" and m.entity == entity
+            and all(c.get("active_loop") in (None, form) for c in m.conditions)
+            for m in slot.mappings)]
+
     def text_slot(self, form: str, requested: str) -> bool:
         """Whether the requested slot takes the whole text while this form is active."""
         slot = self.slots.get(requested)

@@ -137,18 +137,16 @@ class Engine:
     def slot_candidates(self, tracker: Tracker, form: str, parse: ParseResult) -> list[dict[str, Any]]:
         """SlotSet events from the message: entity mappings, else the text for the asked slot."""
         required = set(self.domain.forms[form].required_slots)
-        events: list[dict[str, Any]] = []
-        filled: set[str] = set()
+        new: dict[str, str] = {}  # slot -> value this message says something new about
         for ent in parse.entities:
-            for name, slot in self.domain.slots.items():
-                if name in required and name not in filled and any(
-                        m.type == "from_entity" and m.entity == ent.entity and all(
-                            c.get("active_loop") in (None, form) for c in m.conditions)
-                        for m in slot.mappings):
-                    events.append({"event": "slot", "name": name, "value": ent.value})
-                    filled.add(name)
+            for name in self.domain.entity_slots_in_form(form, ent.entity):
+                if name in required and name not in new and tracker.slots.get(name) != ent.value:
+                    new[name] = ent.value
+        events = [{"event": "slot", "name": n, "value": v} for n, v in new.items()]
         requested = tracker.slots.get("requested_slot")
-        if requested and not filled and self.domain.text_slot(form, requested):
+        # the text answers the asked question unless the message answered something else
+        # ("actually make it 4 days"); repeating a known answer ("3") does not count as that
+        if requested and not new and self.domain.text_slot(form, requested):
             events.append({"event": "slot", "name": requested, "value": parse.text})
         return events
 
