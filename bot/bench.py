@@ -75,6 +75,13 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _rss_mb_tree(pid: int) -> float:
+    """RSS of the server and its worker processes, in MB."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(c) for c in children.read_text().split()] if children.exists() else []
+    return round(_rss_mb(pid) + sum(_rss_mb(k) for k in kids), 1)
+
+
 def in_process(messages: int) -> dict[str, Any]:
     """Model load, parse latency and whole-engine latency without HTTP."""
     from bot.app import build_engine
@@ -105,7 +112,7 @@ def in_process(messages: int) -> dict[str, Any]:
             "engine_message": _summary(engine_ms), "messages": messages}
 
 
-def over_http(senders: int, per_sender: int) -> dict[str, Any]:
+def over_http(senders: int, per_sender: int, workers: int = 1) -> dict[str, Any]:
     """Start `coach serve` (SQLite store in a temp dir), then one sender and N concurrent ones."""
     port = _free_port()
     data_dir = tempfile.mkdtemp(prefix="coach-bench-")
@@ -114,8 +121,9 @@ def over_http(senders: int, per_sender: int) -> dict[str, Any]:
     config = load_config()
     (Path(data_dir) / "models").symlink_to(config.data_dir / "models")
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port),
+                             "--workers", str(workers)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         first_answer = None
         deadline = time.time() + 120
@@ -144,14 +152,15 @@ def over_http(senders: int, per_sender: int) -> dict[str, Any]:
             "one_sender": _summary(single),
             f"{senders}_senders": {**_summary(concurrent),
                                    "messages_per_s": round(len(concurrent) / wall, 1)},
-            "server_rss_mb": _rss_mb(proc.pid),
+            "workers": workers,
+            "server_rss_mb": _rss_mb_tree(proc.pid),
         }
     finally:
         proc.terminate()
         proc.wait(timeout=10)
 
 
-def run_bench(messages: int = 2000, http: bool = True, senders: int = 8,
+def run_bench(messages: int = 2000, http: bool = True, senders: int = 8, workers: int = 1,
               console: Console | None = None) -> dict[str, Any]:
     """All the figures as one dict (printed as JSON by `coach bench`)."""
     console = console or Console(stderr=True)
@@ -159,5 +168,5 @@ def run_bench(messages: int = 2000, http: bool = True, senders: int = 8,
     report: dict[str, Any] = {"in_process": in_process(messages)}
     if http:
         console.print("measuring over HTTP (starting a server) ...")
-        report["http"] = over_http(senders, per_sender=max(50, messages // senders))
+        report["http"] = over_http(senders, per_sender=max(50, messages // senders), workers=workers)
     return report

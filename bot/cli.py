@@ -132,10 +132,13 @@ def serve(host: Optional[str] = typer.Option(None, help="default: config.yml ser
     host = host or config.server.host
     port = port or config.server.port
     if workers > 1:
-        if not config.stores.tracker.startswith("redis"):
-            err.print("[yellow]note:[/yellow] several workers share conversations safely only with "
-                      "COACH_TRACKER_STORE=redis://...; SQLite works but locks per process")
-        _engine()  # train once before the workers start
+        if config.stores.tracker == "memory":
+            _fail("the memory store cannot be shared by several workers: use sqlite or redis://")
+        # train once before the workers start, in a child process so that this supervisor
+        # process does not hold a model of its own
+        import subprocess
+
+        subprocess.run([sys.executable, "-m", "bot.cli", "train"], check=True)
         uvicorn.run("bot.channels.server:app_from_env", factory=True, host=host, port=port,
                     workers=workers, log_level="warning")
         return
@@ -196,11 +199,13 @@ def test_cmd(suite: TestSuite = typer.Argument(TestSuite.all),
 @app.command()
 def bench(messages: int = typer.Option(2000, help="messages for the in-process figures"),
           http: bool = typer.Option(True, help="also measure over HTTP with a real server"),
-          senders: int = typer.Option(8, help="concurrent senders for the HTTP load test")) -> None:
+          senders: int = typer.Option(8, help="concurrent senders for the HTTP load test"),
+          workers: int = typer.Option(1, min=1, help="server worker processes")) -> None:
     """Measure parse and engine latency, HTTP latency and throughput, start-up and memory."""
     from bot.bench import run_bench
 
-    report = run_bench(messages=messages, http=http, senders=senders, console=console)
+    report = run_bench(messages=messages, http=http, senders=senders, workers=workers,
+                       console=console)
     console.print_json(json.dumps(report))
 
 

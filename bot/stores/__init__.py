@@ -7,10 +7,13 @@ the recent events an action needs, and saves the state and the events it added.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 import time
+import zlib
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,6 +60,44 @@ class _LocalLocks:
             yield
 
 
+class _FileLocks:
+    """Per-conversation locks that also hold across processes (several `coach serve` workers on
+    one SQLite file): a thread lock, then flock on one of a fixed set of lock files."""
+
+    BUCKETS = 256
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self._threads = _LocalLocks()
+        self._folder = folder
+        self._fds: dict[int, int] = {}
+        self._guard = threading.Lock()
+
+    def _fd(self, bucket: int) -> int:
+        with self._guard:
+            if bucket not in self._fds:
+                self._fds[bucket] = os.open(self._folder / f"{bucket:03d}.lock",
+                                            os.O_RDWR | os.O_CREAT, 0o644)
+            return self._fds[bucket]
+
+    @contextmanager
+    def hold(self, sender_id: str) -> Iterator[None]:
+        bucket = zlib.crc32(sender_id.encode()) % self.BUCKETS
+        with self._threads.hold(f"bucket-{bucket}"):
+            fd = self._fd(bucket)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        with self._guard:
+            for fd in self._fds.values():
+                os.close(fd)
+            self._fds.clear()
+
+
 class MemoryTrackerStore(TrackerStore):
     """In-process dictionaries of JSON; lost on restart (tests and benchmarks)."""
 
@@ -88,7 +129,8 @@ class MemoryTrackerStore(TrackerStore):
 
 
 class SQLiteTrackerStore(TrackerStore):
-    """A SQLite file: conversations survive a restart. One connection per thread, WAL mode."""
+    """A SQLite file: conversations survive a restart. One connection per thread, WAL mode; the
+    per-conversation lock holds across worker processes too."""
 
     kind = "sqlite"
 
@@ -96,7 +138,7 @@ class SQLiteTrackerStore(TrackerStore):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._locks = _LocalLocks()
+        self._locks = _FileLocks(self.path.parent / "locks")
         conn = self._conn()
         conn.execute("CREATE TABLE IF NOT EXISTS trackers (sender_id TEXT PRIMARY KEY, "
                      "state TEXT NOT NULL, n_events INTEGER NOT NULL, updated REAL NOT NULL)")
@@ -156,6 +198,7 @@ class SQLiteTrackerStore(TrackerStore):
         if conn is not None:
             conn.close()
             self._local.conn = None
+        self._locks.close()
 
 
 class RedisTrackerStore(TrackerStore):
