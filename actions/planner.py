@@ -161,7 +161,8 @@ def build_plan(kb: KnowledgeBase, *, goal: str = "size", experience: str = "begi
                 has_steps=ex.has_steps, muscles=list(ex.muscles), note=note))
         plan_days.append(PlanDay(name=f"Day {i + 1}: {focus}", focus=focus, exercises=lines))
     notes = _notes(kb, goal, experience, days, weekly)
-    sources = [kb.source(s).citation() for s in rules.sources]
+    # the article lists ACE's "How muscle grows" twice: one line per distinct citation
+    sources = list(dict.fromkeys(kb.source(s).citation() for s in rules.sources))
     title = f"{days}-day {experience} hypertrophy plan ({equipment.replace('_', ' ')})"
     return Plan(title=title, goal=goal, experience=experience, days_per_week=days,
                 equipment=equipment, minutes_per_session=minutes, days=plan_days,

@@ -123,13 +123,12 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
         body = await _json_body(request, ParseIn, "text", max_chars)
         return engine.parse(body.text)
 
-    @app.get("/conversations/{sender}/tracker", responses={404: {"model": ErrorOut}})
+    @app.get("/conversations/{sender}/tracker")
     async def tracker(sender: str) -> dict[str, Any]:
-        """The conversation's tracker: slots, latest message, events, active loop."""
+        """The conversation's tracker: slots, latest message, events, active loop (as Rasa
+        does, an unknown sender gets an empty tracker)."""
         found = await run_in_threadpool(engine.tracker, sender)
-        if found is None:
-            raise ApiError(404, f"no conversation with sender {sender!r}", "sender")
-        return found.public()
+        return (found or engine.new_tracker(sender)).public()
 
     @app.get("/health", response_model=Health)
     async def health() -> Health:

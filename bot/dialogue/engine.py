@@ -53,7 +53,7 @@ class Engine:
     def handle(self, sender: str, text: str) -> list[BotMessage]:
         """Answer one user message; the conversation is loaded and saved under its lock."""
         with self.store.lock(sender):
-            tracker = self.store.load(sender) or Tracker.new(sender, list(self.domain.slots))
+            tracker = self.store.load(sender) or self.new_tracker(sender)
             parse = self.interpreter.parse(text)
             tracker.add_user(parse)
             replies: list[BotMessage] = []
@@ -193,6 +193,10 @@ class Engine:
     def parse(self, text: str) -> ParseResult:
         """The NLU result for a text (POST /model/parse)."""
         return self.interpreter.parse(text)
+
+    def new_tracker(self, sender: str) -> Tracker:
+        """An empty conversation (nothing is stored until its first message)."""
+        return Tracker.new(sender, list(self.domain.slots))
 
     def tracker(self, sender: str) -> Tracker | None:
         """The stored tracker of a conversation, with all its events."""

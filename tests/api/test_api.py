@@ -58,7 +58,8 @@ def test_tracker_route(client: TestClient) -> None:
     assert {"slots", "latest_message", "events", "active_loop"} <= set(body)
     assert [e["event"] for e in body["events"]][:1] == ["user"]
     assert any(e["event"] == "bot" for e in body["events"])
-    assert client.get("/conversations/nobody-here/tracker").status_code == 404
+    empty = client.get("/conversations/nobody-here/tracker")
+    assert empty.status_code == 200 and empty.json()["events"] == []
 
 
 def test_health_and_openapi(client: TestClient) -> None:
