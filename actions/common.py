@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.loader import load_knowledge
 from knowledge.models import Exercise, Fact, KnowledgeBase, Topic
@@ -43,17 +44,27 @@ def best_guess(tracker: Tracker) -> str:
     return intent
 
 
-def fact_applies(fact: Fact, entities: dict[str, str]) -> bool:
-    """A fact shows when each of its `when` conditions matches the entity (or its default)."""
+def all_entity_values(tracker: Tracker) -> dict[str, set[str]]:
+    """entity -> every value the latest message gave it ("strength vs size": both goals)."""
+    out: dict[str, set[str]] = {}
+    for ent in tracker.latest_message.get("entities") or []:
+        out.setdefault(str(ent.get("entity")), set()).add(str(ent.get("value")))
+    return out
+
+
+def fact_applies(fact: Fact, entities: dict[str, str], extra: dict[str, set[str]] | None = None) -> bool:
+    """A fact shows when each `when` condition matches one of the entity's values (or its default)."""
     for key, value in fact.when.items():
-        if entities.get(key, ENTITY_DEFAULTS.get(key)) != value:
+        values = (extra or {}).get(key) or {entities.get(key, ENTITY_DEFAULTS.get(key))}
+        if value not in values:
             return False
     return True
 
 
-def select_facts(topic: Topic, entities: dict[str, str]) -> list[Fact]:
+def select_facts(topic: Topic, entities: dict[str, str],
+                 extra: dict[str, set[str]] | None = None) -> list[Fact]:
     """The topic's facts for these entities, in the order the data gives them."""
-    return [f for f in topic.facts if fact_applies(f, entities)]
+    return [f for f in topic.facts if fact_applies(f, entities, extra)]
 
 
 def stepped_variant(kb: KnowledgeBase, ex: Exercise) -> Exercise | None:
@@ -66,6 +77,14 @@ def stepped_variant(kb: KnowledgeBase, ex: Exercise) -> Exercise | None:
 def answer_record(kind: str, topic: str, facts: list[str], **extra: Any) -> dict[str, Any]:
     """What the `last_answer` slot remembers, for 'tell me more', 'why?' and 'where is that from?'."""
     return {"kind": kind, "topic": topic, "facts": facts, **extra}
+
+
+def utter_disclaimer(dispatcher: CollectingDispatcher, category: str) -> None:
+    """The disclaimer of a category as its own message (none for 'none')."""
+    if category != "none":
+        dispatcher.utter_message(response="utter_disclaimer",
+                                 disclaimer_text=knowledge().disclaimer(category),
+                                 json_message={"kind": "disclaimer", "category": category})
 
 
 def buttons(*pairs: tuple[str, str]) -> list[dict[str, str]]:

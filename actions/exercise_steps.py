@@ -16,6 +16,7 @@ from actions.common import (
     latest_intent,
     nested_response,
     stepped_variant,
+    utter_disclaimer,
 )
 from knowledge.models import Exercise
 
@@ -60,24 +61,17 @@ class ActionExerciseSteps(Action):
             dispatcher.utter_message(response="utter_exercise_no_steps", note=ex.no_steps_note,
                                      variant="", json_message={"kind": "answer",
                                                                "topic": "exercise_steps"})
-            self._disclaimer(dispatcher, ex)
+            utter_disclaimer(dispatcher, ex.disclaimer)
             return [SlotSet("last_topic", "exercise_steps"), SlotSet("exercise", ex.id),
                     SlotSet("last_answer", answer_record("exercise", "exercise_selection", [],
                                                          exercise=ex.id))]
         intro = None if ex.has_steps else nested_response(
             "utter_exercise_no_steps", note=ex.no_steps_note, variant=shown.name)
         dispatcher.utter_message(**steps_message(shown, intro))
-        self._disclaimer(dispatcher, shown)
+        utter_disclaimer(dispatcher, shown.disclaimer)
         return [SlotSet("last_topic", "exercise_steps"), SlotSet("exercise", shown.id),
                 SlotSet("last_answer", answer_record("exercise", "exercise_steps", [],
                                                      exercise=shown.id))]
-
-    @staticmethod
-    def _disclaimer(dispatcher: CollectingDispatcher, ex: Exercise) -> None:
-        if ex.disclaimer != "none":
-            dispatcher.utter_message(response="utter_disclaimer",
-                                     disclaimer_text=knowledge().disclaimer(ex.disclaimer),
-                                     json_message={"kind": "disclaimer", "category": ex.disclaimer})
 
 
 def _names_something(tracker: Tracker) -> bool:

@@ -108,7 +108,7 @@ class ActionCiteSource(Action):
         kb = knowledge()
         art = kb.article
         meta = {"article_title": art.title, "author": art.author, "publisher": art.publisher,
-                "reviewer": art.reviewer}
+                "reviewer": art.reviewer, "updated": art.updated}
         record = tracker.get_slot("last_answer") or {}
         topic = _last_topic(kb, tracker) if record else None
         if record.get("kind") == "exercise" and record.get("exercise"):

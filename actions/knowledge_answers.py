@@ -11,12 +11,15 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import (
     FOLLOW_UP_INTENTS,
+    all_entity_values,
     answer_record,
     knowledge,
     latest_entities,
     latest_intent,
     nested_response,
     select_facts,
+    stepped_variant,
+    utter_disclaimer,
 )
 from knowledge.models import KnowledgeBase, Topic
 
@@ -29,7 +32,14 @@ ENTITY_TOPICS = {"condition": "health_conditions", "muscle": "exercise_selection
 
 def resolve_topic(kb: KnowledgeBase, intent: str, entities: dict[str, str],
                   last_topic: str | None) -> Topic | None:
-    """The topic to answer: the intent's, else the one being followed up, else an entity's."""
+    """The topic to answer: the intent's, else the one being followed up, else an entity's.
+
+    Sets, reps or rest asked about a health condition ("how many sets did that diabetes study
+    use"), or right after a health-condition answer, stay with the health-condition topic.
+    """
+    if intent in EXERCISE_DOSE_INTENTS and "exercise" not in entities and "goal" not in entities \
+            and ("condition" in entities or last_topic == "health_conditions"):
+        return kb.topic("health_conditions")
     topic = kb.topic_for_intent(intent)
     if topic:
         return topic
@@ -56,20 +66,19 @@ class ActionAnswerTopic(Action):
         intent = latest_intent(tracker)
         entities = latest_entities(tracker)
         topic = resolve_topic(kb, intent, entities, tracker.get_slot("last_topic"))
+        if topic is not None and topic.id == "health_conditions" and "condition" not in entities \
+                and tracker.get_slot("condition"):
+            entities["condition"] = str(tracker.get_slot("condition"))  # the one talked about
         if topic is None:
             dispatcher.utter_message(response="utter_fallback_help")
             return []
         dose = self._exercise_dose(kb, topic, entities, tracker)
-        facts = select_facts(topic, entities)
+        facts = select_facts(topic, entities, all_entity_values(tracker))
         response = "utter_topic_answer" if topic.more else "utter_topic_answer_short"
         dispatcher.utter_message(response=response, facts=[f.text for f in facts], dose=dose,
                                  json_message={"kind": "answer", "topic": topic.id,
                                                "section": topic.section})
-        if topic.disclaimer != "none":
-            dispatcher.utter_message(response="utter_disclaimer",
-                                     disclaimer_text=kb.disclaimer(topic.disclaimer),
-                                     json_message={"kind": "disclaimer",
-                                                   "category": topic.disclaimer})
+        utter_disclaimer(dispatcher, topic.disclaimer)
         record = answer_record("topic", topic.id, [f.id for f in facts], more_shown=0)
         return [SlotSet("last_topic", topic.id), SlotSet("last_answer", record)]
 
@@ -82,10 +91,12 @@ class ActionAnswerTopic(Action):
         exercise_id = entities.get("exercise")
         if not exercise_id and "goal" not in entities and tracker.get_slot("last_topic") == "exercise_steps":
             exercise_id = tracker.get_slot("exercise")
-        ex = kb.exercise(exercise_id) if exercise_id else None
-        if ex is None:
+        named = kb.exercise(exercise_id) if exercise_id else None
+        ex = stepped_variant(kb, named) if named else None
+        if named is None:
             return None
-        if ex.has_steps and ex.sets and ex.reps and ex.rest_seconds:
-            return nested_response("utter_exercise_dose", name=ex.name, sets=ex.sets.label(),
-                                   reps=ex.reps.label(), rest=ex.rest_seconds.label())
-        return nested_response("utter_exercise_dose_none", name=ex.name)
+        if ex is None or not (ex.sets and ex.reps and ex.rest_seconds):
+            return nested_response("utter_exercise_dose_none", name=named.name)
+        return nested_response("utter_exercise_dose", name=ex.name, sets=ex.sets.label(),
+                               reps=ex.reps.label(), rest=ex.rest_seconds.label(),
+                               asked=named.name if named is not ex else "")

@@ -28,7 +28,7 @@ SPLITS: dict[int, list[str]] = {
     5: ["Upper body", "Lower body", "Full body", "Upper body", "Lower body"],
     6: ["Upper body", "Lower body", "Upper body", "Lower body", "Upper body", "Lower body"],
 }
-MINUTES_PER_SET = 2  # about 40 s of work plus 60-90 s of rest
+WORK_SECONDS_PER_SET = 40  # a set of 6-12 controlled reps
 SESSION_OVERHEAD_MIN = 10  # warm-up and set-up
 
 
@@ -106,11 +106,13 @@ def _is_lower(ex: Exercise) -> bool:
     return bool(set(ex.muscles[:1]) & LOWER_BODY)
 
 
-def exercises_per_session(experience: str, sets: int, minutes: int | None) -> int:
-    """How many exercises fit a session: 3 to 5, fewer when time is short."""
+def exercises_per_session(experience: str, sets: int, minutes: int | None,
+                          rest_seconds: float = 75) -> int:
+    """How many exercises fit a session: 3 to 5, fewer when time is short (never under 2)."""
     wanted = {"beginner": 3, "intermediate": 4, "advanced": 5}[experience]
     if minutes:
-        fit = (minutes - SESSION_OVERHEAD_MIN) // (sets * MINUTES_PER_SET)
+        per_exercise_min = sets * (WORK_SECONDS_PER_SET + rest_seconds) / 60
+        fit = int((minutes - SESSION_OVERHEAD_MIN) // per_exercise_min)
         wanted = max(2, min(wanted, fit))
     return wanted
 
@@ -135,16 +137,24 @@ def _pick(pool: list[Exercise], focus: str, count: int, rotation: int) -> list[E
 
 
 def build_plan(kb: KnowledgeBase, *, goal: str = "size", experience: str = "beginner",
-               days: int = 3, equipment: str = "dumbbells", minutes: int | None = None) -> Plan:
-    """The plan for these answers: the same answers always give the same plan."""
+               days: int = 3, equipment: str = "dumbbells", minutes: int | None = None,
+               condition: bool = False) -> Plan:
+    """The plan for these answers: the same answers always give the same plan.
+
+    `condition`: the person reported an injury or health condition and has been cleared.
+    """
     rules = kb.program
     days = max(rules.min_days_per_week, min(rules.max_days_per_week, days))
     sets = min(rules.sets_per_exercise[experience], rules.max_sets_per_exercise.max)
     reps_min = rules.reps.min + (2 if experience == "beginner" else 0)
     reps = f"{reps_min}-{rules.reps.max}"
-    rest = rules.rest_seconds
+    # strength keeps the exercise pages' reps (the article gives no strength rep range) but takes
+    # its 3-5 minute rests
+    rest = rules.strength_rest_seconds if goal == "strength" else rules.rest_seconds
+    rest_label = (f"{rest.min // 60}-{rest.max // 60} min" if goal == "strength"
+                  else f"{rest.min}-{rest.max} s")
     pool = available(kb, equipment)
-    per_session = exercises_per_session(experience, sets, minutes)
+    per_session = exercises_per_session(experience, sets, minutes, (rest.min + rest.max) / 2)
     focuses = SPLITS[days]
     chosen = [_pick(pool, focus, per_session, rotation=i // 2 if days > 3 else i)
               for i, focus in enumerate(focuses)]
@@ -156,14 +166,15 @@ def build_plan(kb: KnowledgeBase, *, goal: str = "size", experience: str = "begi
             note = "" if ex.has_steps else "The article names this lift but gives no step-by-step form."
             lines.append(PlanExercise(
                 id=ex.id, name=display_name(ex, equipment), sets=sets, reps=reps,
-                rest=f"{rest.min}-{rest.max} s", rest_seconds_min=rest.min, rest_seconds_max=rest.max,
+                rest=rest_label, rest_seconds_min=rest.min, rest_seconds_max=rest.max,
                 reps_min=reps_min, reps_max=rules.reps.max, multi_joint=ex.multi_joint,
                 has_steps=ex.has_steps, muscles=list(ex.muscles), note=note))
         plan_days.append(PlanDay(name=f"Day {i + 1}: {focus}", focus=focus, exercises=lines))
-    notes = _notes(kb, goal, experience, days, weekly)
+    notes = _notes(kb, goal, experience, days, weekly, condition)
     # the article lists ACE's "How muscle grows" twice: one line per distinct citation
     sources = list(dict.fromkeys(kb.source(s).citation() for s in rules.sources))
-    title = f"{days}-day {experience} hypertrophy plan ({equipment.replace('_', ' ')})"
+    kind = "strength-focused" if goal == "strength" else "hypertrophy"
+    title = f"{days}-day {experience} {kind} plan ({equipment.replace('_', ' ')})"
     return Plan(title=title, goal=goal, experience=experience, days_per_week=days,
                 equipment=equipment, minutes_per_session=minutes, days=plan_days,
                 weekly_sets_by_muscle=weekly, notes=notes, sources=sources)
@@ -193,13 +204,22 @@ def _trim_to_weekly_ceiling(chosen: list[list[Exercise]], sets: int, ceiling: in
 
 
 def _notes(kb: KnowledgeBase, goal: str, experience: str, days: int,
-           weekly: dict[str, int]) -> list[str]:
+           weekly: dict[str, int], condition: bool) -> list[str]:
     rules = kb.program
     top = max(weekly.values()) if weekly else 0
+    strength = rules.strength_rest_seconds
+    if goal == "strength":
+        rest_note = (f"Rest {strength.min // 60}-{strength.max // 60} minutes between sets: the "
+                     "article's figure for strength training, which also uses higher intensity and "
+                     "fewer reps. It gives no exact strength rep range, so the lines keep its "
+                     f"exercise pages' {rules.reps.label()}; stay toward the lower end with a "
+                     "heavier, still appropriate weight.")
+    else:
+        rest_note = (f"Rest {rules.rest_seconds.label()} seconds between sets: the article's "
+                     "hypertrophy figure. Its dumbbell row, skull crusher and squat pages give "
+                     f"{rules.exercise_page_rest_seconds.label()} seconds, so shorter rests are fine too.")
     notes = [
-        f"Rest {rules.rest_seconds.label()} seconds between sets: the article's hypertrophy figure. "
-        f"Its dumbbell row, skull crusher and squat pages give {rules.exercise_page_rest_seconds.label()}"
-        " seconds, so shorter rests are fine too.",
+        rest_note,
         f"Weekly volume: at most {top} hard sets per muscle group here. NASM suggests "
         f"{rules.weekly_sets.label()} challenging sets a week and finds the biggest response from "
         f"{rules.max_sets_per_exercise.label()} sets of one exercise; "
@@ -210,8 +230,8 @@ def _notes(kb: KnowledgeBase, goal: str, experience: str, days: int,
         f"Train at least {rules.min_days_per_week} days a week, as the American Heart Association "
         f"advises; this plan uses {days}.",
     ]
-    if goal == "strength":
-        notes.insert(0, "You mentioned strength: the article says strength training uses higher "
-                        "intensity, fewer reps and longer rests of 3-5 minutes. This plan follows "
-                        "the hypertrophy guidance; ask me about the difference any time.")
+    if condition:
+        notes.insert(0, "You mentioned an injury or health condition: follow your healthcare "
+                        "provider's advice on which exercises to skip or adapt, and stop any "
+                        "exercise that hurts.")
     return notes

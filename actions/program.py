@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import answer_record, knowledge, latest_intent
+from actions.common import answer_record, knowledge, latest_intent, utter_disclaimer
 from actions.planner import build_plan
 
 FORM = "program_form"
@@ -27,6 +27,8 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
                 "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
                 "eighty": 80, "ninety": 90}
 _TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+CHANGE_LABELS = {"days": "{} days a week", "experience": "{}", "duration": "{} minutes",
+                 "equipment": "{}", "goal": "{}"}
 _YES = re.compile(r"^\s*(?:y|yes|yep|yeah|yup|sure|ok|okay|sounds good|correct|please do|do it|go"
                   r"(?: with it| ahead)?|fine|alright|that works)\b")
 _NO = re.compile(r"^\s*(?:n|no|nope|nah|not really|not yet|negative)\b")
@@ -37,9 +39,11 @@ _NO_INJURY_STATEMENT = re.compile(r"\bno (?:injur\w*|health (?:conditions?|issue
 _INJURY_WORDS = re.compile(r"\b(?:hurt|injur\w*|pain|sore|surgery|torn|tear|broke|broken|bad|"
                            r"arthritis|asthma|diabet\w*|pregnan\w*|condition|problem|issue|sprain\w*|"
                            r"tendon\w*|disc|hernia|blood pressure|heart|osteo\w*|knee|back|shoulder)\b")
-_GOAL_PHRASE = re.compile(r"\b(?:goal(?: is|:)?|for|want(?: to)?(?: get| be| build)?|focus(?: is| on|:)?)"
-                          r"\s+(?:more\s+|muscle\s+)?(size|mass|strength|hypertrophy|bigger|stronger|"
-                          r"growth|gains|bulk(?:ing)?)\b")
+_GOAL_PHRASE = re.compile(r"\b(?:goal(?: is|:)?|for|want(?: to)?(?: get| be| build)?|focus(?: is| on|:)?|"
+                          r"to get|get)\s+(?:more\s+|muscle\s+)?(size|mass|strength|hypertrophy|bigger|"
+                          r"stronger|growth|gains|bulk(?:ing)?)\b"
+                          r"|\b(strength|size|hypertrophy|powerlifting)[\s-]+(?:plan|program\w*|routine|"
+                          r"split|focus\w*|goal|training plan|block)\b")
 _NUMBER = re.compile(r"\b(\d{1,3}|" + "|".join(NUMBER_WORDS) + r")\b")
 
 
@@ -138,6 +142,8 @@ def parse_injuries(value: str, intent: str) -> str | None:
     if intent == "deny" or (_NONE.search(text) and not _INJURY_WORDS.search(
             _NO_INJURY_STATEMENT.sub("", text))):
         return NO_INJURY
+    if intent == "affirm" or _YES.match(text) or re.search(r"\bi (?:do|have (?:one|some))\b", text):
+        return "injury"  # "yes, I have one": which one is for their provider, not for us
     if _INJURY_WORDS.search(text):
         return "injury"
     return None
@@ -187,7 +193,7 @@ class ValidateProgramForm(FormValidationAction):
         text = str(tracker.latest_message.get("text") or "").lower()
         m = _GOAL_PHRASE.search(text)
         if tracker.slots.get("goal") is None and m:
-            return {"goal": parse_goal(m.group(1))}
+            return {"goal": parse_goal(m.group(1) or m.group(2))}
         return {}
 
     def extract_injuries(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -264,6 +270,10 @@ class ValidateProgramForm(FormValidationAction):
                                              label=DEFAULT_LABELS[slot])
         if parsed is not None:
             misses.pop(slot, None)
+            before = tracker.slots.get(slot)
+            if before is not None and before != parsed and requested != slot:
+                dispatcher.utter_message(response="utter_slot_changed", slot=slot,
+                                         value=CHANGE_LABELS.get(slot, "{}").format(parsed))
             return {slot: parsed, "form_misses": misses, "proposed_default": None}
         if requested != slot:
             return {slot: None}  # an unusable value for a slot not being asked: ignore it
@@ -308,7 +318,8 @@ class ActionBuildProgram(Action):
                           experience=parse_experience(str(slots.get("experience") or ""))
                           or DEFAULTS["experience"],
                           days=int(days), equipment=parse_equipment(str(slots.get("equipment") or ""))
-                          or DEFAULTS["equipment"], minutes=minutes)
+                          or DEFAULTS["equipment"], minutes=minutes,
+                          condition=injuries != NO_INJURY)
         if previous:
             dispatcher.utter_message(response="utter_plan_changed")
         stepped = [kb.exercise(i).name for i in sorted(plan.exercise_ids())
@@ -316,9 +327,7 @@ class ActionBuildProgram(Action):
         dispatcher.utter_message(response="utter_plan", plan=plan.model_dump(), stepped=stepped,
                                  json_message={"kind": "plan", "plan": plan.model_dump()})
         for category in ("medical", "form"):
-            dispatcher.utter_message(response="utter_disclaimer",
-                                     disclaimer_text=kb.disclaimer(category),
-                                     json_message={"kind": "disclaimer", "category": category})
+            utter_disclaimer(dispatcher, category)
         summary = {"days": str(plan.days_per_week), "experience": plan.experience,
                    "equipment": plan.equipment, "goal": plan.goal}
         return [SlotSet("plan", summary), SlotSet("days", str(plan.days_per_week)),

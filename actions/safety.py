@@ -28,8 +28,9 @@ class ActionSafetyStop(Action):
         kb = knowledge()
         symptom_id = latest_entities(tracker).get("symptom")
         flag = next((f for f in kb.red_flags if f.id == symptom_id), None)
-        # an unnamed report is treated as possibly severe
-        emergency = flag.emergency if flag else True
+        # a report the red-flag list does not name gets "hold off and see a provider"; the
+        # emergency script is for the named severe signs (chest pain, fainting, breathlessness)
+        emergency = flag.emergency if flag else False
         dispatcher.utter_message(response="utter_safety_stop", emergency=emergency,
                                  name=flag.name if flag else "",
                                  specialist=SPECIALISTS.get(symptom_id or "", ""),

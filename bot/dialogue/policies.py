@@ -26,7 +26,9 @@ INTERRUPTING_INTENTS = {
     "ask_hypertrophy_vs_strength", "ask_rest", "ask_reps", "ask_volume", "ask_progression",
     "ask_training_approach", "ask_exercise_selection", "ask_exercise_steps", "ask_nutrition",
     "ask_benefits", "ask_health_condition", "ask_risks", "ask_summary", "ask_sources", "ask_more",
-    "ask_why", "help", "bot_challenge", "out_of_scope_medical", "goodbye"}
+    "ask_why", "help", "bot_challenge", "out_of_scope_medical"}
+_FOLLOW_UP_START = re.compile(r"^\s*(?:ok(?:ay)?,?\s+)?(?:and|what about|how about|but what about|"
+                              r"what if|same for|and for|and what about)\b", re.I)
 _CANCEL_WORDS = re.compile(r"\b(?:cancel\w*|stop\w*|quit|abort|never\s*mind|nvm|forget|scrap|exit|"
                            r"don'?t want|no longer|not interested|leave it|enough)\b", re.I)
 
@@ -105,6 +107,8 @@ class FollowUpPolicy(Policy):
             if last_topic == "exercise_steps" and "exercise" in entities:
                 return "action_exercise_steps"
             return "action_answer_topic"
+        if last_topic and last_topic != "exercise_steps" and _FOLLOW_UP_START.match(parse.text):
+            return "action_answer_topic"  # "and per exercise?": the same topic again
         # program details given before any plan was asked for ("beginner, 3 days, dumbbells")
         details = entities & (PLAN_ENTITIES - {"goal"})
         after_safety_stop = (tracker.slots.get("last_answer") or {}).get("kind") == "safety"
@@ -115,8 +119,10 @@ class FollowUpPolicy(Policy):
 
 
 # replies that state no fact, so a low-confidence guess of them can do no harm
-HARMLESS_GUESSES = {"out_of_scope", "out_of_scope_medical", "greet", "thank", "goodbye",
-                    "bot_challenge", "help"}
+# (not goodbye: a "bye for now" to someone who did not say bye ends the chat for them)
+HARMLESS_GUESS_MIN = 0.2  # below this even a harmless guess is noise (keyboard mashing)
+HARMLESS_GUESSES = {"out_of_scope", "out_of_scope_medical", "greet", "thank", "bot_challenge",
+                    "help"}
 
 
 class FallbackPolicy(Policy):
@@ -132,9 +138,10 @@ class FallbackPolicy(Policy):
             return "action_exercise_steps"
         if parse.first("condition"):
             return "action_answer_topic"
-        top = parse.intent_ranking[0].name if parse.intent_ranking else ""
-        if top in HARMLESS_GUESSES and top in self.table:
-            return self.table[top]
+        top = parse.intent_ranking[0] if parse.intent_ranking else None
+        if top and top.name in HARMLESS_GUESSES and top.confidence >= HARMLESS_GUESS_MIN \
+                and top.name in self.table:
+            return self.table[top.name]
         return "action_fallback"
 
 

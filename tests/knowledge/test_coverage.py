@@ -16,7 +16,7 @@ ARTICLE_FACTS: list[tuple[str, ...]] = [
     ("sherri gordon",),
     ("amy kwan, pt",),
     ("health.com",),
-    ("2025-04-27",),
+    ("april 27, 2025",),
     ("physical therapist for over 10 years",),
     # What Is Hypertrophy Training?
     ("resistance training", "muscle tone, size and mass"),

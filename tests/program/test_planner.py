@@ -20,6 +20,7 @@ answers = st.fixed_dictionaries({
     "days": st.integers(min_value=RULES.min_days_per_week, max_value=RULES.max_days_per_week),
     "equipment": st.sampled_from(sorted(EQUIPMENT_KINDS)),
     "minutes": st.one_of(st.none(), st.integers(min_value=15, max_value=180)),
+    "condition": st.booleans(),
 })
 
 
@@ -41,19 +42,18 @@ def test_every_plan_follows_the_rules(a: dict) -> None:
             assert ex.id in known
             assert set(known[ex.id].equipment) & kinds
             assert RULES.reps.min <= ex.reps_min <= ex.reps_max <= RULES.reps.max
-            assert (ex.rest_seconds_min, ex.rest_seconds_max) == (RULES.rest_seconds.min,
-                                                                  RULES.rest_seconds.max)
+            rest = RULES.strength_rest_seconds if a["goal"] == "strength" else RULES.rest_seconds
+            assert (ex.rest_seconds_min, ex.rest_seconds_max) == (rest.min, rest.max)
             per_exercise[ex.id] = per_exercise.get(ex.id, 0) + ex.sets
             if a["equipment"] != "full_gym":
                 assert not ex.name.lower().startswith("barbell")
         assert max(per_exercise.values()) <= RULES.max_sets_per_exercise.max
     assert max(plan.weekly_sets_by_muscle.values()) <= RULES.weekly_sets.max
     text = " ".join(plan.notes)
-    for fragment in ("60-90", "15-20", "5-6", "American Heart Association", "calories",
-                     "regular intervals"):
+    for fragment in ("15-20", "5-6", "American Heart Association", "calories", "regular intervals"):
         assert fragment in text
-    if a["goal"] == "strength":
-        assert "3-5 minutes" in text
+    assert ("3-5 minutes" if a["goal"] == "strength" else "60-90") in text
+    assert ("healthcare provider" in text) == a["condition"]
 
 
 @settings(max_examples=50, deadline=None)
