@@ -86,9 +86,8 @@ class ActionExplainWhy(Action):
             return [FollowupAction("action_exercise_steps")]
         kb = knowledge()
         topic = _last_topic(kb, tracker)
-        if topic is None or not topic.why:
-            dispatcher.utter_message(response="utter_nothing_before")
-            return []
+        if topic is None or not topic.why:  # "why should I trust you?": where answers come from
+            return [FollowupAction("action_cite_source")]
         dispatcher.utter_message(response="utter_why", why=topic.why,
                                  json_message={"kind": "answer", "topic": topic.id,
                                                "section": topic.section})

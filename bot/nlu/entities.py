@@ -36,6 +36,28 @@ class KnowledgeEntityRuler(EntityRuler):
                     patterns.append({"label": label, "pattern": variant, "id": value})
         self.add_patterns(patterns)
 
+    def __call__(self, doc: Doc) -> Doc:
+        """Match, then drop what the person negates ("stronger, not bigger", "not a beginner")."""
+        doc = super().__call__(doc)
+        kept = [e for e in doc.ents if e.label_ not in NEGATABLE or not _negated(doc, e.start)]
+        if len(kept) != len(doc.ents):
+            doc.ents = kept
+        return doc
+
+
+NEGATABLE = {"goal", "experience", "equipment", "muscle", "exercise"}
+_NEGATORS = {"not", "no", "without", "never", "nor"}
+_NEGATING_PAIRS = {("rather", "than"), ("instead", "of"), ("other", "than")}
+_FILLERS = {"a", "an", "the", "my", "any", "really", "even"}
+
+
+def _negated(doc: Doc, start: int) -> bool:
+    """Whether the words right before token `start` negate it (one filler word may sit between)."""
+    words = [t.lower_ for t in doc[max(0, start - 3):start]]
+    if words and words[-1] in _FILLERS:
+        words = words[:-1]
+    return bool(words) and (words[-1] in _NEGATORS or tuple(words[-2:]) in _NEGATING_PAIRS)
+
 
 @Language.factory("coach_entity_ruler",
                   default_config={"overwrite_ents": True, "phrase_matcher_attr": "LOWER"})
@@ -75,9 +97,15 @@ _AGE = re.compile(r"\b(?:i'?m|i am|at|aged?|turning)\s+(?P<n>[6-9]\d|1[01]\d)\b(
 _YEARS = re.compile(r"\b(?P<n>\d{1,2}|a|one|two|three|four|five|six|seven|eight|nine|ten)\+?\s*"
                     r"(?:years?|yrs?)\s+(?:of\s+)?(?:lifting|training|experience|in the gym|"
                     r"working out)|\b(?:lifting|training|working out|been at it)\s+(?:for\s+)?"
+                    r"(?:about\s+|around\s+|like\s+|almost\s+|nearly\s+|over\s+)?"
                     r"(?P<m>\d{1,2}|a|one|two|three|four|five|six|seven|eight|nine|ten)\+?\s*(?:years?|yrs?)\b")
-# a message that is only a small number answers "how many days?"
-_BARE_DAYS = re.compile(r"^\s*(?P<n>[1-7]|one|two|three|four|five|six|seven)\s*[.!]?\s*$")
+# a message that is only a small number answers "how many days?" ("3", "probably 4")
+_HEDGE = r"(?:probably|maybe|prob|about|around|like|mainly|mostly|just|definitely|def|i'?d say)"
+_BARE_DAYS = re.compile(r"^\s*(?:" + _HEDGE + r"\s+)?(?P<n>[1-7]|one|two|three|four|five|six|"
+                        r"seven)\s*[.!]?\s*$")
+# a message that is only a goal word answers "size or strength?" ("mostly strength")
+_BARE_GOAL = re.compile(r"^\s*(?:" + _HEDGE + r"\s+)?(?P<g>size|mass|hypertrophy|strength|"
+                        r"power)\s*(?:mostly|mainly|please|pls)?\s*[.!]?\s*$")
 
 
 def source_text(doc: Doc) -> str:
@@ -126,6 +154,11 @@ class NumberEntities:
                 span = source_span(doc, m.start(), m.end(), label, value(n))
                 if span is not None:
                     spans.append(span)
+        for m in _BARE_GOAL.finditer(text):
+            goal = "strength" if m.group("g") in ("strength", "power") else "size"
+            span = source_span(doc, m.start("g"), m.end("g"), "goal", goal)
+            if span is not None:
+                spans.append(span)
         for rx, fixed in _MINUTES:
             for m in rx.finditer(text):
                 value = fixed if fixed is not None else int(m.group("n"))
@@ -171,10 +204,12 @@ class SymptomMatcher:
             # one span per symptom; symptoms win over overlapping entities ("chest" in "chest
             # pain"), and a body part named with a symptom is where it hurts, not a muscle to train
             unique: list[Span] = []
+            claimed: list[Span] = []  # every span seen, so a later flag cannot take its words
             for span in spans:  # spans come in safety.yml order: the first flags win overlaps
                 if span.kb_id_ not in {u.kb_id_ for u in unique} and not any(
-                        span.start < u.end and u.start < span.end for u in unique):
+                        span.start < c.end and c.start < span.end for c in claimed):
                     unique.append(span)
+                claimed.append(span)
             others = [e for e in doc.ents if e.label_ != "muscle" and not any(
                 e.start < s.end and s.start < e.end for s in unique)]
             doc.ents = filter_spans(others + unique)
