@@ -96,6 +96,11 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, str(exc.detail))
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return _error(500, "internal error: the request was not processed; please try again")
+
     @app.exception_handler(TimeoutError)
     async def _busy(request: Request, exc: TimeoutError) -> JSONResponse:
         return _error(503, f"conversation busy, try again: {exc}")

@@ -6,6 +6,8 @@ import logging
 import re
 from typing import Any, Protocol
 
+from jinja2 import TemplateError
+
 from bot.config import CoachConfig
 from bot.dialogue.domain import Domain, Rule
 from bot.dialogue.policies import CANCEL_FORM, POLICIES, PolicyContext
@@ -110,8 +112,12 @@ class Engine:
         tracker.add_action(action)
         events = result.get("events") or []
         tracker.apply(events)
-        replies = [self.renderer.render(m, tracker.sender_id, tracker.turn)
-                   for m in result.get("responses") or []]
+        try:
+            replies = [self.renderer.render(m, tracker.sender_id, tracker.turn)
+                       for m in result.get("responses") or []]
+        except TemplateError:  # a broken template must not end the conversation either
+            log.exception("rendering the reply of %s failed for %s", action, tracker.sender_id)
+            return self.utter(tracker, "utter_error")
         for event in events:  # rasa's FollowupAction: an action hands over to another
             if event.get("event") == "followup" and event.get("name") != action:
                 replies += self.call(tracker, str(event["name"]))

@@ -117,3 +117,21 @@ def test_button_payloads_are_accepted(chat, payload: str, expected: str | None) 
     assert reply
     if expected:
         assert expected in reply
+
+
+def test_a_broken_template_becomes_a_polite_reply(config: CoachConfig, caplog) -> None:
+    from jinja2 import TemplateError
+
+    engine = build_engine(config, store=MemoryTrackerStore())
+    real = engine.renderer.render
+
+    def render(message, sender, turn):
+        if message.get("response") == "utter_topic_answer":
+            raise TemplateError("broken on purpose")
+        return real(message, sender, turn)
+
+    engine.renderer.render = render  # type: ignore[method-assign]
+    reply = reply_text(engine.handle("tpl-1", "how long should i rest between sets"))
+    assert "something went wrong" in reply and "broken on purpose" in caplog.text
+    assert "60-90" in reply_text(build_engine(config, store=engine.store).handle("tpl-1",
+                                                                                "rest time for size"))
