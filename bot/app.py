@@ -8,7 +8,8 @@ from bot.config import CoachConfig
 from bot.dialogue.domain import load_domain, load_rules
 from bot.dialogue.engine import Engine
 from bot.dialogue.executor import InProcessActions, RemoteActions
-from bot.nlu.model import Interpreter, load_or_train
+from bot.nlu.interpreter import Interpreter
+from bot.nlu.model import load_or_train
 from bot.responses.renderer import Renderer
 from bot.stores import TrackerStore, make_store
 

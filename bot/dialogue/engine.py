@@ -13,7 +13,7 @@ from bot.dialogue.domain import Domain, Rule
 from bot.dialogue.policies import CANCEL_FORM, POLICIES, PolicyContext
 from bot.dialogue.tracker import Tracker
 from bot.errors import ActionFailed
-from bot.nlu.model import Interpreter
+from bot.nlu.interpreter import Interpreter
 from bot.responses.renderer import Renderer
 from bot.schemas import BotMessage, ParseResult
 from bot.stores import TrackerStore

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from bot.nlu.data import NluData
 from bot.nlu.fallback import FALLBACK_INTENT
-from bot.nlu.model import Interpreter
+from bot.nlu.interpreter import Interpreter
 
 
 class Scores(BaseModel):

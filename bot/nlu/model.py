@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import random
-import re
 import shutil
 from pathlib import Path
 from typing import Callable
@@ -20,18 +18,14 @@ from bot.config import ROOT, CoachConfig
 from bot.errors import ModelNotTrained
 from bot.nlu.context import TrainingContext
 from bot.nlu.data import NluData, load_nlu
-from bot.nlu.fallback import FALLBACK_INTENT
-from bot.schemas import Entity, IntentScore, ParseResult
 from knowledge.loader import data_files, load_knowledge
 from knowledge.models import KnowledgeBase
 
 NLU_DATA = ROOT / "bot" / "data" / "nlu.yml"
-# the code that shapes a trained model (evaluation code is left out: it changes no model)
-CODE_FILES = sorted(p for p in (ROOT / "bot" / "nlu").glob("*.py") if p.name != "evaluate.py")
+# the code that shapes a trained model (parsing and evaluation code changes no model)
+CODE_FILES = sorted(p for p in (ROOT / "bot" / "nlu").glob("*.py")
+                    if p.name not in ("evaluate.py", "interpreter.py"))
 CLASSIFIER = "textcat"
-RANKING_LENGTH = 10  # intents listed in a parse's ranking, as Rasa does
-_PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w\-]*)(?P<json>\{.*\})?\s*$", re.S)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def fingerprint(config: CoachConfig, nlu_files: list[Path] | None = None) -> str:
@@ -141,56 +135,3 @@ def load_or_train(config: CoachConfig,
         nlp = train(config, progress=progress)
         save(nlp, model_dir(config, fp))
         return spacy.load(model_dir(config, fp)), fp
-
-
-class Interpreter:
-    """Parses text (or a Rasa button payload) into a ParseResult; never raises on bad input."""
-
-    def __init__(self, nlp: Language, max_chars: int, fp: str = "") -> None:
-        self.nlp = nlp
-        self.max_chars = max_chars
-        self.fingerprint = fp
-        self.intents = list(nlp.get_pipe(CLASSIFIER).labels)
-
-    def parse(self, text: str) -> ParseResult:
-        """Intent, confidence, ranking and entities of one message."""
-        if not isinstance(text, str):
-            text = str(text)
-        payload = _PAYLOAD.match(text.strip())
-        if payload and payload.group("intent") in self.intents:
-            return self._parse_payload(text, payload)
-        clean = _CONTROL.sub(" ", text[: self.max_chars])
-        if not clean.strip():
-            return ParseResult(text=text, intent=IntentScore(name=FALLBACK_INTENT, confidence=1.0))
-        doc = self.nlp(clean)
-        spans = doc.user_data.get("source_spans", [])
-        entities = []
-        for ent in doc.ents:
-            start = spans[ent.start][0] if ent.start < len(spans) else ent.start_char
-            end = spans[ent.end - 1][1] if ent.end - 1 < len(spans) else ent.end_char
-            entities.append(Entity(entity=ent.label_, value=ent.kb_id_ or ent.ent_id_ or ent.text,
-                                   start=start, end=end, extractor=_extractor(ent.label_)))
-        ranking = [IntentScore(name=r["name"], confidence=min(1.0, max(0.0, r["confidence"])))
-                   for r in (doc._.intent_ranking or [])[:RANKING_LENGTH]]
-        intent = doc._.intent or {"name": FALLBACK_INTENT, "confidence": 1.0}
-        return ParseResult(text=text, intent=IntentScore(**intent), entities=entities,
-                           intent_ranking=ranking)
-
-    def _parse_payload(self, text: str, m: re.Match[str]) -> ParseResult:
-        entities: list[Entity] = []
-        if m.group("json"):
-            try:
-                values = json.loads(m.group("json"))
-            except json.JSONDecodeError:
-                values = {}
-            if isinstance(values, dict):
-                entities = [Entity(entity=str(k), value=str(v), start=0, end=len(text),
-                                   extractor="payload") for k, v in values.items()]
-        name = m.group("intent")
-        return ParseResult(text=text, intent=IntentScore(name=name, confidence=1.0),
-                           entities=entities, intent_ranking=[IntentScore(name=name, confidence=1.0)])
-
-
-def _extractor(label: str) -> str:
-    return {"days": "coach_numbers", "duration": "coach_numbers",
-            "symptom": "coach_symptoms"}.get(label, "coach_entity_ruler")

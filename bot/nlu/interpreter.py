@@ -1,0 +1,91 @@
+"""Parse text (or a Rasa button payload) into a ParseResult with the trained pipeline."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from bot.nlu.fallback import FALLBACK_INTENT
+from bot.nlu.model import CLASSIFIER
+from bot.schemas import Entity, IntentScore, ParseResult
+
+_PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w\-]*)(?P<json>\{.*\})?\s*$", re.S)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+RANKING_LENGTH = 10  # intents listed in a parse's ranking, as Rasa does
+FOCUS_BELOW = 0.6  # a long message less clear than this is re-read on its last question
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+class Interpreter:
+    """Parses text (or a Rasa button payload) into a ParseResult; never raises on bad input."""
+
+    def __init__(self, nlp: Language, max_chars: int, fp: str = "") -> None:
+        self.nlp = nlp
+        self.max_chars = max_chars
+        self.fingerprint = fp
+        self.intents = list(nlp.get_pipe(CLASSIFIER).labels)
+
+    def parse(self, text: str) -> ParseResult:
+        """Intent, confidence, ranking and entities of one message."""
+        if not isinstance(text, str):
+            text = str(text)
+        payload = _PAYLOAD.match(text.strip())
+        if payload and payload.group("intent") in self.intents:
+            return self._parse_payload(text, payload)
+        clean = _CONTROL.sub(" ", text[: self.max_chars])
+        if not clean.strip():
+            return ParseResult(text=text, intent=IntentScore(name=FALLBACK_INTENT, confidence=1.0))
+        doc = self.nlp(clean)
+        spans = doc.user_data.get("source_spans", [])
+        entities = []
+        for ent in doc.ents:
+            start = spans[ent.start][0] if ent.start < len(spans) else ent.start_char
+            end = spans[ent.end - 1][1] if ent.end - 1 < len(spans) else ent.end_char
+            entities.append(Entity(entity=ent.label_, value=ent.kb_id_ or ent.ent_id_ or ent.text,
+                                   start=start, end=end, extractor=_extractor(ent.label_)))
+        intent, ranking = self._intent(doc)
+        if intent.name == FALLBACK_INTENT or intent.confidence < FOCUS_BELOW:
+            intent, ranking = self._focus(clean, intent, ranking)
+        return ParseResult(text=text, intent=intent, entities=entities, intent_ranking=ranking)
+
+    @staticmethod
+    def _intent(doc: Doc) -> tuple[IntentScore, list[IntentScore]]:
+        ranking = [IntentScore(name=r["name"], confidence=min(1.0, max(0.0, r["confidence"])))
+                   for r in (doc._.intent_ranking or [])[:RANKING_LENGTH]]
+        intent = doc._.intent or {"name": FALLBACK_INTENT, "confidence": 1.0}
+        return IntentScore(**intent), ranking
+
+    def _focus(self, text: str, intent: IntentScore,
+               ranking: list[IntentScore]) -> tuple[IntentScore, list[IntentScore]]:
+        """In a rambling message the question is usually its last sentence with a '?' (else its
+        last sentence): when the whole is unclear, that sentence alone may be clear."""
+        sentences = [s.strip() for s in _SENTENCE.split(text) if len(s.split()) >= 2]
+        if len(sentences) < 2:
+            return intent, ranking
+        questions = [s for s in sentences if "?" in s]
+        focus_intent, focus_ranking = self._intent(self.nlp((questions or sentences)[-1]))
+        if focus_intent.name != FALLBACK_INTENT and focus_intent.confidence > intent.confidence:
+            return focus_intent, focus_ranking
+        return intent, ranking
+
+    def _parse_payload(self, text: str, m: re.Match[str]) -> ParseResult:
+        entities: list[Entity] = []
+        if m.group("json"):
+            try:
+                values = json.loads(m.group("json"))
+            except json.JSONDecodeError:
+                values = {}
+            if isinstance(values, dict):
+                entities = [Entity(entity=str(k), value=str(v), start=0, end=len(text),
+                                   extractor="payload") for k, v in values.items()]
+        name = m.group("intent")
+        return ParseResult(text=text, intent=IntentScore(name=name, confidence=1.0),
+                           entities=entities, intent_ranking=[IntentScore(name=name, confidence=1.0)])
+
+
+def _extractor(label: str) -> str:
+    return {"days": "coach_numbers", "duration": "coach_numbers",
+            "symptom": "coach_symptoms"}.get(label, "coach_entity_ruler")
