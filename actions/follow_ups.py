@@ -51,8 +51,11 @@ class ActionTellMore(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
-        if latest_entities(tracker).get("exercise"):
+        entities = latest_entities(tracker)
+        if entities.get("exercise"):
             return [FollowupAction("action_exercise_steps")]
+        if entities.get("condition"):  # "tell me more about the bone part"
+            return [FollowupAction("action_answer_topic")]
         kb = knowledge()
         record = dict(tracker.get_slot("last_answer") or {})
         topic = _last_topic(kb, tracker)

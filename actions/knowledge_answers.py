@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -23,6 +24,10 @@ from actions.common import (
 )
 from knowledge.models import KnowledgeBase, Topic
 
+_ASKS_WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+)?(?:why|how come)\b", re.I)
+_ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|source|sources|"
+                          r"organi[sz]ation|group|guideline)\b|\bwho (?:says|recommends|said)\b|"
+                          r"\baccording to (?:who|whom|what)\b", re.I)
 # questions whose answer depends on the exercise last talked about ("how many sets?" after steps)
 EXERCISE_DOSE_INTENTS = {"ask_rest", "ask_volume", "ask_reps"}
 DOSE_TOPICS = {"rest_periods", "weekly_volume", "reps_intensity"}
@@ -74,13 +79,19 @@ class ActionAnswerTopic(Action):
             return []
         dose = self._exercise_dose(kb, topic, entities, tracker)
         facts = select_facts(topic, entities, all_entity_values(tracker))
+        text = str(tracker.latest_message.get("text") or "")
+        reason = topic.why if _ASKS_WHY.match(text) else ""
         response = "utter_topic_answer" if topic.more else "utter_topic_answer_short"
         dispatcher.utter_message(response=response, facts=[f.text for f in facts], dose=dose,
+                                 reason=reason,
                                  json_message={"kind": "answer", "topic": topic.id,
                                                "section": topic.section})
         utter_disclaimer(dispatcher, topic.disclaimer)
         record = answer_record("topic", topic.id, [f.id for f in facts], more_shown=0)
-        return [SlotSet("last_topic", topic.id), SlotSet("last_answer", record)]
+        events: list[dict[str, Any]] = [SlotSet("last_topic", topic.id), SlotSet("last_answer", record)]
+        if _ASKS_SOURCE.search(text):  # "what study says ...": the answer and where it is from
+            events.append(FollowupAction("action_cite_source"))
+        return events
 
     @staticmethod
     def _exercise_dose(kb: KnowledgeBase, topic: Topic, entities: dict[str, str],

@@ -146,7 +146,7 @@ def build_plan(kb: KnowledgeBase, *, goal: str = "size", experience: str = "begi
     rules = kb.program
     days = max(rules.min_days_per_week, min(rules.max_days_per_week, days))
     sets = min(rules.sets_per_exercise[experience], rules.max_sets_per_exercise.max)
-    reps_min = rules.reps.min + (2 if experience == "beginner" else 0)
+    reps_min = rules.reps.min  # the exercise pages' 6-12 for everyone: the article gives no other
     reps = f"{reps_min}-{rules.reps.max}"
     # strength keeps the exercise pages' reps (the article gives no strength rep range) but takes
     # its 3-5 minute rests

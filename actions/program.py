@@ -44,7 +44,7 @@ _GOAL_PHRASE = re.compile(r"\b(?:goal(?: is|:)?|for|want(?: to)?(?: get| be| bui
                           r"stronger|growth|gains|bulk(?:ing)?)\b"
                           r"|\b(strength|size|hypertrophy|powerlifting)[\s-]+(?:plan|program\w*|routine|"
                           r"split|focus\w*|goal|training plan|block)\b")
-_NUMBER = re.compile(r"\b(\d{1,3}|" + "|".join(NUMBER_WORDS) + r")\b")
+_NUMBER = re.compile(r"\b(\d{1,3}|" + "|".join(NUMBER_WORDS) + r")(?:ish)?\b")
 
 
 def _numbers(text: str) -> list[int]:

@@ -42,7 +42,7 @@ class ActionSmalltalk(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
         intent = best_guess(tracker)
-        buttons = label_buttons(domain, HELP_MENU) if intent in ("help", "greet") else []
+        buttons = label_buttons(domain, HELP_MENU) if intent in ("help", "greet", "complain") else []
         dispatcher.utter_message(response=f"utter_{intent}", buttons=buttons)
         return []
 

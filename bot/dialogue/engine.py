@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 
 # a second question starts after '?', ';' or 'and/also/plus' followed by a question word
 _CLAUSE = re.compile(
-    r"(?<=\?)\s+|\s*;\s*|,?\s+(?:and also|and|also|plus)\s+(?=(?:what|whats|what's|how|is|are|can|"
-    r"should|do|does|why|which|when|where|tell|explain|any)\b)", re.I)
+    r"(?<=\?)\s+|\s*;\s*|,?\s+(?:and also|and then|and|also|plus|then)\s+(?=(?:what|whats|what's|how|"
+    r"is|are|can|should|do|does|why|which|when|where|tell|explain|give|any)\b)", re.I)
 
 
 class Actions(Protocol):
@@ -48,8 +48,11 @@ class Engine:
         ctx = PolicyContext(domain=domain, rules=rules)
         self.policies = [POLICIES[name](ctx) for name in config.dialogue.policies]
         self.entity_slots = domain.entity_slots()
+        # what a clause of a two-question message may be: a knowledge question, or an out-of-scope
+        # ask that gets declined beside the answer ("help with my taxes, then tell me rest times")
         self.multi_ok = {intent for rule in rules if rule.action in (
-            "action_answer_topic", "action_exercise_steps") for intent in rule.intents}
+            "action_answer_topic", "action_exercise_steps", "action_out_of_scope")
+            for intent in rule.intents}
 
     # ---- the flow -----------------------------------------------------------------------------
     def handle(self, sender: str, text: str) -> list[BotMessage]:
@@ -192,7 +195,8 @@ class Engine:
         parses = [self.interpreter.parse(p) for p in parts]
         threshold = self.config.dialogue.multi_intent_threshold
         if all(p.intent.name in self.multi_ok and p.intent.confidence >= threshold for p in parses) \
-                and len({p.intent.name for p in parses}) == len(parses):
+                and len({p.intent.name for p in parses}) == len(parses) \
+                and not all(p.intent.name.startswith("out_of_scope") for p in parses):
             return parses
         return [parse]
 
