@@ -87,10 +87,6 @@ def utter_disclaimer(dispatcher: CollectingDispatcher, category: str) -> None:
                                  json_message={"kind": "disclaimer", "category": category})
 
 
-def buttons(*pairs: tuple[str, str]) -> list[dict[str, str]]:
-    """Quick replies from (title, payload) pairs."""
-    return [{"title": t, "payload": p} for t, p in pairs]
-
 
 def nested_response(response_name: str, **values: Any) -> dict[str, Any]:
     """A response rendered inside another one: the renderer expands {'response': name, ...}."""

@@ -18,7 +18,7 @@ NO_LIMIT = "any"
 NO_INJURY = "none"
 DEFAULTS = {"goal": "size", "experience": "beginner", "days": "3", "equipment": "dumbbells",
             "duration": NO_LIMIT, "injuries": NO_INJURY, "clearance": "no"}
-DEFAULT_LABELS = {"goal": "muscle size", "experience": "beginner", "days": "3 days a week",
+DEFAULT_LABELS = {"experience": "beginner", "days": "3 days a week",
                   "equipment": "dumbbells only", "duration": "no fixed session length",
                   "injuries": "no injuries or health conditions",
                   "clearance": "not cleared yet (so no plan for now)"}
@@ -205,10 +205,6 @@ class ValidateProgramForm(FormValidationAction):
         return {}
 
     # --- one validate_<slot> per question ---
-    def validate_goal(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                      domain: DomainDict) -> dict[str, Any]:
-        return self._check("goal", parse_goal(str(value)), dispatcher, tracker)
-
     def validate_experience(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> dict[str, Any]:
         return self._check("experience", parse_experience(str(value)), dispatcher, tracker)

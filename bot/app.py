@@ -10,6 +10,7 @@ from bot.dialogue.engine import Engine
 from bot.dialogue.executor import InProcessActions, RemoteActions
 from bot.nlu.interpreter import Interpreter
 from bot.nlu.model import load_or_train
+from bot.registry import ACTIONS_PACKAGE
 from bot.responses.renderer import Renderer
 from bot.stores import TrackerStore, make_store
 
@@ -21,7 +22,7 @@ def build_engine(config: CoachConfig, store: TrackerStore | None = None,
     domain = load_domain()
     rules = load_rules(domain)
     actions = (RemoteActions(config.actions.endpoint) if config.actions.endpoint
-               else InProcessActions("actions"))
+               else InProcessActions(ACTIONS_PACKAGE))
     store = store or make_store(config.stores.tracker, config.data_dir, config.stores.lock_timeout_s)
     return Engine(config=config, interpreter=Interpreter(nlp, config.nlu.max_chars, fp),
                   domain=domain, rules=rules, actions=actions, store=store,

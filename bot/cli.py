@@ -214,7 +214,9 @@ def actions(port: int = typer.Option(5055, help="port of the action server")) ->
     """Run the standalone rasa-sdk action server with the `actions` package."""
     env = {**os.environ, "SANIC_HOST": os.environ.get("SANIC_HOST", "127.0.0.1")}
     os.chdir(ROOT)
-    os.execvpe(sys.executable, [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+    from bot.registry import ACTIONS_PACKAGE
+
+    os.execvpe(sys.executable, [sys.executable, "-m", "rasa_sdk", "--actions", ACTIONS_PACKAGE,
                                 "--port", str(port)], env)
 
 

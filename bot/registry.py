@@ -1,18 +1,33 @@
 """Every registration in one screen: NLU components, dialogue policies and the actions package.
 
-Importing this module registers the spaCy factories named in config.yml; the policy table maps the
-names config.yml uses to their classes. Adding a part is one line here and one line of config.
+config.yml names the components (spaCy factories, registered by importing their modules here) and
+the policies (this table); the engine runs every rasa_sdk Action found in ACTIONS_PACKAGE. Adding a
+part is one class, one line here and one line of config.
 """
 
 from __future__ import annotations
 
-# NLU components (spaCy factories, by the names config.yml lists)
-from bot.nlu import entities, fallback, normalizer  # noqa: F401
+from bot.dialogue import policies
+from bot.nlu import entities, fallback, normalizer
 
+# spaCy factory name -> the class it builds (importing the modules registers the factories)
 COMPONENTS = {
     "coach_normalizer": normalizer.Normalizer,
+    "coach_lemma_view": normalizer.LemmaView,
     "coach_entity_ruler": entities.KnowledgeEntityRuler,
     "coach_numbers": entities.NumberEntities,
     "coach_symptoms": entities.SymptomMatcher,
     "coach_intent_fallback": fallback.IntentFallback,
 }
+
+# config.yml dialogue.policies name -> policy class
+POLICIES: dict[str, type[policies.Policy]] = {
+    "safety_triage": policies.SafetyTriagePolicy,
+    "active_form": policies.ActiveFormPolicy,
+    "rules": policies.RulePolicy,
+    "follow_up": policies.FollowUpPolicy,
+    "fallback": policies.FallbackPolicy,
+}
+
+# the rasa_sdk actions (run in-process, or by `coach actions` / `python -m rasa_sdk --actions`)
+ACTIONS_PACKAGE = "actions"

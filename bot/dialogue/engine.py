@@ -10,12 +10,13 @@ from jinja2 import TemplateError
 
 from bot.config import CoachConfig
 from bot.dialogue.domain import Domain, Rule
-from bot.dialogue.policies import CANCEL_FORM, POLICIES, PolicyContext
+from bot.dialogue.policies import CANCEL_FORM, PolicyContext
 from bot.dialogue.tracker import Tracker
 from bot.errors import ActionFailed
 from bot.nlu.interpreter import Interpreter
 from bot.responses.renderer import Renderer
 from bot.schemas import BotMessage, ParseResult
+from bot.registry import POLICIES
 from bot.stores import TrackerStore
 
 log = logging.getLogger(__name__)

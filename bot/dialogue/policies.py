@@ -143,12 +143,3 @@ class FallbackPolicy(Policy):
                 and top.name in self.table:
             return self.table[top.name]
         return "action_fallback"
-
-
-POLICIES: dict[str, type[Policy]] = {
-    "safety_triage": SafetyTriagePolicy,
-    "active_form": ActiveFormPolicy,
-    "rules": RulePolicy,
-    "follow_up": FollowUpPolicy,
-    "fallback": FallbackPolicy,
-}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -135,8 +134,3 @@ def summary_lines(report: NluReport) -> list[str]:
         lines += ["", "top confusions (gold -> predicted: count):"]
         lines += [f"  {g} -> {p}: {n}" for g, p, n in report.confusions]
     return lines
-
-
-def dump_errors(report: NluReport) -> str:
-    """The misparsed examples as JSON lines (for curating data)."""
-    return "\n".join(json.dumps(e) for e in report.errors)
