@@ -24,6 +24,8 @@ from actions.common import (
 )
 from knowledge.models import KnowledgeBase, Topic
 
+# a question that continues the previous one keeps its goal ("and how long to rest then?")
+_CONTINUES = re.compile(r"^\s*(?:ok(?:ay)?,?\s+)?(?:and|so|then|also|what about|how about)\b", re.I)
 _ASKS_WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+)?(?:why|how come)\b", re.I)
 _ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|source|sources|"
                           r"organi[sz]ation|group|guideline)\b|\bwho (?:says|recommends|said)\b|"
@@ -70,6 +72,9 @@ class ActionAnswerTopic(Action):
         kb = knowledge()
         intent = latest_intent(tracker)
         entities = latest_entities(tracker)
+        text = str(tracker.latest_message.get("text") or "")
+        if "goal" not in entities and tracker.get_slot("goal") and _CONTINUES.match(text):
+            entities["goal"] = str(tracker.get_slot("goal"))  # "and how long to rest then?"
         topic = resolve_topic(kb, intent, entities, tracker.get_slot("last_topic"))
         if topic is not None and topic.id == "health_conditions" and "condition" not in entities \
                 and tracker.get_slot("condition"):
@@ -79,7 +84,6 @@ class ActionAnswerTopic(Action):
             return []
         dose = self._exercise_dose(kb, topic, entities, tracker)
         facts = select_facts(topic, entities, all_entity_values(tracker))
-        text = str(tracker.latest_message.get("text") or "")
         reason = topic.why if _ASKS_WHY.match(text) else ""
         response = "utter_topic_answer" if topic.more else "utter_topic_answer_short"
         dispatcher.utter_message(response=response, facts=[f.text for f in facts], dose=dose,
