@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -33,6 +34,14 @@ def latest_entities(tracker: Tracker) -> dict[str, str]:
 def latest_intent(tracker: Tracker) -> str:
     """The latest message's intent name."""
     return str((tracker.latest_message.get("intent") or {}).get("name") or "")
+
+
+_ASKS_WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+)?(?:why|how come)\b", re.I)
+
+
+def asks_why(text: str) -> bool:
+    """Whether a question asks for a reason ("why are rests shorter ..."): answers add the why."""
+    return bool(_ASKS_WHY.match(text))
 
 
 def best_guess(tracker: Tracker) -> str:

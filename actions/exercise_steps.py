@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -19,6 +20,9 @@ from actions.common import (
     utter_disclaimer,
 )
 from knowledge.models import Exercise
+
+
+_POINTS_BACK = re.compile(r"\b(?:it|that|this|them|those|that one|this one|the same)\b", re.I)
 
 
 def steps_message(ex: Exercise, intro: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -44,8 +48,10 @@ class ActionExerciseSteps(Action):
             domain: DomainDict) -> list[dict[str, Any]]:
         kb = knowledge()
         exercise_id = latest_entities(tracker).get("exercise")
-        if not exercise_id and latest_intent(tracker) in ("ask_more", "inform"):
-            exercise_id = tracker.get_slot("exercise")
+        text = str(tracker.latest_message.get("text") or "")
+        if not exercise_id and (latest_intent(tracker) in ("ask_more", "inform")
+                                or _POINTS_BACK.search(text)):
+            exercise_id = tracker.get_slot("exercise")  # "how do I do it?" after the row
         ex = kb.exercise(exercise_id) if exercise_id else None
         if ex is None:
             stepped = [e for e in kb.exercises if e.has_steps]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -13,19 +14,22 @@ from actions.common import knowledge, latest_entities
 from knowledge.models import KnowledgeBase, Topic
 
 MORE_PER_TURN = 3
-# after a plan, "why?" is about these topics, picked by the words of the question
-PLAN_WHY_WORDS = {"rest": "rest_periods", "break": "rest_periods", "set": "weekly_volume",
-                  "volume": "weekly_volume", "rep": "reps_intensity", "day": "benefits",
-                  "exercise": "exercise_selection", "these": "exercise_selection",
-                  "eat": "nutrition", "diet": "nutrition", "progress": "progression"}
+# "why ...?" names its topic by these words (after a plan: "why this rest?", "why 3 sets?")
+WHY_WORDS = {"rest": "rest_periods", "break": "rest_periods", "set": "weekly_volume",
+             "volume": "weekly_volume", "rep": "reps_intensity", "day": "benefits",
+             "exercise": "exercise_selection", "these": "exercise_selection",
+             "eat": "nutrition", "diet": "nutrition", "progress": "progression"}
 
 
-def _last_topic(kb: KnowledgeBase, tracker: Tracker) -> Topic | None:
+def _last_topic(kb: KnowledgeBase, tracker: Tracker, by_words: bool = False) -> Topic | None:
+    """The topic a follow-up is about: a button's topic, the words of a "why ...?" question
+    ("why this rest?"), or the last answer's topic."""
     record = tracker.get_slot("last_answer") or {}
     topic_id = latest_entities(tracker).get("topic") or record.get("topic")
-    if record.get("kind") == "plan" and not latest_entities(tracker).get("topic"):
-        text = str(tracker.latest_message.get("text") or "").lower()
-        topic_id = next((t for w, t in PLAN_WHY_WORDS.items() if w in text), "training_approach")
+    if by_words and not latest_entities(tracker).get("topic"):
+        words = re.findall(r"[a-z]+", str(tracker.latest_message.get("text") or "").lower())
+        named = next((t for w, t in WHY_WORDS.items() if any(x.startswith(w) for x in words)), None)
+        topic_id = named or ("training_approach" if record.get("kind") == "plan" else topic_id)
     if record.get("kind") == "exercise" and topic_id in ("exercise_steps", None):
         topic_id = "exercise_selection"
     try:
@@ -88,14 +92,14 @@ class ActionExplainWhy(Action):
         if latest_entities(tracker).get("exercise"):
             return [FollowupAction("action_exercise_steps")]
         kb = knowledge()
-        topic = _last_topic(kb, tracker)
+        topic = _last_topic(kb, tracker, by_words=True)
         if topic is None or not topic.why:  # "why should I trust you?": where answers come from
             return [FollowupAction("action_cite_source")]
         dispatcher.utter_message(response="utter_why", why=topic.why,
                                  json_message={"kind": "answer", "topic": topic.id,
                                                "section": topic.section})
         record = dict(tracker.get_slot("last_answer") or {})
-        record.update(topic=topic.id, kind="topic")
+        record.update(topic=topic.id)  # a plan stays a plan: "why these sets?" then "why this rest?"
         return [SlotSet("last_answer", record), SlotSet("last_topic", topic.id)]
 
 

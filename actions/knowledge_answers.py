@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import (
     FOLLOW_UP_INTENTS,
     all_entity_values,
+    asks_why,
     answer_record,
     knowledge,
     latest_entities,
@@ -22,19 +23,28 @@ from actions.common import (
     stepped_variant,
     utter_disclaimer,
 )
-from knowledge.models import KnowledgeBase, Topic
+from actions.retrieval import fact_index
+from knowledge.models import Fact, KnowledgeBase, Topic
 
 # a question that continues the previous one keeps its goal ("and how long to rest then?")
 _CONTINUES = re.compile(r"^\s*(?:ok(?:ay)?,?\s+)?(?:and|so|then|also|what about|how about)\b", re.I)
-_ASKS_WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+)?(?:why|how come)\b", re.I)
 _ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|source|sources|"
                           r"organi[sz]ation|group|guideline)\b|\bwho (?:says|recommends|said)\b|"
                           r"\baccording to (?:who|whom|what)\b", re.I)
 # questions whose answer depends on the exercise last talked about ("how many sets?" after steps)
 EXERCISE_DOSE_INTENTS = {"ask_rest", "ask_volume", "ask_reps"}
+IN_TOPIC_COVERAGE = 0.45  # share of the question's words a fact must hold to be added
 DOSE_TOPICS = {"rest_periods", "weekly_volume", "reps_intensity"}
 # a bare entity with no topic of its own points at a topic
 ENTITY_TOPICS = {"condition": "health_conditions", "muscle": "exercise_selection"}
+
+
+def best_fact(question: str, topic: Topic) -> Fact | None:
+    """The fact of this topic that the question's words clearly point at, if any."""
+    for hit in fact_index().search(question, topic=topic.id, limit=1):
+        if hit.coverage >= IN_TOPIC_COVERAGE and hit.matched >= 2:
+            return next(f for f in (*topic.facts, *topic.more) if f.id == hit.fact_id)
+    return None
 
 
 def resolve_topic(kb: KnowledgeBase, intent: str, entities: dict[str, str],
@@ -84,7 +94,10 @@ class ActionAnswerTopic(Action):
             return []
         dose = self._exercise_dose(kb, topic, entities, tracker)
         facts = select_facts(topic, entities, all_entity_values(tracker))
-        reason = topic.why if _ASKS_WHY.match(text) else ""
+        asked = best_fact(text, topic)
+        if asked is not None and asked.id not in {f.id for f in facts}:
+            facts.append(asked)  # the part of the topic the question is about
+        reason = topic.why if asks_why(text) else ""
         response = "utter_topic_answer" if topic.more else "utter_topic_answer_short"
         dispatcher.utter_message(response=response, facts=[f.text for f in facts], dose=dose,
                                  reason=reason,
@@ -92,6 +105,8 @@ class ActionAnswerTopic(Action):
                                                "section": topic.section})
         utter_disclaimer(dispatcher, topic.disclaimer)
         record = answer_record("topic", topic.id, [f.id for f in facts], more_shown=0)
+        if dose and entities.get("exercise", tracker.get_slot("exercise")):
+            record["exercise"] = tracker.get_slot("exercise") or entities.get("exercise")
         events: list[dict[str, Any]] = [SlotSet("last_topic", topic.id), SlotSet("last_answer", record)]
         if _ASKS_SOURCE.search(text):  # "what study says ...": the answer and where it is from
             events.append(FollowupAction("action_cite_source"))
@@ -104,8 +119,10 @@ class ActionAnswerTopic(Action):
         if latest_intent(tracker) not in EXERCISE_DOSE_INTENTS and topic.id not in DOSE_TOPICS:
             return None
         exercise_id = entities.get("exercise")
-        if not exercise_id and "goal" not in entities and tracker.get_slot("last_topic") == "exercise_steps":
-            exercise_id = tracker.get_slot("exercise")
+        about_exercise = (tracker.get_slot("last_topic") == "exercise_steps"
+                          or (tracker.get_slot("last_answer") or {}).get("exercise"))
+        if not exercise_id and "goal" not in entities and about_exercise:
+            exercise_id = tracker.get_slot("exercise")  # "how many sets?" after the row's steps
         named = kb.exercise(exercise_id) if exercise_id else None
         ex = stepped_variant(kb, named) if named else None
         if named is None:

@@ -117,6 +117,10 @@ def exercises_per_session(experience: str, sets: int, minutes: int | None,
     return wanted
 
 
+def _family(ex: Exercise) -> str:
+    return ex.id.removeprefix("dumbbell_")
+
+
 def _pick(pool: list[Exercise], focus: str, count: int, rotation: int) -> list[Exercise]:
     if focus == "Upper body":
         candidates = [e for e in pool if not _is_lower(e)]
@@ -131,7 +135,10 @@ def _pick(pool: list[Exercise], focus: str, count: int, rotation: int) -> list[E
         return []
     shift = rotation % len(candidates)
     rotated = candidates[shift:] + candidates[:shift]
-    chosen = rotated[:count]
+    chosen: list[Exercise] = []
+    for ex in rotated:  # one lift of a family a day: not a barbell row beside a dumbbell row
+        if len(chosen) < count and _family(ex) not in {_family(c) for c in chosen}:
+            chosen.append(ex)
     # multi-joint exercises first, as the article advises
     return sorted(chosen, key=lambda e: not e.multi_joint)
 

@@ -16,6 +16,8 @@ from actions.planner import build_plan
 FORM = "program_form"
 NO_LIMIT = "any"
 NO_INJURY = "none"
+# life stages the article treats as reasons to train, not as conditions needing clearance
+NOT_RESTRICTING = {"older_age", "menopause"}
 DEFAULTS = {"goal": "size", "experience": "beginner", "days": "3", "equipment": "dumbbells",
             "duration": NO_LIMIT, "injuries": NO_INJURY, "clearance": "no"}
 DEFAULT_LABELS = {"experience": "beginner", "days": "3 days a week",
@@ -39,6 +41,8 @@ _NO_INJURY_STATEMENT = re.compile(r"\bno (?:injur\w*|health (?:conditions?|issue
 _INJURY_WORDS = re.compile(r"\b(?:hurt|injur\w*|pain|sore|surgery|torn|tear|broke|broken|bad|"
                            r"arthritis|asthma|diabet\w*|pregnan\w*|condition|problem|issue|sprain\w*|"
                            r"tendon\w*|disc|hernia|blood pressure|heart|osteo\w*|knee|back|shoulder)\b")
+_WEEKDAY = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b")
+_QUESTION = re.compile(r"\?\s*$|^\s*(?:what|which|how|why|does|do|is|are|should|can)\b")
 _GOAL_PHRASE = re.compile(r"\b(?:goal(?: is|:)?|for|want(?: to)?(?: get| be| build)?|focus(?: is| on|:)?|"
                           r"to get|get)\s+(?:more\s+|muscle\s+)?(size|mass|strength|hypertrophy|bigger|"
                           r"stronger|growth|gains|bulk(?:ing)?)\b"
@@ -84,13 +88,17 @@ def parse_experience(value: str) -> str | None:
         return "beginner"
     if re.search(r"some|a bit|a while|decent|moderate|on and off|casual", text):
         return "intermediate"
-    if re.search(r"experienced|veteran|long time|lots|years|competitive|pro\b", text):
+    if re.search(r"experienced|veteran|long time|lots|years|competitive|pro\b|since (?:college|"
+                 r"high ?school|school|uni|university|i was a kid|forever)|for ages|ages", text):
         return "advanced"
     return None
 
 
 def parse_days(value: str, rules_min: int = 2, rules_max: int = 6) -> tuple[str | None, str | None]:
     """(days, problem): the days per week, or why the answer can't be used ('out_of_range')."""
+    weekdays = set(_WEEKDAY.findall(value.lower()))
+    if len(weekdays) >= 2 and not _numbers(value):  # "mon wed fri"
+        value = str(len(weekdays))
     numbers = [n for n in _numbers(value) if 0 < n <= 14]
     if not numbers:
         return None, "missing"
@@ -139,10 +147,13 @@ def parse_injuries(value: str, intent: str) -> str | None:
     condition_ids = {t.id for t in knowledge().vocabulary.condition}
     if text in condition_ids or text == NO_INJURY:
         return text
+    if _QUESTION.search(text):
+        return None  # "what counts as a health condition?" asks, it does not answer
     if intent == "deny" or (_NONE.search(text) and not _INJURY_WORDS.search(
             _NO_INJURY_STATEMENT.sub("", text))):
         return NO_INJURY
-    if intent == "affirm" or _YES.match(text) or re.search(r"\bi (?:do|have (?:one|some))\b", text):
+    if re.match(r"^\s*(?:yes|yeah|yep|yup|ya)\b", text) or re.search(r"\bi (?:do|have (?:one|some))\b",
+                                                                   text):
         return "injury"  # "yes, I have one": which one is for their provider, not for us
     if _INJURY_WORDS.search(text):
         return "injury"
@@ -234,6 +245,8 @@ class ValidateProgramForm(FormValidationAction):
     def validate_injuries(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> dict[str, Any]:
         injuries = parse_injuries(str(value), latest_intent(tracker))
+        if injuries in NOT_RESTRICTING and tracker.get_slot("requested_slot") != "injuries":
+            return {"injuries": None}  # "I'm 67" is not an injury: the question still gets asked
         if injuries and injuries != NO_INJURY:
             names = {t.id: t.name for t in knowledge().vocabulary.condition}
             condition = names.get(injuries, "").lower() if injuries != "injury" else ""
@@ -255,7 +268,9 @@ class ValidateProgramForm(FormValidationAction):
         if proposal.get("slot") == slot and requested == slot:
             answer = str(tracker.latest_message.get("text") or "").lower()
             intent = latest_intent(tracker)
-            if parsed is None and (intent == "deny" or _NO.match(answer)):
+            if intent == "affirm" or _YES.match(answer):
+                parsed = proposal["value"]
+            elif parsed is None and (intent == "deny" or _NO.match(answer)):
                 misses[slot] = 0
                 dispatcher.utter_message(response=f"utter_invalid_{slot}", value="")
                 return {slot: None, "form_misses": misses, "proposed_default": None}

@@ -27,6 +27,22 @@ INTERRUPTING_INTENTS = {
     "ask_training_approach", "ask_exercise_selection", "ask_exercise_steps", "ask_nutrition",
     "ask_benefits", "ask_health_condition", "ask_risks", "ask_summary", "ask_sources", "ask_more",
     "ask_why", "help", "bot_challenge", "out_of_scope_medical"}
+SYMPTOM_INTENT = "report_symptom"
+# words without which a "report" is not a complaint (kept broad: a false stop is the safe mistake)
+_COMPLAINT_WORDS = re.compile(
+    r"\b(?:hurt\w*|pain\w*|ache\w*|aching|sore\w*|dizz\w*|faint\w*|light\s*headed|breath\w*|"
+    r"numb\w*|tingl\w*|swell\w*|swollen|pop\w*|snap\w*|tear|tore|torn|injur\w*|bleed\w*|blood|"
+    r"vomit\w*|nause\w*|throw(?:ing)? up|chest|heart|pregnan\w*|surgery|operation|op\b|stitches|"
+    r"cramp\w*|pass(?:ed)? out|black(?:ed)? out|weird|strange|wrong|sick|ill\b|symptom\w*|urine|"
+    r"pee|collaps\w*|spinning|wheez\w*|tight\w*|pressure|burn\w*|stab\w*|sharp|shooting|"
+    r"twing\w*|tweak\w*|pull(?:ed)?|strain\w*|sprain\w*|bad|weak\w*|shak\w*|palpitat\w*|"
+    r"racing|pound\w*|feel\w*|felt)\b", re.I)
+# right after a safety stop: asking to train anyway
+_WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+|ok\s+)?(?:why|how come)\b", re.I)
+_QUESTION = re.compile(r"\?\s*$|^\s*(?:what|whats|what's|which|how|why|does|do|is|are|should|can|"
+                       r"could|would|will|where|when|who)\b", re.I)
+_CARRY_ON = re.compile(r"\b(?:still|anyway|anyways|just|keep|carry on|continue|push|work around|"
+                       r"train around|tomorrow|tonight|later today|next session)\b", re.I)
 _FOLLOW_UP_START = re.compile(r"^\s*(?:ok(?:ay)?,?\s+)?(?:and|what about|how about|but what about|"
                               r"what if|same for|and for|and what about)\b", re.I)
 _CANCEL_WORDS = re.compile(r"\b(?:cancel\w*|stop\w*|quit|abort|never\s*mind|nvm|forget|scrap|exit|"
@@ -53,10 +69,18 @@ class Policy(ABC):
 
 
 class SafetyTriagePolicy(Policy):
-    """A red-flag symptom, or a report of one, wins over everything, even mid-form."""
+    """A red-flag symptom, or a report of one, wins over everything, even mid-form.
+
+    A report the classifier sees without any word of a complaint in it ("should my elbow flare
+    out on rows?") is not one: the other policies answer it by its next-best intent.
+    """
 
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
-        if parse.first("symptom") or parse.intent.name == "report_symptom":
+        if parse.first("symptom") or (parse.intent.name == SYMPTOM_INTENT
+                                      and _COMPLAINT_WORDS.search(parse.text)):
+            return "action_safety_stop"
+        stopped = (tracker.slots.get("last_answer") or {}).get("kind") == "safety"
+        if stopped and _CARRY_ON.search(parse.text):  # "can I still do squats tomorrow?"
             return "action_safety_stop"
         return None
 
@@ -76,7 +100,10 @@ class ActiveFormPolicy(Policy):
             # "skip" may look like cancel to the classifier: ending the form takes a cancel word
             return CANCEL_FORM if _CANCEL_WORDS.search(parse.text) else form
         entities = {e.entity for e in parse.entities}
-        if entities & FORM_ENTITIES or parse.intent.name not in INTERRUPTING_INTENTS:
+        off_topic_question = (parse.intent.name == "out_of_scope" and parse.intent.confidence >= 0.8
+                              and _QUESTION.search(parse.text))
+        if not off_topic_question and (entities & FORM_ENTITIES
+                                       or parse.intent.name not in INTERRUPTING_INTENTS):
             return form
         return None
 
@@ -89,7 +116,10 @@ class RulePolicy(Policy):
         self.table = {intent: rule.action for rule in ctx.rules for intent in rule.intents}
 
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
-        return self.table.get(parse.intent.name)
+        intent = parse.intent.name
+        if intent == SYMPTOM_INTENT:  # the safety policy has judged it not a report
+            intent = parse.intent_ranking[1].name if len(parse.intent_ranking) > 1 else ""
+        return self.table.get(intent)
 
 
 class FollowUpPolicy(Policy):
@@ -112,8 +142,9 @@ class FollowUpPolicy(Policy):
         # program details given before any plan was asked for ("beginner, 3 days, dumbbells")
         details = entities & (PLAN_ENTITIES - {"goal"})
         after_safety_stop = (tracker.slots.get("last_answer") or {}).get("kind") == "safety"
-        if not after_safety_stop and (
-                (parse.intent.name == "inform" and details) or len(details) >= 2):
+        # ("is 6 days too much?" is a question, not a detail; "gym 3x a week, what should I do?" is)
+        if not after_safety_stop and (len(details) >= 2 or (
+                parse.intent.name == "inform" and details and not _QUESTION.search(parse.text))):
             return PROGRAM_FORM
         return None
 
@@ -138,6 +169,8 @@ class FallbackPolicy(Policy):
             return "action_exercise_steps"
         if parse.first("condition"):
             return "action_answer_topic"
+        if tracker.slots.get("last_topic") and _WHY.match(parse.text):
+            return "action_explain_why"  # "why this rest?" after an answer or a plan
         top = parse.intent_ranking[0] if parse.intent_ranking else None
         if top and top.name in HARMLESS_GUESSES and top.confidence >= HARMLESS_GUESS_MIN \
                 and top.name in self.table:

@@ -1,0 +1,102 @@
+"""Find the knowledge-base fact that best matches a question's words (BM25 over facts and steps).
+
+A topic answer gives the topic's main facts; this adds the one the person asked about when it is
+elsewhere in the topic ("which type do most people mean?"), and lets a question the classifier
+could not place still get an answer when one fact clearly matches it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from actions.common import knowledge
+from knowledge.models import KnowledgeBase
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset("""a about above after again all am an and any are as at be because been before
+being below between both but by can could did do does doing don down during each few for from
+further had has have having he her here hers him his how i if in into is it its itself just me
+more most my no nor not now of off on once only or other our out over own same she should so some
+such than that the their them then there these they this those through to too under until up very
+was we were what when where which while who whom why will with would you your yours im ive id
+dont cant u ur ya yo get got go going want wanna gonna like really much many thing things also
+tell know need make let lol pls please hey hi ok okay yeah bro guys article say says said""".split())
+K1, B = 1.2, 0.75
+
+
+def stem(word: str) -> str:
+    """A crude suffix strip, enough to make 'recommends', 'recommended', 'recommend' meet."""
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """The content words of a text, lower-cased and stemmed."""
+    return [stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A matching fact: where it lives, its text, and how much of the question it covers."""
+
+    topic: str
+    fact_id: str
+    text: str
+    coverage: float  # share of the question's idf weight found in the fact (0..1)
+    matched: int  # distinct question words found
+
+
+class FactIndex:
+    """BM25 over every fact (main and 'more'), exercise step and caution of the knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.docs: list[tuple[str, str, str, Counter[str]]] = []
+        for topic in kb.topics:
+            for fact in (*topic.facts, *topic.more):
+                self.docs.append((topic.id, fact.id, fact.text, Counter(terms(fact.text))))
+        for ex in kb.exercises:
+            for i, line in enumerate((*ex.steps, *ex.cautions, ex.no_steps_note)):
+                if line:
+                    text = f"{ex.name}: {line}"
+                    self.docs.append(("exercise:" + ex.id, f"{ex.id}-{i}", text, Counter(terms(text))))
+        df: Counter[str] = Counter()
+        for *_, counts in self.docs:
+            df.update(counts.keys())
+        n = len(self.docs)
+        self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        self.avg_len = sum(sum(c.values()) for *_, c in self.docs) / max(1, n)
+        # a question word no fact uses is as telling as the rarest one: it counts against coverage
+        self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)
+
+    def search(self, question: str, topic: str | None = None, limit: int = 3) -> list[Hit]:
+        """The best facts for a question (within one topic when given), best first."""
+        query = set(terms(question))
+        total = sum(self.idf.get(t, self.unseen_idf) for t in query)
+        if not query or total == 0:
+            return []
+        scored = []
+        for doc_topic, fact_id, text, counts in self.docs:
+            if topic and doc_topic != topic:
+                continue
+            shared = [t for t in query if t in counts]
+            if not shared:
+                continue
+            length = sum(counts.values())
+            bm25 = sum(self.idf[t] * counts[t] * (K1 + 1)
+                       / (counts[t] + K1 * (1 - B + B * length / self.avg_len)) for t in shared)
+            coverage = sum(self.idf[t] for t in shared) / total
+            scored.append((bm25, Hit(doc_topic, fact_id, text, round(coverage, 3), len(shared))))
+        scored.sort(key=lambda s: -s[0])
+        return [hit for _, hit in scored[:limit]]
+
+
+@lru_cache(maxsize=1)
+def fact_index() -> FactIndex:
+    """The index of the loaded knowledge base, built once per process."""
+    return FactIndex(knowledge())
