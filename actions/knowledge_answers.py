@@ -23,7 +23,7 @@ from actions.common import (
     stepped_variant,
     utter_disclaimer,
 )
-from actions.retrieval import fact_index
+from knowledge.retrieval import clear_match, fact_index
 from knowledge.models import Fact, KnowledgeBase, Topic
 
 # a question that continues the previous one keeps its goal ("and how long to rest then?")
@@ -34,6 +34,7 @@ _ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|sou
 # questions whose answer depends on the exercise last talked about ("how many sets?" after steps)
 EXERCISE_DOSE_INTENTS = {"ask_rest", "ask_volume", "ask_reps"}
 IN_TOPIC_COVERAGE = 0.45  # share of the question's words a fact must hold to be added
+CROSS_TOPIC_COVERAGE = 0.65  # ... and a fact of another topic (the classifier may have erred)
 DOSE_TOPICS = {"rest_periods", "weekly_volume", "reps_intensity"}
 # a bare entity with no topic of its own points at a topic
 ENTITY_TOPICS = {"condition": "health_conditions", "muscle": "exercise_selection"}
@@ -43,7 +44,7 @@ def best_fact(question: str, topic: Topic) -> Fact | None:
     """The fact of this topic that the question's words clearly point at, if any."""
     for hit in fact_index().search(question, topic=topic.id, limit=1):
         if hit.coverage >= IN_TOPIC_COVERAGE and hit.matched >= 2:
-            return next(f for f in (*topic.facts, *topic.more) if f.id == hit.fact_id)
+            return topic.fact(hit.fact_id)
     return None
 
 
@@ -97,6 +98,10 @@ class ActionAnswerTopic(Action):
         asked = best_fact(text, topic)
         if asked is not None and asked.id not in {f.id for f in facts}:
             facts.append(asked)  # the part of the topic the question is about
+        elsewhere = clear_match(text, CROSS_TOPIC_COVERAGE, 2)
+        if elsewhere is not None and elsewhere.topic in {t.id for t in kb.topics} \
+                and elsewhere.topic != topic.id:
+            facts.append(kb.topic(elsewhere.topic).fact(elsewhere.fact_id))
         reason = topic.why if asks_why(text) else ""
         response = "utter_topic_answer" if topic.more else "utter_topic_answer_short"
         dispatcher.utter_message(response=response, facts=[f.text for f in facts], dose=dose,

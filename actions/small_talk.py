@@ -9,23 +9,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import answer_record, asks_why, best_guess, knowledge, utter_disclaimer
-from actions.retrieval import Hit, fact_index
+from actions.common import best_guess
 
 HELP_MENU = ["ask_definition", "ask_rest", "ask_volume", "ask_exercise_steps", "ask_benefits",
              "ask_risks", "request_program"]
 GUESS_MIN_CONFIDENCE = 0.1
-# a question the classifier could not place is answered only when one fact holds most of its words
-FALLBACK_COVERAGE, FALLBACK_MATCHED = 0.6, 3
-
-
-def clear_match(question: str) -> Hit | None:
-    """A topic fact that clearly answers the question, or None."""
-    for hit in fact_index().search(question, limit=1):
-        if not hit.topic.startswith("exercise:") and hit.coverage >= FALLBACK_COVERAGE \
-                and hit.matched >= FALLBACK_MATCHED:
-            return hit
-    return None
 # intents worth offering in "did you mean"
 OFFERABLE = {"ask_definition", "ask_types", "ask_muscle_importance", "ask_mechanisms",
              "ask_hypertrophy_vs_strength", "ask_rest", "ask_reps", "ask_volume", "ask_progression",
@@ -81,18 +69,6 @@ class ActionFallback(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
-        text = str(tracker.latest_message.get("text") or "")
-        answer = clear_match(text)
-        if answer is not None:  # unplaced by the classifier, but one fact clearly answers it
-            kb = knowledge()
-            topic = kb.topic(answer.topic)
-            dispatcher.utter_message(response="utter_topic_answer_short", facts=[answer.text],
-                                     dose=None, reason=topic.why if asks_why(text) else "",
-                                     json_message={"kind": "answer", "topic": topic.id,
-                                                   "section": topic.section})
-            utter_disclaimer(dispatcher, topic.disclaimer)
-            return [SlotSet("fallback_count", 0), SlotSet("last_topic", topic.id),
-                    SlotSet("last_answer", answer_record("topic", topic.id, [answer.fact_id]))]
         misses = int(tracker.get_slot("fallback_count") or 0) + 1
         ranking = tracker.latest_message.get("intent_ranking") or []
         guesses = [r["name"] for r in ranking[:3]

@@ -24,6 +24,7 @@ COMPONENTS = {
 POLICIES: dict[str, type[policies.Policy]] = {
     "safety_triage": policies.SafetyTriagePolicy,
     "active_form": policies.ActiveFormPolicy,
+    "retrieval": policies.RetrievalPolicy,
     "rules": policies.RulePolicy,
     "follow_up": policies.FollowUpPolicy,
     "fallback": policies.FallbackPolicy,

@@ -73,6 +73,10 @@ class Topic(Strict):
     why: str = ""
     related: list[str] = Field(default_factory=list)
 
+    def fact(self, fact_id: str) -> Fact:
+        """The fact (main or 'more') with this id (StopIteration when unknown)."""
+        return next(f for f in (*self.facts, *self.more) if f.id == fact_id)
+
 
 class Exercise(Strict):
     """An exercise the article names; `steps` is empty when the article gives none."""

@@ -13,6 +13,7 @@ from bot.dialogue.domain import Domain, Rule
 from bot.dialogue.tracker import Tracker
 from bot.nlu.fallback import FALLBACK_INTENT
 from bot.schemas import ParseResult
+from knowledge.retrieval import clear_match
 
 PROGRAM_FORM = "program_form"
 CANCEL_FORM = "action_cancel_form"
@@ -28,6 +29,12 @@ INTERRUPTING_INTENTS = {
     "ask_benefits", "ask_health_condition", "ask_risks", "ask_summary", "ask_sources", "ask_more",
     "ask_why", "help", "bot_challenge", "out_of_scope_medical"}
 SYMPTOM_INTENT = "report_symptom"
+# intents whose replies state no fact: a clear fact match may answer them instead
+RETRIEVABLE = {FALLBACK_INTENT, "help", "bot_challenge", "greet", "thank", "goodbye", "affirm",
+               "deny", "out_of_scope", "complain"}
+# (coverage, matched words) a match needs: lower when the classifier had nothing, higher when it
+# had a confident small-talk or out-of-scope guess to overrule
+RETRIEVAL_BARS = {"fallback": (0.6, 2), "override": (0.75, 2)}
 # words without which a "report" is not a complaint (kept broad: a false stop is the safe mistake)
 _COMPLAINT_WORDS = re.compile(
     r"\b(?:hurt\w*|pain\w*|ache\w*|aching|sore\w*|dizz\w*|faint\w*|light\s*headed|breath\w*|"
@@ -106,6 +113,20 @@ class ActiveFormPolicy(Policy):
                                        or parse.intent.name not in INTERRUPTING_INTENTS):
             return form
         return None
+
+
+class RetrievalPolicy(Policy):
+    """A question the classifier placed nowhere useful (a fallback, or a misfire into small talk)
+    still gets an answer when one knowledge-base fact holds most of its words."""
+
+    def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
+        intent = parse.intent.name
+        if intent not in RETRIEVABLE or len(parse.text.split()) < 3:
+            return None
+        coverage, matched = RETRIEVAL_BARS["fallback" if intent == FALLBACK_INTENT else "override"]
+        if clear_match(parse.text, coverage, matched) is None:
+            return None
+        return "action_answer_retrieved"
 
 
 class RulePolicy(Policy):

@@ -1,4 +1,5 @@
-"""Find the knowledge-base fact that best matches a question's words (BM25 over facts and steps).
+"""Find the knowledge-base fact that best matches a question's words (BM25 over facts, exercise
+steps, and the article's own details and references).
 
 A topic answer gives the topic's main facts; this adds the one the person asked about when it is
 elsewhere in the topic ("which type do most people mean?"), and lets a question the classifier
@@ -13,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from actions.common import knowledge
+from knowledge.loader import load_knowledge
 from knowledge.models import KnowledgeBase
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -26,6 +27,7 @@ was we were what when where which while who whom why will with would you your yo
 dont cant u ur ya yo get got go going want wanna gonna like really much many thing things also
 tell know need make let lol pls please hey hi ok okay yeah bro guys article say says said""".split())
 K1, B = 1.2, 0.75
+SOURCES = "sources"  # the pseudo-topic of the article's own details and its references
 
 
 def stem(word: str) -> str:
@@ -65,6 +67,12 @@ class FactIndex:
                 if line:
                     text = f"{ex.name}: {line}"
                     self.docs.append(("exercise:" + ex.id, f"{ex.id}-{i}", text, Counter(terms(text))))
+        art = kb.article
+        about = (f"{art.title} by {art.author}, medically reviewed by {art.reviewer}, "
+                 f"{art.publisher}, updated {art.updated}")
+        self.docs.append((SOURCES, "article", about, Counter(terms(about))))
+        for source in kb.sources:
+            self.docs.append((SOURCES, source.id, source.citation(), Counter(terms(source.citation()))))
         df: Counter[str] = Counter()
         for *_, counts in self.docs:
             df.update(counts.keys())
@@ -98,5 +106,13 @@ class FactIndex:
 
 @lru_cache(maxsize=1)
 def fact_index() -> FactIndex:
-    """The index of the loaded knowledge base, built once per process."""
-    return FactIndex(knowledge())
+    """The index of the knowledge base, built once per process."""
+    return FactIndex(load_knowledge())
+
+
+def clear_match(question: str, coverage: float, matched: int) -> Hit | None:
+    """The best hit when it holds at least this share of the question's words, else None."""
+    for hit in fact_index().search(question, limit=1):
+        if hit.coverage >= coverage and hit.matched >= matched:
+            return hit
+    return None

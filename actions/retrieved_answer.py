@@ -1,0 +1,54 @@
+"""Answer with the one fact that clearly matches a question the classifier could not place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import answer_record, asks_why, knowledge, utter_disclaimer
+from knowledge.retrieval import SOURCES, clear_match
+
+# the weakest match the retrieval policy acts on (it asks for more when the intent says otherwise)
+MIN_COVERAGE, MIN_MATCHED = 0.6, 2
+
+
+class ActionAnswerRetrieved(Action):
+    """The matching fact with its topic's disclaimer; a step points to the whole exercise."""
+
+    def name(self) -> str:
+        return "action_answer_retrieved"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        text = str(tracker.latest_message.get("text") or "")
+        hit = clear_match(text, MIN_COVERAGE, MIN_MATCHED)
+        if hit is None:
+            return [FollowupAction("action_fallback")]
+        if hit.topic == SOURCES:
+            return [FollowupAction("action_cite_source")]
+        kb = knowledge()
+        if hit.topic.startswith("exercise:"):
+            ex = kb.exercise(hit.topic.split(":", 1)[1])
+            assert ex is not None  # the index is built from the same knowledge base
+            dispatcher.utter_message(response="utter_exercise_line", line=hit.text, name=ex.name,
+                                     has_steps=ex.has_steps,
+                                     buttons=[{"title": f"All the steps of the {ex.name.lower()}",
+                                               "payload": f'/ask_exercise_steps{{"exercise": "{ex.id}"}}'}]
+                                     if ex.has_steps else [],
+                                     json_message={"kind": "answer", "topic": "exercise_steps"})
+            utter_disclaimer(dispatcher, ex.disclaimer)
+            return [SlotSet("exercise", ex.id), SlotSet("last_topic", "exercise_steps"),
+                    SlotSet("last_answer", answer_record("exercise", "exercise_steps", [],
+                                                         exercise=ex.id))]
+        topic = kb.topic(hit.topic)
+        dispatcher.utter_message(response="utter_topic_answer_short", facts=[hit.text], dose=None,
+                                 reason=topic.why if asks_why(text) else "",
+                                 json_message={"kind": "answer", "topic": topic.id,
+                                               "section": topic.section})
+        utter_disclaimer(dispatcher, topic.disclaimer)
+        return [SlotSet("last_topic", topic.id),
+                SlotSet("last_answer", answer_record("topic", topic.id, [hit.fact_id]))]
