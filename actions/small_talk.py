@@ -79,6 +79,8 @@ class ActionFallback(Action):
         elif guesses:
             dispatcher.utter_message(response="utter_fallback",
                                      buttons=label_buttons(domain, guesses))
+            return [SlotSet("fallback_count", misses), SlotSet("fallback_guesses", {
+                "intents": guesses, "text": str(tracker.latest_message.get("text") or "")})]
         else:
             dispatcher.utter_message(response="utter_fallback_unknown",
                                      buttons=label_buttons(domain, HELP_MENU))

@@ -25,6 +25,7 @@ POLICIES: dict[str, type[policies.Policy]] = {
     "safety_triage": policies.SafetyTriagePolicy,
     "active_form": policies.ActiveFormPolicy,
     "retrieval": policies.RetrievalPolicy,
+    "plan_change": policies.PlanChangePolicy,
     "rules": policies.RulePolicy,
     "follow_up": policies.FollowUpPolicy,
     "fallback": policies.FallbackPolicy,

@@ -30,11 +30,21 @@ K1, B = 1.2, 0.75
 SOURCES = "sources"  # the pseudo-topic of the article's own details and its references
 
 
+# words people use for the same idea as the article does
+_SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly": "age",
+         "senior": "age", "lifting": "lift", "lifted": "lift", "weights": "weight",
+         "injured": "injury", "organization": "organisation", "breaks": "rest", "break": "rest"}
+
+
 def stem(word: str) -> str:
-    """A crude suffix strip, enough to make 'recommends', 'recommended', 'recommend' meet."""
+    """A crude suffix strip, enough to make 'recommends', 'recommended', 'recommend' meet,
+    and 'injuries' meet 'injury'."""
+    word = _SAME.get(word, word)
+    if len(word) > 5 and word.endswith("ies"):
+        return word[:-3] + "y"
     for suffix in ("ing", "ed", "es", "s", "ly"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
+            return _SAME.get(word[: -len(suffix)], word[: -len(suffix)])
     return word
 
 

@@ -15,7 +15,7 @@ from bot.dialogue.tracker import Tracker
 from bot.errors import ActionFailed
 from bot.nlu.interpreter import Interpreter
 from bot.responses.renderer import Renderer
-from bot.schemas import BotMessage, ParseResult
+from bot.schemas import BotMessage, IntentScore, ParseResult
 from bot.registry import POLICIES
 from bot.stores import TrackerStore
 
@@ -73,6 +73,7 @@ class Engine:
 
     def respond(self, tracker: Tracker, parse: ParseResult) -> list[BotMessage]:
         """Choose and run the action for one parse (one clause of the message)."""
+        parse = self.confirm_guess(tracker, parse)
         tracker.latest_message = parse.model_dump()
         self.fill_slots(tracker, parse)
         form_before = tracker.active_loop
@@ -84,6 +85,17 @@ class Engine:
         if interrupted:  # a question mid-form was answered: ask the pending question again
             replies += self.ask_requested(tracker, resume=True)
         return replies
+
+    def confirm_guess(self, tracker: Tracker, parse: ParseResult) -> ParseResult:
+        """A "yes" to "did you mean ...?" is the first suggestion, asked in the original words."""
+        guesses = tracker.slots.get("fallback_guesses")
+        if guesses:
+            tracker.set_slot("fallback_guesses", None)
+            if parse.intent.name == "affirm" and guesses.get("intents"):
+                asked = self.interpreter.parse(str(guesses.get("text") or parse.text))
+                return asked.model_copy(update={"intent": IntentScore(
+                    name=guesses["intents"][0], confidence=1.0)})
+        return parse
 
     def choose(self, tracker: Tracker, parse: ParseResult) -> str:
         """The first action a policy predicts, in the order config.yml gives."""

@@ -46,6 +46,9 @@ _COMPLAINT_WORDS = re.compile(
     r"racing|pound\w*|feel\w*|felt)\b", re.I)
 # right after a safety stop: asking to train anyway
 _WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+|ok\s+)?(?:why|how come)\b", re.I)
+_CHANGE_CUE = re.compile(r"\b(?:can i|could i|can you|make it|make that|change|switch|instead|"
+                         r"actually|only|rather|what if|how about|with just|do it with|do this with|"
+                         r"redo|rebuild|update)\b", re.I)
 _QUESTION = re.compile(r"\?\s*$|^\s*(?:what|whats|what's|which|how|why|does|do|is|are|should|can|"
                        r"could|would|will|where|when|who)\b", re.I)
 _CARRY_ON = re.compile(r"\b(?:still|anyway|anyways|just|keep|carry on|continue|push|work around|"
@@ -129,6 +132,21 @@ class RetrievalPolicy(Policy):
         return "action_answer_retrieved"
 
 
+class PlanChangePolicy(Policy):
+    """After a plan, "wait, can I do this with dumbbells only?" or "make it 4 days" rebuilds it,
+    whatever the classifier made of the wording."""
+
+    def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
+        plan = tracker.slots.get("plan") or {}
+        if not plan or tracker.active_loop or parse.first("symptom"):
+            return None
+        changed = [e for e in parse.entities if e.entity in PLAN_ENTITIES
+                   and str(plan.get(e.entity, "")) != e.value]
+        if changed and (parse.intent.name == "inform" or _CHANGE_CUE.search(parse.text)):
+            return "action_build_program"
+        return None
+
+
 class RulePolicy(Policy):
     """intent -> action, from bot/data/rules.yml."""
 
@@ -151,8 +169,6 @@ class FollowUpPolicy(Policy):
         if parse.intent.name not in ("inform", FALLBACK_INTENT):
             return None
         entities = {e.entity for e in parse.entities}
-        if tracker.slots.get("plan") and entities & PLAN_ENTITIES:
-            return "action_build_program"
         last_topic = tracker.slots.get("last_topic")
         if last_topic and entities & CONTEXT_ENTITIES:
             if last_topic == "exercise_steps" and "exercise" in entities:
