@@ -34,6 +34,7 @@ _ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|sou
 # questions whose answer depends on the exercise last talked about ("how many sets?" after steps)
 EXERCISE_DOSE_INTENTS = {"ask_rest", "ask_volume", "ask_reps"}
 IN_TOPIC_COVERAGE = 0.45  # share of the question's words a fact must hold to be added
+CONDITION_FACTS = 2  # condition-specific facts added to another topic's answer
 CROSS_TOPIC_COVERAGE = 0.65  # ... and a fact of another topic (the classifier may have erred)
 DOSE_TOPICS = {"rest_periods", "weekly_volume", "reps_intensity"}
 # a bare entity with no topic of its own points at a topic
@@ -98,6 +99,11 @@ class ActionAnswerTopic(Action):
         asked = best_fact(text, topic)
         if asked is not None and asked.id not in {f.id for f in facts}:
             facts.append(asked)  # the part of the topic the question is about
+        if topic.id != "health_conditions" and entities.get("condition") not in (None, "none"):
+            # "does muscle matter for me, I'm prediabetic": the condition's own facts too
+            health = kb.topic("health_conditions")
+            facts += [f for f in select_facts(health, {"condition": entities["condition"]})
+                      if f.when][:CONDITION_FACTS]
         elsewhere = clear_match(text, CROSS_TOPIC_COVERAGE, 2)
         if elsewhere is not None and elsewhere.topic in {t.id for t in kb.topics} \
                 and elsewhere.topic != topic.id:
