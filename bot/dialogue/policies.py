@@ -37,7 +37,7 @@ RETRIEVABLE = {FALLBACK_INTENT, "help", "bot_challenge", "greet", "thank", "good
 RETRIEVAL_BARS = {"fallback": (0.6, 2), "override": (0.75, 2)}
 # words without which a "report" is not a complaint (kept broad: a false stop is the safe mistake)
 _COMPLAINT_WORDS = re.compile(
-    r"\b(?:hurt\w*|pain\w*|ache\w*|aching|sore\w*|dizz\w*|faint\w*|light\s*headed|breath\w*|"
+    r"\b(?:hurt\w*|pain\w*|ache\w*|\w*aches?|aching|sore\w*|dizz\w*|faint\w*|light\s*headed|breath\w*|"
     r"numb\w*|tingl\w*|swell\w*|swollen|pop\w*|snap\w*|tear|tore|torn|injur\w*|bleed\w*|blood|"
     r"vomit\w*|nause\w*|throw(?:ing)? up|chest|heart|pregnan\w*|surgery|operation|op\b|stitches|"
     r"cramp\w*|pass(?:ed)? out|black(?:ed)? out|weird|strange|wrong|sick|ill\b|symptom\w*|urine|"
