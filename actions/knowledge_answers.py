@@ -95,19 +95,7 @@ class ActionAnswerTopic(Action):
             dispatcher.utter_message(response="utter_fallback_help")
             return []
         dose = self._exercise_dose(kb, topic, entities, tracker)
-        facts = select_facts(topic, entities, all_entity_values(tracker))
-        asked = best_fact(text, topic)
-        if asked is not None and asked.id not in {f.id for f in facts}:
-            facts.append(asked)  # the part of the topic the question is about
-        if topic.id != "health_conditions" and entities.get("condition") not in (None, "none"):
-            # "does muscle matter for me, I'm prediabetic": the condition's own facts too
-            health = kb.topic("health_conditions")
-            facts += [f for f in select_facts(health, {"condition": entities["condition"]})
-                      if f.when][:CONDITION_FACTS]
-        elsewhere = clear_match(text, CROSS_TOPIC_COVERAGE, 2)
-        if elsewhere is not None and elsewhere.topic in {t.id for t in kb.topics} \
-                and elsewhere.topic != topic.id:
-            facts.append(kb.topic(elsewhere.topic).fact(elsewhere.fact_id))
+        facts = self._facts(kb, topic, entities, tracker, text)
         reason = topic.why if asks_why(text) else ""
         response = "utter_topic_answer" if topic.more else "utter_topic_answer_short"
         dispatcher.utter_message(response=response, facts=[f.text for f in facts], dose=dose,
@@ -116,12 +104,36 @@ class ActionAnswerTopic(Action):
                                                "section": topic.section})
         utter_disclaimer(dispatcher, topic.disclaimer)
         record = answer_record("topic", topic.id, [f.id for f in facts], more_shown=0)
-        if dose and entities.get("exercise", tracker.get_slot("exercise")):
-            record["exercise"] = tracker.get_slot("exercise") or entities.get("exercise")
+        if dose:  # later "and rest?" stays with this exercise
+            record["exercise"] = entities.get("exercise") or tracker.get_slot("exercise")
         events: list[dict[str, Any]] = [SlotSet("last_topic", topic.id), SlotSet("last_answer", record)]
         if _ASKS_SOURCE.search(text):  # "what study says ...": the answer and where it is from
             events.append(FollowupAction("action_cite_source"))
         return events
+
+    @staticmethod
+    def _facts(kb: KnowledgeBase, topic: Topic, entities: dict[str, str], tracker: Tracker,
+               text: str) -> list[Fact]:
+        """The topic's facts for the entities, then what the question points at beyond them:
+        the fact of the topic it names, a named condition's own facts, and a fact of another
+        topic it clearly matches (the classifier may have chosen the wrong topic)."""
+        facts = select_facts(topic, entities, all_entity_values(tracker))
+        extra: list[Fact] = []
+        asked = best_fact(text, topic)
+        if asked is not None:
+            extra.append(asked)
+        if topic.id != "health_conditions" and entities.get("condition") not in (None, "none"):
+            health = kb.topic("health_conditions")
+            extra += [f for f in select_facts(health, {"condition": entities["condition"]})
+                      if f.when][:CONDITION_FACTS]
+        elsewhere = clear_match(text, CROSS_TOPIC_COVERAGE, 2)
+        if elsewhere is not None and elsewhere.topic in {t.id for t in kb.topics} \
+                and elsewhere.topic != topic.id:
+            extra.append(kb.topic(elsewhere.topic).fact(elsewhere.fact_id))
+        for fact in extra:
+            if fact.id not in {f.id for f in facts}:
+                facts.append(fact)
+        return facts
 
     @staticmethod
     def _exercise_dose(kb: KnowledgeBase, topic: Topic, entities: dict[str, str],
