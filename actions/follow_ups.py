@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import knowledge, latest_entities
-from knowledge.models import KnowledgeBase, Topic
+from knowledge.models import Fact, KnowledgeBase, Topic
+from knowledge.retrieval import fact_index
 
 MORE_PER_TURN = 3
 # "why ...?" names its topic by these words (after a plan: "why this rest?", "why 3 sets?")
@@ -103,6 +104,19 @@ class ActionExplainWhy(Action):
         return [SlotSet("last_answer", record), SlotSet("last_topic", topic.id)]
 
 
+NAMED_FACT_COVERAGE = 0.45
+
+
+def _named_fact(kb: KnowledgeBase, question: str) -> tuple[Topic, Fact] | None:
+    """The fact a source question names ("who says to lift twice a week?"), if it names one."""
+    for hit in fact_index().search(question, limit=1):
+        if hit.topic in {t.id for t in kb.topics} and hit.matched >= 2 \
+                and hit.coverage >= NAMED_FACT_COVERAGE:
+            topic = kb.topic(hit.topic)
+            return topic, topic.fact(hit.fact_id)
+    return None
+
+
 class ActionCiteSource(Action):
     """The article section and references behind the last answer, or the sources in general."""
 
@@ -117,6 +131,17 @@ class ActionCiteSource(Action):
                 "reviewer": art.reviewer, "updated": art.updated}
         record = tracker.get_slot("last_answer") or {}
         topic = _last_topic(kb, tracker) if record else None
+        # a source question that names its fact, unless it follows the answer just given
+        named = None if tracker.latest_action_name == "action_answer_topic" else \
+            _named_fact(kb, str(tracker.latest_message.get("text") or ""))
+        if named is not None:  # "which organisation says twice a week?": that fact and its source
+            named_topic, fact = named
+            dispatcher.utter_message(response="utter_topic_answer_short", facts=[fact.text],
+                                     dose=None, reason="",
+                                     json_message={"kind": "answer", "topic": named_topic.id,
+                                                   "section": named_topic.section})
+            topic, record = named_topic, {"kind": "topic", "topic": named_topic.id,
+                                          "facts": [fact.id]}
         if record.get("kind") == "exercise" and record.get("exercise"):
             ex = kb.exercise(record["exercise"])
             section, source_ids = (ex.section, ex.sources) if ex else ("", [])
@@ -138,4 +163,6 @@ class ActionCiteSource(Action):
         dispatcher.utter_message(response="utter_source", section=section, citations=citations,
                                  **meta, json_message={"kind": "sources", "section": section,
                                                        "sources": source_ids})
-        return []
+        if named is None:
+            return []
+        return [SlotSet("last_topic", record["topic"]), SlotSet("last_answer", record)]

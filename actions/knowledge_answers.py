@@ -35,7 +35,8 @@ _ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|sou
 EXERCISE_DOSE_INTENTS = {"ask_rest", "ask_volume", "ask_reps"}
 IN_TOPIC_COVERAGE = 0.45  # share of the question's words a fact must hold to be added
 CONDITION_FACTS = 2  # condition-specific facts added to another topic's answer
-CROSS_TOPIC_COVERAGE = 0.65  # ... and a fact of another topic (the classifier may have erred)
+CROSS_TOPIC_COVERAGE = 0.65  # ... and a fact of another topic (the classifier may have erred),
+CROSS_TOPIC_MARGIN = 0.25  # when it fits the question clearly better than the topic's own facts
 DOSE_TOPICS = {"rest_periods", "weekly_volume", "reps_intensity"}
 # a bare entity with no topic of its own points at a topic
 ENTITY_TOPICS = {"condition": "health_conditions", "muscle": "exercise_selection"}
@@ -127,8 +128,10 @@ class ActionAnswerTopic(Action):
             extra += [f for f in select_facts(health, {"condition": entities["condition"]})
                       if f.when][:CONDITION_FACTS]
         elsewhere = clear_match(text, CROSS_TOPIC_COVERAGE, 2)
+        in_topic = fact_index().search(text, topic=topic.id, limit=1)
+        best_here = in_topic[0].coverage if in_topic else 0.0
         if elsewhere is not None and elsewhere.topic in {t.id for t in kb.topics} \
-                and elsewhere.topic != topic.id:
+                and elsewhere.topic != topic.id and elsewhere.coverage - best_here >= CROSS_TOPIC_MARGIN:
             extra.append(kb.topic(elsewhere.topic).fact(elsewhere.fact_id))
         for fact in extra:
             if fact.id not in {f.id for f in facts}:
