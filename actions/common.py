@@ -44,6 +44,15 @@ def asks_why(text: str) -> bool:
     return bool(_ASKS_WHY.match(text))
 
 
+_POINTS_BACK = re.compile(r"\b(?:it|that|this|they|them|those|these|that one|this one|the same)\b",
+                          re.I)
+
+
+def points_back(text: str) -> bool:
+    """Whether a message refers to what was just said ("what did they do in that study?")."""
+    return bool(_POINTS_BACK.search(text))
+
+
 def best_guess(tracker: Tracker) -> str:
     """The intent, or for a fallback the classifier's top guess (for replies that state no fact)."""
     intent = latest_intent(tracker)

@@ -16,13 +16,11 @@ from actions.common import (
     latest_entities,
     latest_intent,
     nested_response,
+    points_back,
     stepped_variant,
     utter_disclaimer,
 )
 from knowledge.models import Exercise
-
-
-_POINTS_BACK = re.compile(r"\b(?:it|that|this|them|those|that one|this one|the same)\b", re.I)
 
 
 def steps_message(ex: Exercise, intro: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -50,7 +48,7 @@ class ActionExerciseSteps(Action):
         exercise_id = latest_entities(tracker).get("exercise")
         text = str(tracker.latest_message.get("text") or "")
         if not exercise_id and (latest_intent(tracker) in ("ask_more", "inform")
-                                or _POINTS_BACK.search(text)):
+                                or points_back(text)):
             exercise_id = tracker.get_slot("exercise")  # "how do I do it?" after the row
         ex = kb.exercise(exercise_id) if exercise_id else None
         if ex is None:

@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import knowledge, latest_entities
 from knowledge.models import Fact, KnowledgeBase, Topic
-from knowledge.retrieval import fact_index
+from knowledge.retrieval import clear_match, fact_index
 
 MORE_PER_TURN = 3
 # "why ...?" names its topic by these words (after a plan: "why this rest?", "why 3 sets?")
@@ -49,7 +49,8 @@ def _related_buttons(kb: KnowledgeBase, topic: Topic) -> list[dict[str, str]]:
 
 
 class ActionTellMore(Action):
-    """The next few facts of the last topic that were not shown yet."""
+    """More on the last answer: the part of it the question names ("and per exercise?"), a
+    clearly named other fact ("tell me about mechanical tension"), else the next unseen facts."""
 
     def name(self) -> str:
         return "action_tell_more"
@@ -64,6 +65,15 @@ class ActionTellMore(Action):
         kb = knowledge()
         record = dict(tracker.get_slot("last_answer") or {})
         topic = _last_topic(kb, tracker)
+        text = str(tracker.latest_message.get("text") or "")
+        named = _fact_in(topic, text) if topic else None
+        if named is not None:
+            dispatcher.utter_message(response="utter_more", facts=[named.text],
+                                     json_message={"kind": "answer", "topic": topic.id,
+                                                   "section": topic.section})
+            return [SlotSet("last_topic", topic.id)]
+        if clear_match(text, NAMED_ELSEWHERE_COVERAGE, 2) is not None:
+            return [FollowupAction("action_answer_retrieved")]
         if topic is None:
             dispatcher.utter_message(response="utter_nothing_before")
             return []
@@ -105,6 +115,16 @@ class ActionExplainWhy(Action):
 
 
 NAMED_FACT_COVERAGE = 0.45
+NAMED_ELSEWHERE_COVERAGE = 0.6
+IN_LAST_TOPIC_COVERAGE = 0.4
+
+
+def _fact_in(topic: Topic, question: str) -> Fact | None:
+    """The fact of the topic under discussion that a follow-up names ("and per exercise?")."""
+    for hit in fact_index().search(question, topic=topic.id, limit=1):
+        if hit.coverage >= IN_LAST_TOPIC_COVERAGE:
+            return topic.fact(hit.fact_id)
+    return None
 
 
 def _named_fact(kb: KnowledgeBase, question: str) -> tuple[Topic, Fact] | None:

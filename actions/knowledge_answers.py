@@ -19,6 +19,7 @@ from actions.common import (
     latest_entities,
     latest_intent,
     nested_response,
+    points_back,
     select_facts,
     stepped_variant,
     utter_disclaimer,
@@ -89,6 +90,7 @@ class ActionAnswerTopic(Action):
         if "goal" not in entities and tracker.get_slot("goal") and _CONTINUES.match(text):
             entities["goal"] = str(tracker.get_slot("goal"))  # "and how long to rest then?"
         topic = resolve_topic(kb, intent, entities, tracker.get_slot("last_topic"))
+        topic = self._stay_on_topic(kb, topic, tracker.get_slot("last_topic"), text)
         if topic is not None and topic.id == "health_conditions" and "condition" not in entities \
                 and tracker.get_slot("condition"):
             entities["condition"] = str(tracker.get_slot("condition"))  # the one talked about
@@ -111,6 +113,24 @@ class ActionAnswerTopic(Action):
         if _ASKS_SOURCE.search(text):  # "what study says ...": the answer and where it is from
             events.append(FollowupAction("action_cite_source"))
         return events
+
+    @staticmethod
+    def _stay_on_topic(kb: KnowledgeBase, topic: Topic | None, last_topic: str | None,
+                       text: str) -> Topic | None:
+        """A question that points back ("what did they do in that study?") stays on the topic
+        just discussed when that topic's facts fit it clearly better."""
+        if not last_topic or not points_back(text) or (topic and topic.id == last_topic):
+            return topic
+        try:
+            previous = kb.topic(last_topic)
+        except KeyError:
+            return topic
+        there = fact_index().search(text, topic=previous.id, limit=1)
+        here = fact_index().search(text, topic=topic.id, limit=1) if topic else []
+        if there and there[0].coverage >= IN_TOPIC_COVERAGE and \
+                there[0].coverage > (here[0].coverage if here else 0.0):
+            return previous
+        return topic
 
     @staticmethod
     def _facts(kb: KnowledgeBase, topic: Topic, entities: dict[str, str], tracker: Tracker,

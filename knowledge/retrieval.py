@@ -25,8 +25,10 @@ more most my no nor not now of off on once only or other our out over own same s
 such than that the their them then there these they this those through to too under until up very
 was we were what when where which while who whom why will with would you your yours im ive id
 dont cant u ur ya yo get got go going want wanna gonna like really much many thing things also
-tell know need make let lol pls please hey hi ok okay yeah bro guys article say says said""".split())
+tell know need make let lol pls please hey hi ok okay yeah bro guys article say says said per
+exactly""".split())
 K1, B = 1.2, 0.75
+MAIN_FACT_BOOST = 1.2
 SOURCES = "sources"  # the pseudo-topic of the article's own details and its references
 
 
@@ -42,7 +44,7 @@ def stem(word: str) -> str:
     word = _SAME.get(word, word)
     if len(word) > 5 and word.endswith("ies"):
         return word[:-3] + "y"
-    for suffix in ("ing", "ed", "es", "s", "ly"):
+    for suffix in ("ing", "ed", "s", "ly"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return _SAME.get(word[: -len(suffix)], word[: -len(suffix)])
     return word
@@ -69,7 +71,9 @@ class FactIndex:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.docs: list[tuple[str, str, str, Counter[str]]] = []
+        self.main: set[str] = set()  # a topic's main facts outrank its "more" ones on a tie
         for topic in kb.topics:
+            self.main.update(f.id for f in topic.facts)
             for fact in (*topic.facts, *topic.more):
                 self.docs.append((topic.id, fact.id, fact.text, Counter(terms(fact.text))))
         for ex in kb.exercises:
@@ -109,6 +113,8 @@ class FactIndex:
             bm25 = sum(self.idf[t] * counts[t] * (K1 + 1)
                        / (counts[t] + K1 * (1 - B + B * length / self.avg_len)) for t in shared)
             coverage = sum(self.idf[t] for t in shared) / total
+            if fact_id in self.main:
+                bm25 *= MAIN_FACT_BOOST
             scored.append((bm25, Hit(doc_topic, fact_id, text, round(coverage, 3), len(shared))))
         scored.sort(key=lambda s: -s[0])
         return [hit for _, hit in scored[:limit]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,10 @@ _PUNCT = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
     "\u2212": "-", "\u00a0": " ", "\u00d7": "x",
 })
+
+
+_JOINER = re.compile(r"[A-Za-z0-9][/+&][A-Za-z]")
+_JOINED = re.compile(r"[^/+&]+")
 
 
 def fold(text: str) -> str:
@@ -74,9 +79,13 @@ class Normalizer:
                 if spaces:
                     spaces[-1] = True
                 continue
-            words.append(self.correct(fold(tok.text)) or tok.text)
-            spaces.append(bool(tok.whitespace_))
-            spans.append((tok.idx, tok.idx + len(tok.text)))
+            # "sets/week" and "dumbbells+bench" are two words each
+            parts = [(m.group(), m.start()) for m in _JOINED.finditer(tok.text)] \
+                if _JOINER.search(tok.text) else [(tok.text, 0)]
+            for i, (part, offset) in enumerate(parts):
+                words.append(self.correct(fold(part)) or part)
+                spaces.append(bool(tok.whitespace_) if i == len(parts) - 1 else True)
+                spans.append((tok.idx + offset, tok.idx + offset + len(part)))
         new = Doc(doc.vocab, words=words, spaces=spaces)
         new.user_data["source_spans"] = spans
         new.user_data["original_text"] = doc.text
