@@ -114,18 +114,28 @@ def make_normalizer(nlp: Language, name: str, fuzzy_cutoff: float, min_length: i
 
 
 class LemmaView:
-    """Rebuilds the Doc on lemmas ("breaks" -> "break") so the bag-of-words classifier generalises
-    over inflections. Runs after the entity components; entities, source spans and the original
-    text are carried over."""
+    """Rebuilds the Doc on lemmas ("breaks" -> "break"), without punctuation, so the bag-of-words
+    classifier generalises over inflections and a "?" sways no intent. Runs after the entity
+    components; entities, source spans and the original text are carried over."""
 
     def __call__(self, doc: Doc) -> Doc:
-        words = [t.lemma_ or t.text for t in doc]
-        if words == [t.text for t in doc]:
+        keep = [t.i for t in doc if not t.is_punct] or [t.i for t in doc]
+        words = [doc[i].lemma_ or doc[i].text for i in keep]
+        if len(keep) == len(doc) and words == [t.text for t in doc]:
             return doc
-        new = Doc(doc.vocab, words=words, spaces=[bool(t.whitespace_) for t in doc])
+        new = Doc(doc.vocab, words=words, spaces=[bool(doc[i].whitespace_) for i in keep])
         new.user_data.update(doc.user_data)
-        new.ents = [Span(new, e.start, e.end, label=e.label_, kb_id=e.kb_id_ or e.ent_id_)
-                    for e in doc.ents]
+        spans = doc.user_data.get("source_spans")
+        if spans:
+            new.user_data["source_spans"] = [spans[i] for i in keep if i < len(spans)]
+        position = {old: new_i for new_i, old in enumerate(keep)}
+        ents = []
+        for e in doc.ents:
+            inside = [position[i] for i in range(e.start, e.end) if i in position]
+            if inside:
+                ents.append(Span(new, inside[0], inside[-1] + 1, label=e.label_,
+                                 kb_id=e.kb_id_ or e.ent_id_))
+        new.ents = ents
         return new
 
 
