@@ -135,3 +135,13 @@ def test_a_broken_template_becomes_a_polite_reply(config: CoachConfig, caplog) -
     assert "something went wrong" in reply and "broken on purpose" in caplog.text
     assert "60-90" in reply_text(build_engine(config, store=engine.store).handle("tpl-1",
                                                                                 "rest time for size"))
+
+
+def test_yes_to_did_you_mean_answers_the_first_suggestion(engine: Engine) -> None:
+    tracker = engine.new_tracker("guess-1")
+    tracker.set_slot("fallback_guesses", {"intents": ["ask_rest", "ask_reps"],
+                                          "text": "the pauses thing between sets"})
+    engine.store.save(tracker)
+    reply = reply_text(engine.handle("guess-1", "yes"))
+    assert "60-90" in reply and "What would you like to know next" not in reply
+    assert engine.tracker("guess-1").slots["fallback_guesses"] is None
