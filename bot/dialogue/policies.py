@@ -44,17 +44,21 @@ _COMPLAINT_WORDS = re.compile(
     r"pee|collaps\w*|spinning|wheez\w*|tight\w*|pressure|burn\w*|stab\w*|sharp|shooting|"
     r"twing\w*|tweak\w*|pull(?:ed)?|strain\w*|sprain\w*|bad|weak\w*|shak\w*|palpitat\w*|"
     r"racing|pound\w*|feel\w*|felt)\b", re.I)
-# right after a safety stop: asking to train anyway
+# "why ...?" after an answer asks for its reason
 _WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+|ok\s+)?(?:why|how come)\b", re.I)
+# after a plan: words that ask for a change of it
 _CHANGE_CUE = re.compile(r"\b(?:can i|could i|can you|make it|make that|change|switch|instead|"
                          r"actually|only|rather|what if|how about|with just|do it with|do this with|"
                          r"redo|rebuild|update)\b", re.I)
 _QUESTION = re.compile(r"\?\s*$|^\s*(?:what|whats|what's|which|how|why|does|do|is|are|should|can|"
                        r"could|would|will|where|when|who)\b", re.I)
+# right after a safety stop: asking to train anyway
 _CARRY_ON = re.compile(r"\b(?:still|anyway|anyways|just|keep|carry on|continue|push|work around|"
                        r"train around|tomorrow|tonight|later today|next session)\b", re.I)
+# a message that continues the last topic ("and per exercise?")
 _FOLLOW_UP_START = re.compile(r"^\s*(?:ok(?:ay)?,?\s+)?(?:and|what about|how about|but what about|"
                               r"what if|same for|and for|and what about)\b", re.I)
+# words without which a "cancel" guess does not end a form ("skip" is an answer)
 _CANCEL_WORDS = re.compile(r"\b(?:cancel\w*|stop\w*|quit|abort|never\s*mind|nvm|forget|scrap|exit|"
                            r"don'?t want|no longer|not interested|leave it|enough)\b", re.I)
 
