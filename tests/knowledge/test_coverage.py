@@ -82,7 +82,7 @@ ARTICLE_FACTS: list[tuple[str, ...]] = [
     ("press through your heels",),
     ('"sets":{"min":3,"max":3}', '"reps":{"min":6,"max":12}', '"rest_seconds":{"min":0,"max":60}'),
     ("0 to 60 seconds", "between sets"),
-    ("3 sets of 6-12 reps",),
+    ("3 sets with 6-12 reps",),
     ("doesn't give step-by-step instructions",),
     # Benefits
     ("many benefits",),
@@ -92,7 +92,7 @@ ARTICLE_FACTS: list[tuple[str, ...]] = [
     ("age-related muscle loss",),
     ("glucose tolerance", "blood lipid profile", "metabolism", "lower blood pressure", "body fat"),
     ("at risk of developing it",),
-    ("2022", "2-3 sets of 8-10 reps"),
+    ("2022", "2-3 sets with 8-10 reps"),
     ("glycemic control", "insulin sensitivity", "triglycerides"),
     ("prevent or even reverse osteoporosis",),
     ("mechanical load", "bone strength"),
@@ -100,7 +100,7 @@ ARTICLE_FACTS: list[tuple[str, ...]] = [
     ("postmenopausal people", "middle-aged people", "older adults"),
     ("12 weeks of strength training", "elderly men"),
     # condition-specific answers (health_conditions facts keyed by `when`)
-    ('"condition":"type_2_diabetes"', "2-3 sets of 8-10 reps"),
+    ('"condition":"type_2_diabetes"', "2-3 sets with 8-10 reps"),
     ('"condition":"osteoporosis"',),
     ('"condition":"heart_disease"',),
     ('"condition":"older_age"',),
