@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.loader import load_knowledge
+from knowledge.loader import default_knowledge
 from knowledge.models import Exercise, Fact, KnowledgeBase, Topic
 
 # the value an entity is taken to have when the user does not say (the coach is about size)
@@ -17,10 +16,9 @@ ENTITY_DEFAULTS = {"goal": "size", "condition": "none"}
 FOLLOW_UP_INTENTS = {"inform", "nlu_fallback"}
 
 
-@lru_cache(maxsize=1)
 def knowledge() -> KnowledgeBase:
     """The knowledge base, loaded and validated once per process."""
-    return load_knowledge()
+    return default_knowledge()
 
 
 def latest_entities(tracker: Tracker) -> dict[str, str]:

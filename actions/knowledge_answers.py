@@ -43,14 +43,6 @@ DOSE_TOPICS = {"rest_periods", "weekly_volume", "reps_intensity"}
 ENTITY_TOPICS = {"condition": "health_conditions", "muscle": "exercise_selection"}
 
 
-def best_fact(question: str, topic: Topic) -> Fact | None:
-    """The fact of this topic that the question's words clearly point at, if any."""
-    for hit in fact_index().search(question, topic=topic.id, limit=1):
-        if hit.coverage >= IN_TOPIC_COVERAGE and hit.matched >= 2:
-            return topic.fact(hit.fact_id)
-    return None
-
-
 def resolve_topic(kb: KnowledgeBase, intent: str, entities: dict[str, str],
                   last_topic: str | None) -> Topic | None:
     """The topic to answer: the intent's, else the one being followed up, else an entity's.
@@ -140,16 +132,15 @@ class ActionAnswerTopic(Action):
         topic it clearly matches (the classifier may have chosen the wrong topic)."""
         facts = select_facts(topic, entities, all_entity_values(tracker))
         extra: list[Fact] = []
-        asked = best_fact(text, topic)
-        if asked is not None:
-            extra.append(asked)
+        here = fact_index().search(text, topic=topic.id, limit=1)
+        best_here = here[0].coverage if here else 0.0
+        if here and here[0].coverage >= IN_TOPIC_COVERAGE and here[0].matched >= 2:
+            extra.append(topic.fact(here[0].fact_id))  # the part of the topic the question names
         if topic.id != "health_conditions" and entities.get("condition") not in (None, "none"):
             health = kb.topic("health_conditions")
             extra += [f for f in select_facts(health, {"condition": entities["condition"]})
                       if f.when][:CONDITION_FACTS]
         elsewhere = clear_match(text, CROSS_TOPIC_COVERAGE, 2)
-        in_topic = fact_index().search(text, topic=topic.id, limit=1)
-        best_here = in_topic[0].coverage if in_topic else 0.0
         if elsewhere is not None and elsewhere.topic in {t.id for t in kb.topics} \
                 and elsewhere.topic != topic.id and elsewhere.coverage - best_here >= CROSS_TOPIC_MARGIN:
             extra.append(kb.topic(elsewhere.topic).fact(elsewhere.fact_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,12 @@ def load_knowledge(data_dir: Path | str = DATA_DIR) -> KnowledgeBase:
     if problems:
         raise KnowledgeError(problems)
     return KnowledgeBase(**parts)
+
+
+@lru_cache(maxsize=1)
+def default_knowledge() -> KnowledgeBase:
+    """knowledge/data/ loaded and validated once per process (actions and retrieval share it)."""
+    return load_knowledge()
 
 
 def data_files(data_dir: Path | str = DATA_DIR) -> list[Path]:

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from knowledge.loader import load_knowledge
+from knowledge.loader import default_knowledge
 from knowledge.models import KnowledgeBase
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -123,7 +123,7 @@ class FactIndex:
 @lru_cache(maxsize=1)
 def fact_index() -> FactIndex:
     """The index of the knowledge base, built once per process."""
-    return FactIndex(load_knowledge())
+    return FactIndex(default_knowledge())
 
 
 def clear_match(question: str, coverage: float, matched: int) -> Hit | None:
