@@ -137,8 +137,37 @@ def _named_fact(kb: KnowledgeBase, question: str) -> tuple[Topic, Fact] | None:
     return None
 
 
+# the topics whose facts a plan quotes: "where is that from?" after a plan names their sections
+PLAN_TOPICS = ("training_approach", "rest_periods")
+
+
+def _ordered_sections(kb: KnowledgeBase, sections: list[str]) -> list[str]:
+    """Distinct sections in the article's order (its untitled opening first)."""
+    order = ["opening", *kb.article.sections]
+    return sorted(dict.fromkeys(s for s in sections if s),
+                  key=lambda s: order.index(s) if s in order else len(order))
+
+
+def _attributions(kb: KnowledgeBase, facts: list[Fact]) -> list[dict[str, Any]]:
+    """Whom the article's own text credits with these facts: a body it names (with every entry of
+    that body in its reference list), or an origin it names without identifying it."""
+    out: dict[str, dict[str, Any]] = {}
+    for fact in facts:
+        if fact.attributed_to:
+            body = kb.source(fact.attributed_to[0]).body
+            citations = list(dict.fromkeys(kb.source(s).citation() for s in fact.attributed_to))
+            out.setdefault(body, {"body": body, "citations": citations,
+                                  "sources": list(fact.attributed_to)})
+        elif fact.attributed_as:
+            out.setdefault(fact.attributed_as, {"body": fact.attributed_as, "citations": [],
+                                                "sources": []})
+    return list(out.values())
+
+
 class ActionCiteSource(Action):
-    """The article section and references behind the last answer, or the sources in general."""
+    """Where the last answer comes from: its article section(s); whom the article's text credits,
+    only where it names someone; and the references it lists on the topic, as references for the
+    topic in general (the article has no per-sentence citations). Else the sources in general."""
 
     def name(self) -> str:
         return "action_cite_source"
@@ -162,27 +191,44 @@ class ActionCiteSource(Action):
                                                    "section": named_topic.section})
             topic, record = named_topic, {"kind": "topic", "topic": named_topic.id,
                                           "facts": [fact.id]}
+        facts: list[Fact] = []
+        plan = False
         if record.get("kind") == "exercise" and record.get("exercise"):
             ex = kb.exercise(record["exercise"])
-            section, source_ids = (ex.section, ex.sources) if ex else ("", [])
-        elif record.get("kind") == "plan":
-            section, source_ids = kb.program.section, kb.program.sources
+            sections, general = ([ex.section], list(ex.sources)) if ex else ([], [])
+        elif record.get("kind") == "plan":  # its notes quote these topics' facts
+            plan = True
+            shown = [(t, f) for t in kb.topics if t.id in PLAN_TOPICS for f in t.facts]
+            facts = [f for _, f in shown]
+            sections = [kb.program.section] + [t.fact_section(f) for t, f in shown]
+            general = list(kb.program.sources)
         elif topic is not None:
+            # the facts shown, wherever they live (an answer may add another topic's fact)
             fact_ids = set(record.get("facts", []))
-            source_ids = list(dict.fromkeys(
-                [s for f in (*topic.facts, *topic.more) if f.id in fact_ids for s in f.sources]
-                or topic.sources))
-            section = topic.section
+            shown = [(t, f) for t in kb.topics for f in (*t.facts, *t.more) if f.id in fact_ids]
+            facts = [f for _, f in shown]
+            sections = [t.fact_section(f) for t, f in shown] or [topic.section]
+            general = list(topic.sources) + [s for t, _ in shown if t.id != topic.id
+                                             for s in t.sources]
         else:
             others = [s for s in kb.sources if s.id != "article"]
             dispatcher.utter_message(response="utter_sources_general", count=len(others),
                                      example=others[0].citation(), **meta,
                                      json_message={"kind": "sources"})
             return []
-        citations = [kb.source(s).citation() for s in source_ids if s != "article"]
-        dispatcher.utter_message(response="utter_source", section=section, citations=citations,
-                                 **meta, json_message={"kind": "sources", "section": section,
-                                                       "sources": source_ids})
+        sections = _ordered_sections(kb, sections)
+        attributions = _attributions(kb, facts)
+        credited = {sid for a in attributions for sid in a["sources"]}
+        general = [s for s in dict.fromkeys(general) if s != "article" and s not in credited]
+        citations = list(dict.fromkeys(kb.source(s).citation() for s in general))
+        partial = any(not (f.attributed_to or f.attributed_as) for f in facts)
+        dispatcher.utter_message(
+            response="utter_source", sections=sections, attributions=attributions,
+            citations=citations, partial=partial, plan=plan, **meta,
+            json_message={"kind": "sources", "section": sections[0] if sections else "",
+                          "sections": sections,
+                          "attributed_to": [a["body"] for a in attributions],
+                          "sources": general})
         if named is None:
             return []
         return [SlotSet("last_topic", record["topic"]), SlotSet("last_answer", record)]

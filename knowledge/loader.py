@@ -98,22 +98,64 @@ def _load_file(data_dir: Path, fname: str, problems: list[str]) -> Any:
     return entries
 
 
+# a fact's `section` may name the untitled paragraphs before the article's first heading
+OPENING = "opening"
+
+
+def _check_attribution(label: str, ids: list[str], sources: dict[str, Any],
+                       problems: list[str]) -> None:
+    """`attributed_to` names the entries of ONE body the article's text names (their `body`), and
+    all of that body's entries: the article never says which of them it means."""
+    known = [sources[sid] for sid in ids if sid in sources]
+    for j, sid in enumerate(ids):
+        if sid not in sources:
+            problems.append(f"knowledge/topics.yml: {label} -> {j}: unknown source id '{sid}'")
+    bodies = {s.body for s in known}
+    if "" in bodies:
+        names = ", ".join(s.id for s in known if not s.body)
+        problems.append(f"knowledge/topics.yml: {label}: {names} has no `body`: only the bodies "
+                        "the article's text names (sources.yml `body`) can be credited with a fact")
+    elif len(bodies) > 1:
+        problems.append(f"knowledge/topics.yml: {label}: mixes bodies {sorted(bodies)}; "
+                        "credit one body per fact")
+    elif bodies:
+        body = bodies.pop()
+        every = {s.id for s in sources.values() if s.body == body}
+        missing = sorted(every - set(ids))
+        if missing:
+            problems.append(f"knowledge/topics.yml: {label}: lists only some entries of {body}; "
+                            f"the article doesn't say which one it means, so add {missing}")
+
+
 def _cross_check(kb: dict[str, Any], problems: list[str]) -> None:
-    """Dangling source ids, related topics, disclaimers and bad regexes."""
+    """Dangling source ids, attributions, sections, related topics, disclaimers and bad regexes."""
     source_ids = {s.id for s in kb["sources"]}
+    sources = {s.id: s for s in kb["sources"]}
     topic_ids = {t.id for t in kb["topics"]}
     disclaimer_ids = {d.id for d in kb["disclaimers"]}
+    sections = set(kb["article"].sections)
 
     def check_sources(fname: str, label: str, ids: list[str]) -> None:
         for j, sid in enumerate(ids):
             if sid not in source_ids:
                 problems.append(f"knowledge/{fname}: {label} -> {j}: unknown source id '{sid}'")
 
+    def check_section(fname: str, label: str, section: str, opening: bool = False) -> None:
+        if section not in sections and not (opening and section == OPENING):
+            problems.append(f"knowledge/{fname}: {label}: unknown article section '{section}' "
+                            f"(article.yml sections{' or ' + repr(OPENING) if opening else ''})")
+
     for t in kb["topics"]:
         check_sources("topics.yml", f"{t.id} -> sources", t.sources)
+        check_section("topics.yml", f"{t.id} -> section", t.section)
         for group in ("facts", "more"):
             for i, fact in enumerate(getattr(t, group)):
-                check_sources("topics.yml", f"{t.id} -> {group} -> {i} -> sources", fact.sources)
+                label = f"{t.id} -> {group} -> {i}"
+                if fact.section:
+                    check_section("topics.yml", f"{label} -> section", fact.section, opening=True)
+                if fact.attributed_to:
+                    _check_attribution(f"{label} -> attributed_to", fact.attributed_to, sources,
+                                       problems)
         for j, rel in enumerate(t.related):
             if rel not in topic_ids:
                 problems.append(f"knowledge/topics.yml: {t.id} -> related -> {j}: unknown topic '{rel}'")
@@ -125,6 +167,7 @@ def _cross_check(kb: dict[str, Any], problems: list[str]) -> None:
             problems.append(f"knowledge/topics.yml: fact {fid}: duplicate id ({n} entries)")
     for e in kb["exercises"]:
         check_sources("exercises.yml", f"{e.id} -> sources", e.sources)
+        check_section("exercises.yml", f"{e.id} -> section", e.section)
         if e.disclaimer not in disclaimer_ids and e.disclaimer != "none":
             problems.append(f"knowledge/exercises.yml: {e.id} -> disclaimer: unknown '{e.disclaimer}'")
     check_sources("program.yml", "program -> sources", kb["program"].sources)

@@ -33,7 +33,11 @@ class IntRange(Strict):
 
 
 class Source(Strict):
-    """One entry of the article's reference list (or the article itself)."""
+    """One entry of the article's reference list (or the article itself).
+
+    `body`: the organisation as the article's own text names it ("the National Academy of Sports
+    Medicine (NASM)"), for the entries of a body the text credits with a fact; empty otherwise.
+    """
 
     id: str
     authors: str = ""
@@ -42,6 +46,7 @@ class Source(Strict):
     year: int | None = None
     doi: str = ""
     note: str = ""
+    body: str = ""
 
     def citation(self) -> str:
         """A one-line citation: authors. title. venue. year. doi."""
@@ -51,16 +56,38 @@ class Source(Strict):
 
 
 class Fact(Strict):
-    """One fact in the project's own words; `when` narrows it to entity values (goal: strength)."""
+    """One fact in the project's own words; `when` narrows it to entity values (goal: strength).
+
+    The article has no per-sentence citation marks, so a fact names a source only where the
+    article's own text credits someone with it:
+    - `attributed_to`: every reference-list entry of the body the text names (NASM, ACE, AHA);
+      all of them, because the article never says which of a body's entries it means;
+    - `attributed_as`: the article's words for an origin it names but does not identify in its
+      reference list ("a study published in 2022").
+    `section`: the article section the fact comes from, when it is not its topic's section.
+    """
 
     id: str
     text: str = Field(min_length=1)
     when: dict[str, str] = Field(default_factory=dict)
-    sources: list[str] = Field(default_factory=list)
+    section: str = ""
+    attributed_to: list[str] = Field(default_factory=list)
+    attributed_as: str = ""
+
+    @model_validator(mode="after")
+    def _one_attribution(self) -> "Fact":
+        if self.attributed_to and self.attributed_as:
+            raise ValueError("give attributed_to or attributed_as, not both")
+        return self
 
 
 class Topic(Strict):
-    """A knowledge topic: what the bot says when asked about it."""
+    """A knowledge topic: what the bot says when asked about it.
+
+    `sources`: the entries of the article's reference list that deal with this topic, judged by
+    their titles (or just `article`). They are the topic's references in general: the article
+    does not say which sentence each one backs, and the bot never claims one backs a sentence.
+    """
 
     id: str
     title: str
@@ -77,6 +104,10 @@ class Topic(Strict):
         """The fact (main or 'more') with this id (StopIteration when unknown)."""
         return next(f for f in (*self.facts, *self.more) if f.id == fact_id)
 
+    def fact_section(self, fact: Fact) -> str:
+        """The article section a fact of this topic comes from."""
+        return fact.section or self.section
+
 
 class Exercise(Strict):
     """An exercise the article names; `steps` is empty when the article gives none."""
@@ -88,7 +119,6 @@ class Exercise(Strict):
     section: str
     sources: list[str] = Field(min_length=1)
     equipment: list[Literal["dumbbells", "bodyweight", "barbell", "bench", "machine"]]
-    muscles: list[str] = Field(min_length=1)
     multi_joint: bool
     steps: list[str] = Field(default_factory=list)
     sets: IntRange | None = None
@@ -129,13 +159,39 @@ class Term(Strict):
     misspellings: list[str] = Field(default_factory=list)
 
 
+Tier = Literal["crisis", "emergency", "urgent", "hold_off"]
+# highest first: when one message names several red flags, the highest tier answers
+TIERS: tuple[Tier, ...] = ("crisis", "emergency", "urgent", "hold_off")
+# tiers after which no plan is built without a clearance in words that names a provider
+SERIOUS_TIERS: frozenset[str] = frozenset({"emergency", "urgent"})
+
+
 class RedFlag(Strict):
-    """A red-flag symptom: regexes that detect it and whether it calls for emergency services."""
+    """A red flag: the regexes that detect it, its tier, and the published list its wording follows.
+
+    `about` holds words a person may use when saying a provider checked it ("checked my heart").
+    `negatable: false` keeps a flag from being dropped after "no"/"not" (crisis wording is).
+    """
 
     id: str
     name: str
+    short: str = ""
+    provider: str = "a doctor"
+    tier: Tier
+    source: str = Field(min_length=1)
     patterns: list[str] = Field(min_length=1)
-    emergency: bool = False
+    about: list[str] = Field(default_factory=list)
+    negatable: bool = True
+
+    @property
+    def label(self) -> str:
+        """The sign in a few words (its name when no short form is given)."""
+        return self.short or self.name
+
+    @property
+    def rank(self) -> int:
+        """0 for the highest tier (crisis)."""
+        return TIERS.index(self.tier)
 
 
 class Disclaimer(Strict):
@@ -156,7 +212,7 @@ class ProgramRules(Strict):
     strength_rest_seconds: IntRange
     weekly_sets: IntRange
     max_sets_per_exercise: IntRange
-    sets_per_exercise: dict[Literal["beginner", "intermediate", "advanced"], int]
+    sets_per_exercise: int = Field(ge=1)  # the exercise pages' three sets
     min_days_per_week: int = Field(ge=1)
     max_days_per_week: int = Field(ge=1)
     progression: str
@@ -169,9 +225,8 @@ class ProgramRules(Strict):
             raise ValueError(
                 f"impossible range: min_days_per_week {self.min_days_per_week} > "
                 f"max_days_per_week {self.max_days_per_week}")
-        for level, sets in self.sets_per_exercise.items():
-            if sets > self.max_sets_per_exercise.max:
-                raise ValueError(f"sets_per_exercise.{level} {sets} exceeds max_sets_per_exercise")
+        if self.sets_per_exercise > self.max_sets_per_exercise.max:
+            raise ValueError(f"sets_per_exercise {self.sets_per_exercise} exceeds max_sets_per_exercise")
         return self
 
 
@@ -230,6 +285,10 @@ class KnowledgeBase(Strict):
             if ex.id == exercise_id:
                 return ex
         return None
+
+    def red_flag(self, flag_id: str | None) -> RedFlag | None:
+        """The red flag with this id, or None."""
+        return next((f for f in self.red_flags if f.id == flag_id), None)
 
     def disclaimer(self, disclaimer_id: str) -> str:
         """The text of a disclaimer category ('' for none)."""

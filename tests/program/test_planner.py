@@ -48,8 +48,15 @@ def test_every_plan_follows_the_rules(a: dict) -> None:
             if a["equipment"] != "full_gym":
                 assert not ex.name.lower().startswith("barbell")
         assert max(per_exercise.values()) <= RULES.max_sets_per_exercise.max
-    assert max(plan.weekly_sets_by_muscle.values()) <= RULES.weekly_sets.max
+        assert all(ex.sets == RULES.sets_per_exercise for ex in day.exercises)
+    lines = sum(len(day.exercises) for day in plan.days)
+    assert plan.weekly_sets == lines * RULES.sets_per_exercise
     text = " ".join(plan.notes)
+    if plan.weekly_sets < RULES.weekly_sets.min:  # only when the minutes given are too few
+        assert a["minutes"] and "stays under NASM's 15-20" in text
+    else:  # within NASM's weekly range, except that every training day gets one exercise
+        assert plan.weekly_sets <= max(RULES.weekly_sets.max, a["days"] * RULES.sets_per_exercise)
+    assert "coach's own cap" in text and "coach's choice" in text
     for fragment in ("15-20", "5-6", "American Heart Association", "calories", "regular intervals"):
         assert fragment in text
     assert ("3-5 minutes" if a["goal"] == "strength" else "60-90") in text
