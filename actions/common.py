@@ -29,6 +29,12 @@ def latest_entities(tracker: Tracker) -> dict[str, str]:
     return out
 
 
+def latest_cues(tracker: Tracker) -> dict[str, Any]:
+    """The NLU's cues for the latest message (see bot.schemas.Cues)."""
+    cues = tracker.latest_message.get("cues")
+    return cues if isinstance(cues, dict) else {}
+
+
 def latest_intent(tracker: Tracker) -> str:
     """The latest message's intent name."""
     return str((tracker.latest_message.get("intent") or {}).get("name") or "")
@@ -52,11 +58,14 @@ def points_back(text: str) -> bool:
 
 
 def best_guess(tracker: Tracker) -> str:
-    """The intent, or for a fallback the classifier's top guess (for replies that state no fact)."""
+    """The intent, or for a fallback the classifier's top guess (for replies that state no fact);
+    a report the safety policy judged no report is its next-best guess."""
     intent = latest_intent(tracker)
+    ranking = [str(r["name"]) for r in tracker.latest_message.get("intent_ranking") or []]
     if intent == "nlu_fallback":
-        ranking = tracker.latest_message.get("intent_ranking") or []
-        intent = str(ranking[0]["name"]) if ranking else intent
+        intent = ranking[0] if ranking else intent
+    if intent == "report_symptom":  # judged no report: its next-best intent, as the rules policy
+        intent = next((r for r in ranking if r != "report_symptom"), "out_of_scope")
     return intent
 
 

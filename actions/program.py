@@ -10,14 +10,19 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import answer_record, knowledge, latest_intent, utter_disclaimer
+from actions.common import answer_record, knowledge, latest_cues, latest_intent, utter_disclaimer
 from actions.planner import build_plan
+from actions.safety import clearance_in_words, clearance_subject, remembered_flag
+from knowledge.models import SERIOUS_TIERS
 
 FORM = "program_form"
 NO_LIMIT = "any"
 NO_INJURY = "none"
 # life stages the article treats as reasons to train, not as conditions needing clearance
 NOT_RESTRICTING = {"older_age", "menopause"}
+# questions that never get a default: only the person can say whether they are hurt or cleared
+NO_DEFAULT = {"injuries", "clearance"}
+CLEARED = {"yes", "provider"}  # "provider": a clearance in words that names who gave it
 DEFAULTS = {"goal": "size", "experience": "beginner", "days": "3", "equipment": "dumbbells",
             "duration": NO_LIMIT, "injuries": NO_INJURY, "clearance": "no"}
 DEFAULT_LABELS = {"experience": "beginner", "days": "3 days a week",
@@ -179,8 +184,13 @@ class ValidateProgramForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
-        """Clearance is asked only of people who reported an injury or condition."""
+        """Clearance is asked only of people who reported an injury, a condition or a red flag;
+        after a red flag it is asked first, and a "not yet" ends the interview."""
         injuries = tracker.slots.get("injuries")
+        if tracker.slots.get("red_flag"):
+            if tracker.slots.get("clearance") == "no":
+                return ["clearance"]
+            return ["clearance"] + [s for s in domain_slots if s != "clearance"]
         return [s for s in domain_slots if s != "clearance" or (injuries and injuries != NO_INJURY)]
 
     async def next_requested_slot(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -205,6 +215,17 @@ class ValidateProgramForm(FormValidationAction):
         m = _GOAL_PHRASE.search(text)
         if tracker.slots.get("goal") is None and m:
             return {"goal": parse_goal(m.group(1) or m.group(2))}
+        return {}
+
+    def extract_clearance(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: DomainDict) -> dict[str, Any]:
+        """"My cardiologist checked my heart and cleared me", said before the question."""
+        flag = remembered_flag(knowledge(), tracker)
+        if tracker.slots.get("requested_slot") == "clearance" or flag is None \
+                or tracker.slots.get("clearance") in CLEARED:
+            return {}
+        if clearance_in_words(flag, latest_cues(tracker), asked=False):
+            return {"clearance": "provider"}
         return {}
 
     def extract_injuries(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -247,17 +268,35 @@ class ValidateProgramForm(FormValidationAction):
         injuries = parse_injuries(str(value), latest_intent(tracker))
         if injuries in NOT_RESTRICTING and tracker.get_slot("requested_slot") != "injuries":
             return {"injuries": None}  # "I'm 67" is not an injury: the question still gets asked
-        if injuries and injuries != NO_INJURY:
+        result = self._check("injuries", injuries, dispatcher, tracker)
+        if injuries and injuries != NO_INJURY and result.get("injuries"):
             names = {t.id: t.name for t in knowledge().vocabulary.condition}
             condition = names.get(injuries, "").lower() if injuries != "injury" else ""
             dispatcher.utter_message(response="utter_condition_noted", condition=condition,
                                      json_message={"kind": "disclaimer", "category": "medical"})
-        return self._check("injuries", injuries, dispatcher, tracker)
+            if not tracker.slots.get("red_flag"):  # the clearance question names the condition
+                result["clearance_subject"] = clearance_subject(None, condition)
+        return result
 
     def validate_clearance(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> dict[str, Any]:
-        return self._check("clearance", parse_clearance(str(value), latest_intent(tracker)),
-                           dispatcher, tracker)
+        """After an emergency or urgent red flag only a clearance in words that names a provider
+        counts; a bare yes, ok or button gets an explanation of what is needed."""
+        if value == "provider":  # extract_clearance already judged the words
+            return {"clearance": value}
+        said = parse_clearance(str(value), latest_intent(tracker))
+        flag = remembered_flag(knowledge(), tracker)
+        if said == "no" or flag is None or flag.tier not in SERIOUS_TIERS:
+            return self._check("clearance", said, dispatcher, tracker)
+        asked = tracker.slots.get("requested_slot") == "clearance"
+        if clearance_in_words(flag, latest_cues(tracker), asked=asked):
+            return {"clearance": "provider"}
+        if asked:
+            subject = clearance_subject(flag)
+            dispatcher.utter_message(response="utter_clearance_needs_words",
+                                     what=flag.label.lower(), who=subject["who"],
+                                     short=subject["short"])
+        return {"clearance": None}
 
     # --- shared: accept, re-ask, or propose a default after two misses ---
     def _check(self, slot: str, parsed: str | None, dispatcher: CollectingDispatcher,
@@ -289,7 +328,7 @@ class ValidateProgramForm(FormValidationAction):
         if requested != slot:
             return {slot: None}  # an unusable value for a slot not being asked: ignore it
         misses[slot] = misses.get(slot, 0) + 1
-        if misses[slot] >= 2:
+        if misses[slot] >= 2 and slot not in NO_DEFAULT:
             dispatcher.utter_message(response="utter_propose_default", label=DEFAULT_LABELS[slot])
             return {slot: None, "form_misses": misses,
                     "proposed_default": {"slot": slot, "value": DEFAULTS[slot]}}
@@ -308,9 +347,17 @@ class ActionBuildProgram(Action):
         kb = knowledge()
         slots = tracker.slots
         injuries = slots.get("injuries") or NO_INJURY
-        if injuries != NO_INJURY and slots.get("clearance") != "yes":
+        flag = remembered_flag(kb, tracker)
+        # the one gate every route to a plan passes (the interview, a change, a rebuild)
+        cleared = slots.get("clearance") == "provider" if flag and flag.tier in SERIOUS_TIERS \
+            else slots.get("clearance") in CLEARED
+        if (injuries != NO_INJURY or flag) and not cleared:
             dispatcher.utter_message(response="utter_plan_no_clearance",
-                                     json_message={"kind": "safety"})
+                                     red_flag=slots.get("red_flag") or {},
+                                     who=flag.provider if flag else "a healthcare provider",
+                                     json_message={"kind": "safety",
+                                                   "tier": flag.tier if flag else "hold_off",
+                                                   "symptom": flag.id if flag else None})
             return [SlotSet("plan", None)]
         rules = kb.program
         days, problem = parse_days(str(slots.get("days") or DEFAULTS["days"]),

@@ -1,4 +1,9 @@
-"""The safety stop: a red flag ends any form and points to a healthcare provider."""
+"""Safety actions: the crisis reply, the red-flag stop by tier, soreness, and a clearance in words.
+
+A stop changes the conversation: the plan interview ends, any plan and clearance are reset, and the
+red flag is remembered with its tier. After an emergency or urgent flag, no plan is built unless
+the person says in words that a named provider checked it (see `clearance_in_words`).
+"""
 
 from __future__ import annotations
 
@@ -9,16 +14,84 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import answer_record, knowledge, latest_entities
+from actions.common import answer_record, knowledge, latest_cues
+from knowledge.models import SERIOUS_TIERS, KnowledgeBase, RedFlag
 
-# who to see, for the red flags where a specific professional is the natural contact
-SPECIALISTS = {"recent_surgery": "your surgeon or physical therapist",
-               "pregnancy": "your obstetrician or midwife",
-               "sharp_joint_pain": "a doctor or physical therapist"}
+PREGNANCY_FLAGS = {"pregnancy", "pregnancy_warning"}
+
+
+def reported_flags(kb: KnowledgeBase, tracker: Tracker) -> list[RedFlag]:
+    """The red flags the latest message names, most serious first."""
+    ids = [str(e.get("value")) for e in tracker.latest_message.get("entities") or []
+           if e.get("entity") == "symptom"]
+    flags = [f for f in (kb.red_flag(i) for i in ids) if f is not None]
+    return sorted(flags, key=lambda f: f.rank)
+
+
+def remembered_flag(kb: KnowledgeBase, tracker: Tracker) -> RedFlag | None:
+    """The most serious red flag reported earlier in this conversation."""
+    record = tracker.get_slot("red_flag") or {}
+    return kb.red_flag(record.get("id")) if isinstance(record, dict) else None
+
+
+def clearance_subject(flag: RedFlag | None, condition: str = "") -> dict[str, Any]:
+    """What the clearance question is about: `what` after "checked", `who`, `short` for examples."""
+    if flag is None:
+        what = f"your {condition}" if condition else "the injury or health condition you mentioned"
+        return {"what": what, "who": "your doctor or physical therapist",
+                "short": condition or "injury", "pregnancy": False}
+    return {"what": f"your {flag.label.lower()}", "who": flag.provider, "short": flag.label.lower(),
+            "pregnancy": flag.id in PREGNANCY_FLAGS}
+
+
+def clearance_in_words(flag: RedFlag, cues: dict[str, Any], asked: bool) -> bool:
+    """A provider named, saying they cleared the person, about this flag.
+
+    "About this flag": the words name it ("checked my heart"), point back to it ("checked it"), or
+    answer the clearance question, which names it.
+    """
+    if cues.get("cleared") is not True or not cues.get("provider"):
+        return False
+    words = set(cues.get("words") or [])
+    return asked or bool(cues.get("points_back")) or bool(words & set(flag.about))
+
+
+def stop_events(flag: RedFlag, previous: RedFlag | None, in_form: bool) -> list[dict[str, Any]]:
+    """What a stop changes: the plan and clearance are reset, the most serious flag remembered."""
+    keep = flag if previous is None or flag.rank <= previous.rank else previous
+    events: list[dict[str, Any]] = [
+        SlotSet("red_flag", {"id": keep.id, "name": keep.name, "tier": keep.tier}),
+        SlotSet("needs_worded_clearance", keep.tier in SERIOUS_TIERS),
+        SlotSet("clearance_subject", clearance_subject(keep)),
+        SlotSet("clearance", None), SlotSet("plan", None),
+        SlotSet("injuries", keep.id)]  # a later plan asks for clearance, not for injuries
+    if in_form:
+        events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+    return events
+
+
+class ActionCrisisSupport(Action):
+    """Thoughts of suicide or self-harm, or distress: point to help now; the interview pauses."""
+
+    def name(self) -> str:
+        return "action_crisis_support"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        other = bool(latest_cues(tracker).get("about_other"))
+        dispatcher.utter_message(response="utter_crisis", other=other,
+                                 json_message={"kind": "safety", "tier": "crisis",
+                                               "symptom": "crisis"})
+        events: list[dict[str, Any]] = [
+            SlotSet("last_topic", None),
+            SlotSet("last_answer", answer_record("safety", "crisis", [], tier="crisis"))]
+        if tracker.active_loop_name:  # paused: the answers given so far are kept
+            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+        return events
 
 
 class ActionSafetyStop(Action):
-    """Stop, talk to a healthcare provider (emergency services when severe); never a plan."""
+    """Stop: emergency (call now), urgent (a doctor today) or hold off (a provider first)."""
 
     def name(self) -> str:
         return "action_safety_stop"
@@ -26,20 +99,82 @@ class ActionSafetyStop(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
         kb = knowledge()
-        symptom_id = latest_entities(tracker).get("symptom")
-        flag = next((f for f in kb.red_flags if f.id == symptom_id), None)
-        # a report the red-flag list does not name gets "hold off and see a provider"; the
-        # emergency script is for the named severe signs (chest pain, fainting, breathlessness)
-        emergency = flag.emergency if flag else False
-        dispatcher.utter_message(response="utter_safety_stop", emergency=emergency,
-                                 name=flag.name if flag else "",
-                                 specialist=SPECIALISTS.get(symptom_id or "", ""),
-                                 json_message={"kind": "safety", "symptom": symptom_id,
-                                               "emergency": emergency})
-        events: list[dict[str, Any]] = [
-            SlotSet("injuries", symptom_id or "injury"),  # a later plan asks for clearance first
+        flags = reported_flags(kb, tracker)
+        previous = remembered_flag(kb, tracker)
+        # right after a stop, "can I still train tomorrow?" repeats the stop for the same flag
+        flag = flags[0] if flags else (previous if _carrying_on(tracker) else None)
+        other = bool(latest_cues(tracker).get("about_other"))
+        if flag is None:  # a report with no named sign ("I feel weird after sets")
+            dispatcher.utter_message(response="utter_safety_stop", tier="hold_off", name="",
+                                     who="a healthcare provider", other=other, again=False,
+                                     json_message={"kind": "safety", "tier": "hold_off",
+                                                   "symptom": None})
+            events: list[dict[str, Any]] = [SlotSet("clearance", None), SlotSet("plan", None)]
+            if previous is None:
+                events += [SlotSet("injuries", "injury"),
+                           SlotSet("clearance_subject", clearance_subject(None))]
+            if tracker.active_loop_name:
+                events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+        else:
+            dispatcher.utter_message(response="utter_safety_stop", tier=flag.tier,
+                                     name=flag.name, who=flag.provider, other=other,
+                                     again=not flags,
+                                     json_message={"kind": "safety", "tier": flag.tier,
+                                                   "symptom": flag.id})
+            events = stop_events(flag, previous, bool(tracker.active_loop_name))
+        return events + [
             SlotSet("last_topic", "risks"),
-            SlotSet("last_answer", answer_record("safety", "risks", [], symptom=symptom_id))]
-        if tracker.active_loop_name:
-            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
-        return events
+            SlotSet("last_answer", answer_record("safety", "risks", [],
+                                                 symptom=flag.id if flag else None))]
+
+
+def _carrying_on(tracker: Tracker) -> bool:
+    """Right after a stop, "can I still train tomorrow?" repeats the stop for the same flag."""
+    return (tracker.get_slot("last_answer") or {}).get("kind") == "safety"
+
+
+class ActionSoreness(Action):
+    """Ordinary soreness: no lockout; the article's silence, and the signs that would change that."""
+
+    def name(self) -> str:
+        return "action_soreness"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_soreness",
+                                 json_message={"kind": "safety", "tier": "none",
+                                               "symptom": "soreness"})
+        return [SlotSet("last_topic", "risks"),
+                SlotSet("last_answer", answer_record("soreness", "risks", []))]
+
+
+class ActionRecordClearance(Action):
+    """"My cardiologist checked my heart and cleared me": the clearance a later plan needs."""
+
+    def name(self) -> str:
+        return "action_record_clearance"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        kb = knowledge()
+        remembered = remembered_flag(kb, tracker)
+        reported = reported_flags(kb, tracker)
+        flag = remembered or (reported[0] if reported else None)
+        cues = latest_cues(tracker)
+        if flag is None or not clearance_in_words(flag, cues, asked=False):
+            subject = clearance_subject(flag)
+            dispatcher.utter_message(response="utter_clearance_needs_words",
+                                     what=flag.label.lower() if flag else "injury",
+                                     who=subject["who"], short=subject["short"])
+            return []
+        dispatcher.utter_message(response="utter_clearance_noted",
+                                 provider=_provider_phrase(str(cues.get("provider"))),
+                                 what=f"your {flag.label.lower()}")
+        events = [] if remembered else stop_events(flag, None, in_form=False)
+        return events + [SlotSet("clearance", "provider")]
+
+
+def _provider_phrase(word: str) -> str:
+    """'your cardiologist' from the word the person used."""
+    word = word.rstrip(".")
+    return "your doctor" if word in ("doc", "docs", "dr", "doctors") else f"your {word}"

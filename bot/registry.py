@@ -8,7 +8,7 @@ part is one class, one line here and one line of config.
 from __future__ import annotations
 
 from bot.dialogue import policies
-from bot.nlu import entities, fallback, normalizer
+from bot.nlu import cues, entities, fallback, normalizer
 
 # spaCy factory name -> the class it builds (importing the modules registers the factories)
 COMPONENTS = {
@@ -17,6 +17,7 @@ COMPONENTS = {
     "coach_entity_ruler": entities.KnowledgeEntityRuler,
     "coach_numbers": entities.NumberEntities,
     "coach_symptoms": entities.SymptomMatcher,
+    "coach_safety_cues": cues.SafetyCues,
     "coach_intent_fallback": fallback.IntentFallback,
 }
 

@@ -24,6 +24,21 @@ class Entity(BaseModel):
     extractor: str
 
 
+class Cues(BaseModel):
+    """What a message says beyond its intent and entities (set by the NLU's cue components)."""
+
+    tier: str | None = None  # the highest red-flag tier named: crisis, emergency, urgent, hold_off
+    about_other: bool = False  # a report about somebody else ("my friend collapsed")
+    soreness: bool = False  # words of ordinary soreness ("legs are sore from yesterday")
+    complaint: bool = False  # any word of a complaint (pain, dizzy, weird, ...)
+    carry_on: bool = False  # "still", "anyway", "tomorrow": asks to train on
+    mentions_plan: bool = False  # names a plan, program, routine or split
+    provider: str | None = None  # a healthcare provider the person names ("my cardiologist")
+    cleared: bool | None = None  # says a provider cleared them (True) or has not (False)
+    words: list[str] = Field(default_factory=list)  # with `cleared`: the message's words
+    points_back: bool = False  # with `cleared`: "checked it", "cleared that"
+
+
 class ParseResult(BaseModel):
     """What the NLU made of one message (the body of POST /model/parse)."""
 
@@ -31,6 +46,7 @@ class ParseResult(BaseModel):
     intent: IntentScore
     entities: list[Entity] = Field(default_factory=list)
     intent_ranking: list[IntentScore] = Field(default_factory=list)
+    cues: Cues = Field(default_factory=Cues)
 
     def entity_values(self, name: str) -> list[str]:
         """The values of every entity of this kind, in order."""

@@ -21,6 +21,7 @@ class Turn(BaseModel):
     contains: list[str] = Field(default_factory=list)
     not_contains: list[str] = Field(default_factory=list)
     custom: str | None = None  # a `custom.kind` some message of the reply must carry
+    tier: str | None = None  # the safety tier (`custom.tier`) some message must carry
 
 
 class Conversation(BaseModel):
@@ -67,6 +68,9 @@ def check_turn(turn: Turn, messages: list[BotMessage]) -> list[str]:
     failures += [f"forbidden /{p}/" for p in turn.not_contains if re.search(p, text, re.I)]
     if turn.custom and not any((m.custom or {}).get("kind") == turn.custom for m in messages):
         failures.append(f"no message with custom kind {turn.custom!r}")
+    tiers = [(m.custom or {}).get("tier") for m in messages]
+    if turn.tier and turn.tier not in tiers:
+        failures.append(f"no message with safety tier {turn.tier!r} (got {tiers})")
     return failures
 
 

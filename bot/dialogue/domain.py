@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -33,10 +33,19 @@ class Form(BaseModel):
     required_slots: list[str]
 
 
+class ResponseCondition(BaseModel):
+    """Rasa's conditional response variation: used when this slot has this value."""
+
+    type: Literal["slot"]
+    name: str
+    value: Any
+
+
 class ResponseVariation(BaseModel):
     model_config = ConfigDict(extra="allow")
     text: str
     buttons: list[dict[str, str]] = Field(default_factory=list)
+    condition: list[ResponseCondition] = Field(default_factory=list)
 
 
 class Domain(BaseModel):

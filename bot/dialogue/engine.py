@@ -27,6 +27,10 @@ _CLAUSE = re.compile(
     r"is|are|can|should|do|does|why|which|when|where|tell|explain|give|any)\b)", re.I)
 
 
+# slots that form templates read, as Rasa fills responses from slots
+TEMPLATE_SLOTS = ("goal", "red_flag", "clearance_subject", "needs_worded_clearance")
+
+
 class Actions(Protocol):
     """Runs one rasa_sdk action call (in-process or over the webhook)."""
 
@@ -64,7 +68,12 @@ class Engine:
             tracker.add_user(parse)
             replies: list[BotMessage] = []
             for part in self.clauses(text, parse):
-                replies += self.respond(tracker, part)
+                try:
+                    replies += self.respond(tracker, part)
+                except Exception:  # a bug: a polite reply and a logged traceback, and the
+                    # conversation (with this message) is still saved
+                    log.exception("turn failed for %s", sender)
+                    replies += self.utter(tracker, "utter_error")
             for reply in replies:
                 tracker.add_bot(reply.text, reply.model_dump(exclude={"recipient_id", "text"},
                                                              exclude_none=True))
@@ -150,7 +159,8 @@ class Engine:
         candidates = self.slot_candidates(tracker, form, parse)
         replies = self.call(tracker, f"validate_{form}", extra_events=candidates)
         if tracker.slots.get("requested_slot"):
-            intro = self.utter(tracker, f"utter_{form}_start", goal=tracker.slots.get("goal")) \
+            # the start names a remembered red flag and the clearance it needs (from the slots)
+            intro = self.utter(tracker, f"utter_{form}_start", **self.template_slots(tracker)) \
                 if starting else []
             return intro + replies + self.ask_requested(tracker)
         tracker.apply([{"event": "active_loop", "name": None}])
@@ -180,7 +190,8 @@ class Engine:
         if not resume and (tracker.slots.get("proposed_default") or {}).get("slot") == slot:
             return []  # "Shall I go with ...?" is the question this turn
         replies = self.utter(tracker, "utter_form_resume") if resume else []
-        return replies + self.utter(tracker, f"utter_ask_{slot}")
+        # as in Rasa, slots fill the question's template and choose its conditional variation
+        return replies + self.utter(tracker, f"utter_ask_{slot}", **self.template_slots(tracker))
 
     # ---- helpers ------------------------------------------------------------------------------
     def fill_slots(self, tracker: Tracker, parse: ParseResult) -> None:
@@ -193,6 +204,11 @@ class Engine:
             if slot and slot not in form_slots:
                 tracker.set_slot(slot, ent.value)
 
+    @staticmethod
+    def template_slots(tracker: Tracker) -> dict[str, Any]:
+        """The validated slots form templates may use (never one holding the user's raw text)."""
+        return {name: tracker.slots.get(name) for name in TEMPLATE_SLOTS}
+
     def utter(self, tracker: Tracker, response: str, **values: Any) -> list[BotMessage]:
         """A domain response rendered directly (no action needed)."""
         return [self.renderer.render({"response": response, **values}, tracker.sender_id,
@@ -200,7 +216,7 @@ class Engine:
 
     def clauses(self, text: str, parse: ParseResult) -> list[ParseResult]:
         """Two questions in one message become two parses; anything else stays one."""
-        if parse.first("symptom") or parse.intent.name.startswith("/") or len(text) > 400:
+        if parse.cues.tier or parse.intent.name.startswith("/") or len(text) > 400:
             return [parse]
         parts = [p.strip() for p in _CLAUSE.split(text) if p and len(p.split()) >= 2]
         if len(parts) < 2:

@@ -29,21 +29,16 @@ INTERRUPTING_INTENTS = {
     "ask_benefits", "ask_health_condition", "ask_risks", "ask_summary", "ask_sources", "ask_more",
     "ask_why", "help", "bot_challenge", "out_of_scope_medical"}
 SYMPTOM_INTENT = "report_symptom"
+PLAN_REQUEST = "request_program"
+# intents a message about ordinary soreness may get ("legs are sore, is that normal?")
+SORENESS_INTENTS = {SYMPTOM_INTENT, FALLBACK_INTENT, "ask_risks", "ask_health_condition",
+                    "out_of_scope_medical", "out_of_scope", "complain", "ask_progression"}
 # intents whose replies state no fact: a clear fact match may answer them instead
 RETRIEVABLE = {FALLBACK_INTENT, "help", "bot_challenge", "greet", "thank", "goodbye", "affirm",
                "deny", "out_of_scope", "complain"}
 # (coverage, matched words) a match needs: lower when the classifier had nothing, higher when it
 # had a confident small-talk or out-of-scope guess to overrule
 RETRIEVAL_BARS = {"fallback": (0.6, 2), "override": (0.75, 2)}
-# words without which a "report" is not a complaint (kept broad: a false stop is the safe mistake)
-_COMPLAINT_WORDS = re.compile(
-    r"\b(?:hurt\w*|pain\w*|ache\w*|\w*aches?|aching|sore\w*|dizz\w*|faint\w*|light\s*headed|breath\w*|"
-    r"numb\w*|tingl\w*|swell\w*|swollen|pop\w*|snap\w*|tear|tore|torn|injur\w*|bleed\w*|blood|"
-    r"vomit\w*|nause\w*|throw(?:ing)? up|chest|heart|pregnan\w*|surgery|operation|op\b|stitches|"
-    r"cramp\w*|pass(?:ed)? out|black(?:ed)? out|weird|strange|wrong|sick|ill\b|symptom\w*|urine|"
-    r"pee|collaps\w*|spinning|wheez\w*|tight\w*|pressure|burn\w*|stab\w*|sharp|shooting|"
-    r"twing\w*|tweak\w*|pull(?:ed)?|strain\w*|sprain\w*|bad|weak\w*|shak\w*|palpitat\w*|"
-    r"racing|pound\w*|feel\w*|felt)\b", re.I)
 # "why ...?" after an answer asks for its reason
 _WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+|ok\s+)?(?:why|how come)\b", re.I)
 # after a plan: words that ask for a change of it
@@ -52,9 +47,6 @@ _CHANGE_CUE = re.compile(r"\b(?:can i|could i|can you|make it|make that|change|s
                          r"redo|rebuild|update)\b", re.I)
 _QUESTION = re.compile(r"\?\s*$|^\s*(?:what|whats|what's|which|how|why|does|do|is|are|should|can|"
                        r"could|would|will|where|when|who)\b", re.I)
-# right after a safety stop: asking to train anyway
-_CARRY_ON = re.compile(r"\b(?:still|anyway|anyways|just|keep|carry on|continue|push|work around|"
-                       r"train around|tomorrow|tonight|later today|next session)\b", re.I)
 # a message that continues the last topic ("and per exercise?")
 _FOLLOW_UP_START = re.compile(r"^\s*(?:ok(?:ay)?,?\s+)?(?:and|what about|how about|but what about|"
                               r"what if|same for|and for|and what about)\b", re.I)
@@ -83,20 +75,43 @@ class Policy(ABC):
 
 
 class SafetyTriagePolicy(Policy):
-    """A red-flag symptom, or a report of one, wins over everything, even mid-form.
+    """Crisis first, then a red flag by its tier, even mid-form; ordinary soreness gets a calm
+    reply; a clearance in words after a red flag is recorded.
 
     A report the classifier sees without any word of a complaint in it ("should my elbow flare
     out on rows?") is not one: the other policies answer it by its next-best intent.
     """
 
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
-        if parse.first("symptom") or (parse.intent.name == SYMPTOM_INTENT
-                                      and _COMPLAINT_WORDS.search(parse.text)):
+        cues = parse.cues
+        if cues.tier == "crisis":
+            return "action_crisis_support"
+        if cues.cleared is True and cues.provider and (cues.tier or tracker.slots.get("red_flag")):
+            # "my cardiologist checked my heart and cleared me": a past sign, now cleared (in
+            # the interview, its clearance question takes the words)
+            return None if tracker.active_loop else "action_record_clearance"
+        if cues.tier == "hold_off" and (parse.intent.name == PLAN_REQUEST or cues.mentions_plan) \
+                and _already_stopped_for(tracker, parse.entity_values("symptom")):
+            return PROGRAM_FORM  # "a program for after the baby?": the interview names it and
+            # asks for clearance first
+        if cues.tier:
+            return "action_safety_stop"
+        if cues.soreness and (parse.intent.name in SORENESS_INTENTS or (
+                parse.intent.name == SYMPTOM_INTENT and cues.complaint)):
+            return "action_soreness"
+        if parse.intent.name == SYMPTOM_INTENT and cues.complaint:
             return "action_safety_stop"
         stopped = (tracker.slots.get("last_answer") or {}).get("kind") == "safety"
-        if stopped and _CARRY_ON.search(parse.text):  # "can I still do squats tomorrow?"
+        if stopped and cues.carry_on:  # "can I still do squats tomorrow?"
             return "action_safety_stop"
         return None
+
+
+def _already_stopped_for(tracker: Tracker, flag_ids: list[str]) -> bool:
+    """Whether the conversation's remembered red flag covers these (pregnancy flags are one)."""
+    remembered = str((tracker.slots.get("red_flag") or {}).get("id") or "")
+    family = {remembered, *(("pregnancy", "pregnancy_warning") if "pregnancy" in remembered else ())}
+    return bool(remembered) and set(flag_ids) <= family
 
 
 class ActiveFormPolicy(Policy):
@@ -180,12 +195,12 @@ class FollowUpPolicy(Policy):
             return "action_answer_topic"
         if last_topic and last_topic != "exercise_steps" and _FOLLOW_UP_START.match(parse.text):
             return "action_answer_topic"  # "and per exercise?": the same topic again
-        # program details given before any plan was asked for ("beginner, 3 days, dumbbells")
+        # program details given before any plan was asked for ("beginner, 3 days, dumbbells"); after
+        # a safety stop too: the interview then names the red flag and asks for clearance first
         details = entities & (PLAN_ENTITIES - {"goal"})
-        after_safety_stop = (tracker.slots.get("last_answer") or {}).get("kind") == "safety"
         # ("is 6 days too much?" is a question, not a detail; "gym 3x a week, what should I do?" is)
-        if not after_safety_stop and (len(details) >= 2 or (
-                parse.intent.name == "inform" and details and not _QUESTION.search(parse.text))):
+        if len(details) >= 2 or (
+                parse.intent.name == "inform" and details and not _QUESTION.search(parse.text)):
             return PROGRAM_FORM
         return None
 

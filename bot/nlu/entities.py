@@ -14,6 +14,7 @@ from spacy.util import filter_spans
 
 from bot.nlu.context import TrainingContext
 from bot.nlu.normalizer import fold
+from knowledge.models import TIERS
 
 
 def _variants(text: str) -> set[str]:
@@ -90,10 +91,12 @@ _MINUTES = [
 ]
 
 
-# "i'm 68", "68 years old", "at 65": 60 and over is the article's older-adult case
+# "i'm 68", "68 years old", "at 65": 60+ is the coach's own cut-off for offering the article's
+# facts on older adults (the article gives no age)
 _AGE = re.compile(r"\b(?:i'?m|i am|at|aged?|turning)\s+(?P<n>[6-9]\d|1[01]\d)\b(?!\s*(?:min|kg|lb|%|days?))"
                   r"|\b(?P<m>[6-9]\d|1[01]\d)\s*(?:years?|yrs?)[\s-]*old\b")
-# "been lifting for 6 years", "5 years of training": 3+ years is advanced, 1-2 intermediate
+# "been lifting for 6 years", "5 years of training": the coach's own reading (3+ years advanced,
+# 1-2 intermediate), never said to the user as the article's; the article defines no levels
 _YEARS = re.compile(r"\b(?P<n>\d{1,2}|a|one|two|three|four|five|six|seven|eight|nine|ten)\+?\s*"
                     r"(?:years?|yrs?)\s+(?:of\s+)?(?:lifting|training|experience|in the gym|"
                     r"working out)|\b(?:lifting|training|working out|been at it)\s+(?:for\s+)?"
@@ -176,32 +179,54 @@ def make_numbers(nlp: Language, name: str) -> NumberEntities:
     return NumberEntities()
 
 
-_NEGATED = re.compile(r"\b(?:no|not|without|never had|zero)\s+(?:\w+\s+)?$")
+# "no chest pain", "not dizzy", "don't have any numbness": a directly negated mention
+_NEGATED = re.compile(r"\b(?:no|not|without|never|zero|nor|(?:don'?t|doesn'?t|didn'?t|do not|does not|"
+                      r"did not) (?:have|get|feel|got|notice))\s+(?:any\s+|\w+\s+)?$")
+# ... unless the sentence goes on to say it is happening now ("never had chest pain like this")
+_NOT_NEGATED_AFTER = re.compile(r"^[^.?!]*\b(?:like (?:this|that|it is|today)|this bad|so bad|"
+                                r"this strong|this intense|until (?:now|today)|till (?:now|today)|"
+                                r"but (?:now|today|this)|right now|today|tonight|this time)\b")
+
+
+def _negated_mention(text: str, start: int, end: int) -> bool:
+    """Whether the mention at [start, end) is denied ("no chest pain, just curious")."""
+    if not _NEGATED.search(text[max(0, start - 30):start]):
+        return False
+    return not _NOT_NEGATED_AFTER.search(text[end:end + 80])
 
 
 class SymptomMatcher:
-    """Red-flag symptoms from knowledge/data/safety.yml; a directly negated mention is skipped."""
+    """Red flags from knowledge/data/safety.yml, each span labelled `symptom` with the flag id.
+
+    Flags are tried in the file's order (highest tier first), and the first flag to match a
+    stretch of text keeps it. A denied mention is skipped unless the flag is not negatable.
+    """
 
     def __init__(self) -> None:
-        self.flags: list[tuple[str, list[re.Pattern[str]]]] = []
+        self.flags: list[tuple[str, bool, list[re.Pattern[str]]]] = []
+        self.tiers: dict[str, str] = {}
+        self.order: list[str] = []  # tiers, highest first
 
     def learn(self, ctx: TrainingContext) -> None:
-        """Compile the red-flag regexes."""
-        self.flags = [(f.id, [re.compile(p) for p in f.patterns]) for f in ctx.kb.red_flags]
+        """Compile the red-flag regexes; remember each flag's tier."""
+        self.flags = [(f.id, f.negatable, [re.compile(p) for p in f.patterns])
+                      for f in ctx.kb.red_flags]
+        self.tiers = {f.id: f.tier for f in ctx.kb.red_flags}
+        self.order = list(TIERS)
 
     def __call__(self, doc: Doc) -> Doc:
         text = source_text(doc)
         spans: list[Span] = []
-        for flag_id, patterns in self.flags:
+        for flag_id, negatable, patterns in self.flags:
             for rx in patterns:
                 for m in rx.finditer(text):
-                    if _NEGATED.search(text[max(0, m.start() - 25):m.start()]):
+                    if negatable and _negated_mention(text, m.start(), m.end()):
                         continue
                     span = source_span(doc, m.start(), m.end(), "symptom", flag_id)
                     if span is not None:
                         spans.append(span)
         if spans:
-            # one span per symptom; symptoms win over overlapping entities ("chest" in "chest
+            # one span per flag; symptoms win over overlapping entities ("chest" in "chest
             # pain"), and a body part named with a symptom is where it hurts, not a muscle to train
             unique: list[Span] = []
             claimed: list[Span] = []  # every span seen, so a later flag cannot take its words
@@ -213,14 +238,20 @@ class SymptomMatcher:
             others = [e for e in doc.ents if e.label_ != "muscle" and not any(
                 e.start < s.end and s.start < e.end for s in unique)]
             doc.ents = filter_spans(others + unique)
+            tiers = [self.tiers[u.kb_id_] for u in unique]
+            doc.user_data.setdefault("cues", {})["tier"] = min(tiers, key=self.order.index)
         return doc
 
     def to_disk(self, path: Any, exclude: Iterable[str] = ()) -> None:
         Path(path).mkdir(parents=True, exist_ok=True)
-        srsly.write_json(Path(path) / "flags.json", [[i, [p.pattern for p in ps]] for i, ps in self.flags])
+        srsly.write_json(Path(path) / "flags.json",
+                         {"flags": [[i, neg, [p.pattern for p in ps]] for i, neg, ps in self.flags],
+                          "tiers": self.tiers, "order": self.order})
 
     def from_disk(self, path: Any, exclude: Iterable[str] = ()) -> "SymptomMatcher":
-        self.flags = [(i, [re.compile(p) for p in ps]) for i, ps in srsly.read_json(Path(path) / "flags.json")]
+        data = srsly.read_json(Path(path) / "flags.json")
+        self.flags = [(i, neg, [re.compile(p) for p in ps]) for i, neg, ps in data["flags"]]
+        self.tiers, self.order = data["tiers"], data["order"]
         return self
 
 

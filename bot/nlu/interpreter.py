@@ -10,7 +10,7 @@ from spacy.tokens import Doc
 
 from bot.nlu.fallback import FALLBACK_INTENT
 from bot.nlu.model import CLASSIFIER
-from bot.schemas import Entity, IntentScore, ParseResult
+from bot.schemas import Cues, Entity, IntentScore, ParseResult
 
 _PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w\-]*)(?P<json>\{.*\})?\s*$", re.S)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -49,7 +49,8 @@ class Interpreter:
         intent, ranking = self._intent(doc)
         if intent.name == FALLBACK_INTENT or intent.confidence < FOCUS_BELOW:
             intent, ranking = self._focus(clean, intent, ranking)
-        return ParseResult(text=text, intent=intent, entities=entities, intent_ranking=ranking)
+        return ParseResult(text=text, intent=intent, entities=entities, intent_ranking=ranking,
+                           cues=Cues(**doc.user_data.get("cues", {})))
 
     @staticmethod
     def _intent(doc: Doc) -> tuple[IntentScore, list[IntentScore]]:

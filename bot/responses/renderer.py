@@ -6,7 +6,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import (ChoiceLoader, DictLoader, Environment, FileSystemLoader, StrictUndefined,
+                    TemplateNotFound)
 from markupsafe import Markup
 
 from bot.dialogue.domain import Domain
@@ -45,14 +46,20 @@ class Renderer:
                                lstrip_blocks=True)
         self._compiled = {name: self.env.get_template(name) for name in sources}
 
-    def pick(self, name: str, sender: str, turn: int) -> int:
-        """The variation index: deterministic per conversation, turn and response."""
-        count = len(self.domain.responses[name])
-        return zlib.crc32(f"{sender}|{turn}|{name}".encode()) % count
+    def pick(self, name: str, values: dict[str, Any], sender: str, turn: int) -> int:
+        """The variation index: among those whose slot conditions hold (Rasa's conditional
+        variations) or else the unconditional ones, picked deterministically per turn."""
+        variations = self.domain.responses.get(name)
+        if not variations:  # a bug in an action: the engine answers with utter_error instead
+            raise TemplateNotFound(name)
+        matching = [i for i, v in enumerate(variations)
+                    if v.condition and all(values.get(c.name) == c.value for c in v.condition)]
+        candidates = matching or [i for i, v in enumerate(variations) if not v.condition]
+        return candidates[zlib.crc32(f"{sender}|{turn}|{name}".encode()) % len(candidates)]
 
     def render_response(self, name: str, values: dict[str, Any], sender: str, turn: int) -> tuple[str, list[Button]]:
         """Text and buttons of one response."""
-        index = self.pick(name, sender, turn)
+        index = self.pick(name, values, sender, turn)
         variation = self.domain.responses[name][index]
         context = {}
         for key, value in values.items():

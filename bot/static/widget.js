@@ -479,8 +479,14 @@
       text = text.replace(/^\s*note\s*:\s*/i, ""); // the label already says "Note"
       if (text) bubble.appendChild(el("div", { class: "hc-text" }, richText(text)));
     } else if (kind === "safety") {
+      // the label says what kind of safety message it is (custom.tier); no text matching
+      var tier = isNonEmptyString(custom.tier) ? custom.tier : "hold_off";
+      var labels = { crisis: ["info", "Support"], emergency: ["warning", "Emergency"],
+                     urgent: ["warning", "See a doctor today"], none: ["info", "Good to know"] };
+      var label = labels[tier] || ["warning", "Safety"];
       row.classList.add("hc-kind-safety");
-      bubble.appendChild(labelRow("warning", "Safety"));
+      row.setAttribute("data-tier", tier);
+      bubble.appendChild(labelRow(label[0], label[1]));
       if (text) bubble.appendChild(el("div", { class: "hc-text" }, richText(text)));
     } else if (kind === "steps" && Array.isArray(custom.steps) && custom.steps.length) {
       row.classList.add("hc-kind-steps");

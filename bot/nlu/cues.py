@@ -1,0 +1,109 @@
+"""The safety cues component: what a message says beyond its intent and entities.
+
+Adds to `doc.user_data["cues"]` (read into `ParseResult.cues`): whether a report is about somebody
+else, whether it describes ordinary soreness or any complaint, whether it asks to train on after a
+stop, and whether the person says a healthcare provider has (or has not) cleared them, with the
+words they used for what was checked.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from bot.nlu.entities import source_text
+
+# "my friend ...", "my training partner's chest ...", "he collapsed"
+_OTHER_PERSON = re.compile(
+    r"\b(?:my|our|a) (?:best |gym |lifting |training |workout )?(?:friend|buddy|mate|bro|partner|"
+    r"spotter|dad|father|mom|mum|mother|brother|sister|wife|husband|boyfriend|girlfriend|son|"
+    r"daughter|client|coworker|co-worker|colleague|uncle|aunt|grandpa|grandma|grandfather|"
+    r"grandmother|roommate|flatmate|teammate|neighbou?r|kid|child|guy|girl|dude|someone|somebody)\b"
+    r"|^\s*(?:he|she|they)\b|\b(?:he|she)(?:'s| is| was| has| keeps| just| suddenly| can'?t| cant)\b")
+# ordinary soreness after training ("legs are sore from yesterday", "doms")
+_SORENESS = re.compile(
+    r"\b(?:sore|soreness|doms|stiff|stiffness|achy|aching|tender|wrecked|destroyed|fried|"
+    r"killing me|hurt(?:s|ing)? (?:to|when i) (?:walk|sit|laugh|move|cough|sneeze|climb))\b"
+    # any complaint the day after training is soreness unless a red flag says otherwise
+    r"|\b(?:hurt\w*|ache\w*|pain\w*)\b[^.?!]{0,40}\b(?:after|from|since) (?:yesterday|yesterdays|"
+    r"yesterday'?s|last night|(?:my |the |last |a )?(?:first |hard |heavy |big )?(?:workout|session|"
+    r"training|leg day|arm day|gym|lifting|squats|class)|(?:the )?day before)\b")
+# a healthcare provider named in the person's words (a personal trainer is not one)
+_PROVIDER = re.compile(
+    r"\b(?P<p>doctors?|docs?|dr\.?|gp|physicians?|cardiologists?|physio(?:therapist)?s?|"
+    r"physical therapists?|surgeons?|obstetricians?|ob(?:[- /]?gyn)?|midwi(?:fe|ves)|"
+    r"nurse practitioners?|neurologists?|ortho(?:pa?edist|pedic)?s?|specialists?|"
+    r"sports medicine (?:doctor|physician)|consultants?|cardio(?:logy)? (?:team|clinic)|"
+    r"healthcare providers?|health care providers?|providers?|medical team|hospital|a&e|"
+    r"urgent care|clinic)\b")
+_CLEARED = re.compile(
+    r"\b(?:cleared|clear(?:s|ed)? me|signed (?:me )?off|approved|ok'?d|okayed|okd|"
+    r"gave me (?:the |a )?(?:all[- ]clear|ok|okay|green light|go[- ]ahead|thumbs up|clearance)|"
+    r"(?:said|says|told me) (?:it'?s|i'?m|im|i am|that'?s|thats|everything'?s|everything is|all is|"
+    r"i can|i could|it is|its|my \w+ is|my \w+'s) ?(?:totally |completely |perfectly |all )?"
+    r"(?:fine|ok|okay|safe|good|normal|clear|alright|all right|healthy|train|lift|exercise|go)|"
+    r"(?:checked|examined|looked at|tested|scanned|assessed)\b[^.?!]{0,60}\b(?:fine|ok|okay|"
+    r"nothing wrong|all good|normal|healthy|clear)|all clear|got the (?:ok|okay|all clear|green light))\b")
+_NOT_CLEARED = re.compile(
+    r"\b(?:not|n'?t|never|haven'?t|havent|hasn'?t|hasnt|didn'?t|didnt|won'?t|wont|yet to|waiting "
+    r"(?:for|on)|no)\b[^.?!]{0,25}\b(?:clear\w*|seen|see|sign\w* off|approv\w*|ok\w*|check\w*|"
+    r"doctor|gp|appointment)\b")
+# words without which a report is not a complaint (kept broad: a false stop is the safe mistake)
+_COMPLAINT = re.compile(
+    r"\b(?:hurt\w*|pain\w*|ache\w*|\w*aches?|aching|sore\w*|dizz\w*|faint\w*|light\s*headed|breath\w*|"
+    r"numb\w*|tingl\w*|swell\w*|swollen|pop\w*|snap\w*|tear|tore|torn|injur\w*|bleed\w*|blood|"
+    r"vomit\w*|nause\w*|throw(?:ing)? up|chest|heart|pregnan\w*|surgery|operation|op\b|stitches|"
+    r"cramp\w*|pass(?:ed)? out|black(?:ed)? out|weird|strange|wrong|sick|ill\b|symptom\w*|urine|"
+    r"pee|collaps\w*|spinning|wheez\w*|tight\w*|pressure|burn\w*|stab\w*|sharp|shooting|"
+    r"twing\w*|tweak\w*|pull(?:ed)?|strain\w*|sprain\w*|bad|weak\w*|shak\w*|palpitat\w*|"
+    r"racing|pound\w*|feel\w*|felt|stiff\w*|doms|wrecked|destroyed)\b")
+# right after a safety stop: asking to train anyway ("can I still do squats tomorrow?")
+_CARRY_ON = re.compile(r"\b(?:still|anyway|anyways|just|keep|carry on|continue|push|work around|"
+                       r"train around|tomorrow|tonight|later today|next session|finish\w*|go back|"
+                       r"get back|resume|keep going|is that ok|is it ok|says (?:he'?s|she'?s|i'?m) "
+                       r"fine|feel(?:s|ing)? fine now|feel(?:s|ing)? ok now|better now)\b")
+# names a training plan ("what about a program for after the birth?")
+_PLAN_WORDS = re.compile(r"\b(?:plan|plans|program|programs|programme|routine|routines|split|"
+                         r"training schedule|workout schedule)\b")
+_WORD = re.compile(r"[a-z][a-z-]*")
+_POINTER = {"it", "that", "this", "them", "those", "everything", "symptoms", "symptom"}
+
+
+class SafetyCues:
+    """Adds to doc.user_data["cues"] (where coach_symptoms put the red-flag tier): about_other,
+    soreness, complaint, carry_on, mentions_plan, provider, cleared, words, points_back."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = source_text(doc)
+        cues: dict[str, Any] = doc.user_data.setdefault("cues", {})
+        if _COMPLAINT.search(text):
+            cues["complaint"] = True
+        if _CARRY_ON.search(text):
+            cues["carry_on"] = True
+        if _OTHER_PERSON.search(text):
+            cues["about_other"] = True
+        if _PLAN_WORDS.search(text):
+            cues["mentions_plan"] = True
+        if _SORENESS.search(text):
+            cues["soreness"] = True
+        provider = _PROVIDER.search(text)
+        if provider:
+            cues["provider"] = provider.group("p")
+        if _NOT_CLEARED.search(text):
+            cues["cleared"] = False
+        elif _CLEARED.search(text):
+            cues["cleared"] = True
+        if "cleared" in cues:
+            words = set(_WORD.findall(text))
+            cues["words"] = sorted(words)
+            cues["points_back"] = bool(words & _POINTER)
+        return doc
+
+
+@Language.factory("coach_safety_cues")
+def make_safety_cues(nlp: Language, name: str) -> SafetyCues:
+    """Factory registered for config.yml."""
+    return SafetyCues()
