@@ -128,6 +128,8 @@ class ActiveFormPolicy(Policy):
         if parse.intent.name == "cancel":
             # "skip" may look like cancel to the classifier: ending the form takes a cancel word
             return CANCEL_FORM if _CANCEL_WORDS.search(parse.text) else form
+        if tracker.slots.get("requested_slot") == "clearance" and parse.cues.cleared is not None:
+            return form  # "my trainer said I'm fine" answers the clearance question, whatever its topic
         entities = {e.entity for e in parse.entities}
         off_topic_question = (parse.intent.name == "out_of_scope" and parse.intent.confidence >= 0.8
                               and _QUESTION.search(parse.text))
