@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install serve test train shell bench validate eval clean
+.PHONY: install serve test check train shell bench validate eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,15 @@ install: $(STAMP)
 serve: install
 	$(BIN)/coach serve
 
-test: install
-	$(BIN)/coach validate
+test: install check
 	$(BIN)/python -m pytest
+
+# data, layers (import-linter), lint (ruff) and types (mypy): each fails `make test` on its own
+check: install
+	$(BIN)/coach validate
+	$(BIN)/lint-imports
+	$(BIN)/ruff check bot knowledge actions tests
+	$(BIN)/mypy
 
 train: install
 	$(BIN)/coach train

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -30,7 +31,7 @@ def latest_entities(tracker: Tracker) -> dict[str, str]:
 
 
 def latest_cues(tracker: Tracker) -> dict[str, Any]:
-    """The NLU's cues for the latest message (see bot.schemas.Cues)."""
+    """The NLU's cues for the latest message (see bot.core.schemas.Cues)."""
     cues = tracker.latest_message.get("cues")
     return cues if isinstance(cues, dict) else {}
 
@@ -80,7 +81,7 @@ def all_entity_values(tracker: Tracker) -> dict[str, set[str]]:
 def fact_applies(fact: Fact, entities: dict[str, str], extra: dict[str, set[str]] | None = None) -> bool:
     """A fact shows when each `when` condition matches one of the entity's values (or its default)."""
     for key, value in fact.when.items():
-        values = (extra or {}).get(key) or {entities.get(key, ENTITY_DEFAULTS.get(key))}
+        values = (extra or {}).get(key) or {entities.get(key, ENTITY_DEFAULTS.get(key, ""))}
         if value not in values:
             return False
     return True
@@ -111,6 +112,11 @@ def utter_disclaimer(dispatcher: CollectingDispatcher, category: str) -> None:
                                  disclaimer_text=knowledge().disclaimer(category),
                                  json_message={"kind": "disclaimer", "category": category})
 
+
+
+def button_payload(intent: str, **entities: str) -> str:
+    """A Rasa button payload, `/intent{"entity": "value"}`, with the JSON written by json.dumps."""
+    return f"/{intent}{json.dumps(entities)}" if entities else f"/{intent}"
 
 
 def nested_response(response_name: str, **values: Any) -> dict[str, Any]:

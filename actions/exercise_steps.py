@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -12,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import (
     answer_record,
+    button_payload,
     knowledge,
     latest_entities,
     latest_intent,
@@ -32,7 +32,8 @@ def steps_message(ex: Exercise, intro: dict[str, Any] | None = None) -> dict[str
         "cautions": ex.cautions,
         "json_message": {"kind": "steps", "exercise": ex.id, "name": ex.name, "steps": ex.steps,
                          "sets": ex.sets.label(), "reps": ex.reps.label(),
-                         "rest": f"{ex.rest_seconds.label()} s", "cautions": ex.cautions},
+                         "rest": f"{ex.rest_seconds.label()} s", "cautions": ex.cautions,
+                         "intro": intro or ""},
     }
 
 
@@ -57,7 +58,7 @@ class ActionExerciseSteps(Action):
                 response="utter_exercise_unknown", asked=bool(tracker.latest_message.get("text")
                                                              and exercise_id is None
                                                              and _names_something(tracker)),
-                buttons=[{"title": e.name, "payload": f'/ask_exercise_steps{{"exercise": "{e.id}"}}'}
+                buttons=[{"title": e.name, "payload": button_payload("ask_exercise_steps", exercise=e.id)}
                          for e in stepped])
             return [SlotSet("last_topic", "exercise_steps")]
         shown = stepped_variant(kb, ex)

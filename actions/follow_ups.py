@@ -10,7 +10,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import knowledge, latest_entities
+from actions.common import button_payload, knowledge, latest_entities
 from knowledge.models import Fact, KnowledgeBase, Topic
 from knowledge.retrieval import clear_match, fact_index
 
@@ -44,7 +44,7 @@ def _related_buttons(kb: KnowledgeBase, topic: Topic) -> list[dict[str, str]]:
     for rel in topic.related:
         related = kb.topic(rel)
         if related.intents:
-            out.append({"title": related.title, "payload": f"/{related.intents[0]}"})
+            out.append({"title": related.title, "payload": button_payload(related.intents[0])})
     return out
 
 
@@ -67,7 +67,7 @@ class ActionTellMore(Action):
         topic = _last_topic(kb, tracker)
         text = str(tracker.latest_message.get("text") or "")
         named = _fact_in(topic, text) if topic else None
-        if named is not None:
+        if topic is not None and named is not None:
             dispatcher.utter_message(response="utter_more", facts=[named.text],
                                      json_message={"kind": "answer", "topic": topic.id,
                                                    "section": topic.section})

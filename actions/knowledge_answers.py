@@ -13,8 +13,8 @@ from rasa_sdk.types import DomainDict
 from actions.common import (
     FOLLOW_UP_INTENTS,
     all_entity_values,
-    asks_why,
     answer_record,
+    asks_why,
     knowledge,
     latest_entities,
     latest_intent,
@@ -24,8 +24,8 @@ from actions.common import (
     stepped_variant,
     utter_disclaimer,
 )
-from knowledge.retrieval import clear_match, fact_index
 from knowledge.models import Fact, KnowledgeBase, Topic
+from knowledge.retrieval import clear_match, fact_index
 
 # a question that continues the previous one keeps its goal ("and how long to rest then?")
 _CONTINUES = re.compile(r"^\s*(?:ok(?:ay)?,?\s+)?(?:and|so|then|also|what about|how about)\b", re.I)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -10,14 +9,36 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import answer_record, knowledge, latest_cues, latest_intent, utter_disclaimer
-from actions.planner import build_plan
+from actions.common import (
+    answer_record,
+    knowledge,
+    latest_cues,
+    latest_intent,
+    nested_response,
+    utter_disclaimer,
+)
 from actions.safety import clearance_in_words, clearance_subject, remembered_flag
-from knowledge.models import SERIOUS_TIERS
+from bot.core.messages import Plan
+from bot.nlu.answers import (
+    NO_INJURY,
+    NO_LIMIT,
+    numbers_in,
+    parse_clearance,
+    parse_days,
+    parse_duration,
+    parse_equipment,
+    parse_experience,
+    parse_goal,
+    parse_injuries,
+    says_no,
+    says_yes,
+    stated_goal,
+    states_no_injury,
+)
+from knowledge.models import SERIOUS_TIERS, KnowledgeBase
+from knowledge.planner import build_plan
 
 FORM = "program_form"
-NO_LIMIT = "any"
-NO_INJURY = "none"
 # life stages the article treats as reasons to train, not as conditions needing clearance
 NOT_RESTRICTING = {"older_age", "menopause"}
 # questions that never get a default: only the person can say whether they are hurt or cleared
@@ -29,151 +50,8 @@ DEFAULT_LABELS = {"experience": "beginner", "days": "3 days a week",
                   "equipment": "dumbbells only", "duration": "no fixed session length",
                   "injuries": "no injuries or health conditions",
                   "clearance": "not cleared yet (so no plan for now)"}
-NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                "eight": 8, "nine": 9, "ten": 10, "once": 1, "twice": 2, "fifteen": 15,
-                "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-                "eighty": 80, "ninety": 90}
-_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 CHANGE_LABELS = {"days": "{} days a week", "experience": "{}", "duration": "{} minutes",
                  "equipment": "{}", "goal": "{}"}
-_YES = re.compile(r"^\s*(?:y|yes|yep|yeah|yup|sure|ok|okay|sounds good|correct|please do|do it|go"
-                  r"(?: with it| ahead)?|fine|alright|that works)\b")
-_NO = re.compile(r"^\s*(?:n|no|nope|nah|not really|not yet|negative)\b")
-_NONE = re.compile(r"\b(?:no(?:ne|pe)?|nothing|nah|healthy|all good|fine|not really|no injur\w*|"
-                   r"no (?:health )?(?:conditions?|issues?|problems?)|injury[- ]free)\b")
-_NO_INJURY_STATEMENT = re.compile(r"\bno (?:injur\w*|health (?:conditions?|issues?|problems?)|"
-                                  r"medical (?:conditions?|issues?))\b|\binjury[- ]free\b")
-_INJURY_WORDS = re.compile(r"\b(?:hurt|injur\w*|pain|sore|surgery|torn|tear|broke|broken|bad|"
-                           r"arthritis|asthma|diabet\w*|pregnan\w*|condition|problem|issue|sprain\w*|"
-                           r"tendon\w*|disc|hernia|blood pressure|heart|osteo\w*|knee|back|shoulder)\b")
-_WEEKDAY = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b")
-_QUESTION = re.compile(r"\?\s*$|^\s*(?:what|which|how|why|does|do|is|are|should|can)\b")
-_GOAL_PHRASE = re.compile(r"\b(?:goal(?: is|:)?|for|want(?: to)?(?: get| be| build)?|focus(?: is| on|:)?|"
-                          r"to get|get)\s+(?:more\s+|muscle\s+)?(size|mass|strength|hypertrophy|bigger|"
-                          r"stronger|growth|gains|bulk(?:ing)?)\b"
-                          r"|\b(strength|size|hypertrophy|powerlifting)[\s-]+(?:plan|program\w*|routine|"
-                          r"split|focus\w*|goal|training plan|block)\b")
-_NUMBER = re.compile(r"\b(\d{1,3}|" + "|".join(NUMBER_WORDS) + r")(?:ish)?\b")
-
-
-def _numbers(text: str) -> list[int]:
-    """The numbers in a text, digits or words ("forty five" is 45)."""
-    text = text.lower().replace("-", " ")
-    text = re.sub(r"\b(" + "|".join(_TENS) + r")\s+(one|two|three|four|five|six|seven|eight|nine)\b",
-                  lambda m: str(NUMBER_WORDS[m.group(1)] + NUMBER_WORDS[m.group(2)]), text)
-    return [int(n) if n.isdigit() else NUMBER_WORDS[n] for n in _NUMBER.findall(text)]
-
-
-def parse_goal(value: str) -> str | None:
-    """'size' or 'strength' from an entity value or an answer; 'not sure' means the default."""
-    text = value.lower()
-    if "strength" in text or "strong" in text or "powerlift" in text:
-        return "strength"
-    if re.search(r"size|big|mass|muscle|hypertroph|gain|bulk|swole|grow|both|either|"
-                 r"not sure|dunno|idk|whatever|don'?t know", text) or _YES.match(text):
-        return "size"
-    return None
-
-
-def parse_experience(value: str) -> str | None:
-    """beginner / intermediate / advanced; years of lifting count ('5 years' is advanced)."""
-    text = value.lower()
-    for level in ("beginner", "intermediate", "advanced"):
-        if level in text:
-            return level
-    years = re.search(r"(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten)\+?\s*(?:years?|yrs?)",
-                      text)
-    if years:
-        n = 1 if years.group(1) == "a" else _numbers(years.group(1))[0]
-        return "advanced" if n >= 3 else "intermediate"
-    if re.search(r"\b(?:months?|weeks?)\b", text):
-        return "beginner"
-    if re.search(r"never|new|novice|newbie|noob|first time|just start|starting out|no experience|"
-                 r"not much|little|rookie|total beginner", text):
-        return "beginner"
-    if re.search(r"some|a bit|a while|decent|moderate|on and off|casual", text):
-        return "intermediate"
-    if re.search(r"experienced|veteran|long time|lots|years|competitive|pro\b|since (?:college|"
-                 r"high ?school|school|uni|university|i was a kid|forever)|for ages|ages", text):
-        return "advanced"
-    return None
-
-
-def parse_days(value: str, rules_min: int = 2, rules_max: int = 6) -> tuple[str | None, str | None]:
-    """(days, problem): the days per week, or why the answer can't be used ('out_of_range')."""
-    weekdays = set(_WEEKDAY.findall(value.lower()))
-    if len(weekdays) >= 2 and not _numbers(value):  # "mon wed fri"
-        value = str(len(weekdays))
-    numbers = [n for n in _numbers(value) if 0 < n <= 14]
-    if not numbers:
-        return None, "missing"
-    if len(set(numbers)) > 1 and re.search(r"\bor\b|maybe|/|-|to", value.lower()):
-        low = min(numbers)
-        return (str(low), "ambiguous") if rules_min <= low <= rules_max else (None, "out_of_range")
-    days = numbers[0]
-    if not rules_min <= days <= rules_max:
-        return None, "out_of_range"
-    return str(days), None
-
-
-def parse_equipment(value: str) -> str | None:
-    """dumbbells, bodyweight_dumbbells or full_gym."""
-    text = value.lower().replace("-", " ")
-    if text in ("dumbbells", "bodyweight_dumbbells", "full_gym"):
-        return text
-    if re.search(r"gym|barbell|machine|everything|all of it|cable|rack", text):
-        return "full_gym"
-    if re.search(r"dumb+|db\b|free weights", text):
-        return "bodyweight_dumbbells" if re.search(r"body ?weight|home", text) else "dumbbells"
-    return None
-
-
-def parse_duration(value: str) -> str | None:
-    """Minutes per session as a string, or NO_LIMIT for 'skip' / 'doesn't matter'."""
-    text = value.lower()
-    if re.search(r"skip|any|no limit|doesn'?t matter|whatever|not sure|dunno|idk|flexible|"
-                 r"depends|no idea|unlimited|as long as", text) or _YES.match(text):
-        return NO_LIMIT
-    if re.search(r"\bhour and a half\b", text):
-        return "90"
-    if re.search(r"\b(?:an|one|1)\s*(?:hour|hr)\b", text):
-        return "60"
-    if re.search(r"half (?:an )?hour", text):
-        return "30"
-    numbers = _numbers(text)
-    if numbers and 15 <= numbers[0] <= 180:
-        return str(numbers[0])
-    return None
-
-
-def parse_injuries(value: str, intent: str) -> str | None:
-    """NO_INJURY, a condition id from the knowledge base, or 'injury' for a described problem."""
-    text = value.lower()
-    condition_ids = {t.id for t in knowledge().vocabulary.condition}
-    if text in condition_ids or text == NO_INJURY:
-        return text
-    if _QUESTION.search(text):
-        return None  # "what counts as a health condition?" asks, it does not answer
-    if intent == "deny" or (_NONE.search(text) and not _INJURY_WORDS.search(
-            _NO_INJURY_STATEMENT.sub("", text))):
-        return NO_INJURY
-    if re.match(r"^\s*(?:yes|yeah|yep|yup|ya)\b", text) or re.search(r"\bi (?:do|have (?:one|some))\b",
-                                                                   text):
-        return "injury"  # "yes, I have one": which one is for their provider, not for us
-    if _INJURY_WORDS.search(text):
-        return "injury"
-    return None
-
-
-def parse_clearance(value: str, intent: str) -> str | None:
-    """'yes' when a provider cleared them, 'no' when not."""
-    text = value.lower()
-    if intent == "deny" or _NO.match(text) or "not" in text.split():
-        return "no"
-    if intent == "affirm" and text.strip() not in ("ok", "okay") or re.search(
-            r"\b(?:yes|yep|yeah|cleared|they said (?:it'?s )?(?:ok|fine)|got the ok|approved)\b", text):
-        return "yes"
-    return None
 
 
 class ValidateProgramForm(FormValidationAction):
@@ -211,10 +89,9 @@ class ValidateProgramForm(FormValidationAction):
     def extract_goal(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      domain: DomainDict) -> dict[str, Any]:
         """'goal is size', 'for strength', 'i want to get bigger' said anywhere in a message."""
-        text = str(tracker.latest_message.get("text") or "").lower()
-        m = _GOAL_PHRASE.search(text)
-        if tracker.slots.get("goal") is None and m:
-            return {"goal": parse_goal(m.group(1) or m.group(2))}
+        goal = stated_goal(str(tracker.latest_message.get("text") or ""))
+        if tracker.slots.get("goal") is None and goal:
+            return {"goal": goal}
         return {}
 
     def extract_clearance(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -231,8 +108,8 @@ class ValidateProgramForm(FormValidationAction):
     def extract_injuries(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> dict[str, Any]:
         """'no injuries' said up front counts as an answer."""
-        text = str(tracker.latest_message.get("text") or "").lower()
-        if tracker.slots.get("injuries") is None and _NO_INJURY_STATEMENT.search(text):
+        text = str(tracker.latest_message.get("text") or "")
+        if tracker.slots.get("injuries") is None and states_no_injury(text):
             return {"injuries": NO_INJURY}
         return {}
 
@@ -249,9 +126,9 @@ class ValidateProgramForm(FormValidationAction):
             value = said  # the entity caught one number of "twice a week maybe three"
         days, problem = parse_days(str(value), rules.min_days_per_week, rules.max_days_per_week)
         if problem == "ambiguous":
-            high = max(n for n in _numbers(str(value)) if n <= 14)
+            high = max(n for n in numbers_in(str(value)) if n <= 14)
             dispatcher.utter_message(response="utter_days_ambiguous", low=days, high=high)
-        numbers = _numbers(str(value))
+        numbers = numbers_in(str(value))
         shown = str(numbers[0]) if problem == "out_of_range" and numbers else ""
         return self._check("days", days, dispatcher, tracker, value_shown=shown)
 
@@ -305,17 +182,17 @@ class ValidateProgramForm(FormValidationAction):
         proposal = tracker.get_slot("proposed_default") or {}
         requested = tracker.get_slot("requested_slot")
         if proposal.get("slot") == slot and requested == slot:
-            answer = str(tracker.latest_message.get("text") or "").lower()
+            answer = str(tracker.latest_message.get("text") or "")
             intent = latest_intent(tracker)
-            if intent == "affirm" or _YES.match(answer):
+            if intent == "affirm" or says_yes(answer):
                 parsed = proposal["value"]
-            elif parsed is None and (intent == "deny" or _NO.match(answer)):
+            elif parsed is None and (intent == "deny" or says_no(answer)):
                 misses[slot] = 0
                 dispatcher.utter_message(response=f"utter_invalid_{slot}", value="")
                 return {slot: None, "form_misses": misses, "proposed_default": None}
             if parsed is None:  # "yes", or still no usable answer: take the proposed default
                 parsed = proposal["value"]
-                if not (intent == "affirm" or _YES.match(answer)):
+                if not (intent == "affirm" or says_yes(answer)):
                     dispatcher.utter_message(response="utter_default_taken",
                                              label=DEFAULT_LABELS[slot])
         if parsed is not None:
@@ -334,6 +211,18 @@ class ValidateProgramForm(FormValidationAction):
                     "proposed_default": {"slot": slot, "value": DEFAULTS[slot]}}
         dispatcher.utter_message(response=f"utter_invalid_{slot}", value=value_shown)
         return {slot: None, "form_misses": misses}
+
+
+def plan_message(kb: KnowledgeBase, plan: Plan) -> dict[str, Any]:
+    """The utter_message arguments that show a plan: the text and its typed `plan` payload share
+    one intro and one closing (the CLI's `coach plan` renders the same)."""
+    stepped = [ex.name for ex in (kb.exercise(i) for i in sorted(plan.exercise_ids()))
+               if ex is not None and ex.has_steps]
+    intro = nested_response("utter_plan_intro", title=plan.title)
+    closing = nested_response("utter_plan_closing", stepped=stepped)
+    return {"response": "utter_plan", "plan": plan.model_dump(), "intro": intro, "closing": closing,
+            "json_message": {"kind": "plan", "plan": plan.model_dump(), "intro": intro,
+                             "closing": closing}}
 
 
 class ActionBuildProgram(Action):
@@ -364,7 +253,7 @@ class ActionBuildProgram(Action):
                                    rules.min_days_per_week, rules.max_days_per_week)
         previous = slots.get("plan") or {}
         if days is None:
-            shown = _numbers(str(slots.get("days") or ""))
+            shown = numbers_in(str(slots.get("days") or ""))
             dispatcher.utter_message(response="utter_invalid_days",
                                      value=str(shown[0]) if shown else "")
             if previous:  # keep the plan they have rather than rebuild it unchanged
@@ -380,10 +269,7 @@ class ActionBuildProgram(Action):
                           condition=injuries != NO_INJURY)
         if previous:
             dispatcher.utter_message(response="utter_plan_changed")
-        stepped = [kb.exercise(i).name for i in sorted(plan.exercise_ids())
-                   if kb.exercise(i) and kb.exercise(i).has_steps]
-        dispatcher.utter_message(response="utter_plan", plan=plan.model_dump(), stepped=stepped,
-                                 json_message={"kind": "plan", "plan": plan.model_dump()})
+        dispatcher.utter_message(**plan_message(kb, plan))
         for category in ("medical", "form"):
             utter_disclaimer(dispatcher, category)
         summary = {"days": str(plan.days_per_week), "experience": plan.experience,

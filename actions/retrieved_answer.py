@@ -9,7 +9,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import answer_record, asks_why, knowledge, utter_disclaimer
+from actions.common import answer_record, asks_why, button_payload, knowledge, utter_disclaimer
 from knowledge.retrieval import SOURCES, clear_match
 
 # the weakest match the retrieval policy acts on (it asks for more when the intent says otherwise)
@@ -34,11 +34,11 @@ class ActionAnswerRetrieved(Action):
         if hit.topic.startswith("exercise:"):
             ex = kb.exercise(hit.topic.split(":", 1)[1])
             assert ex is not None  # the index is built from the same knowledge base
+            steps_button = {"title": f"All the steps of the {ex.name.lower()}",
+                            "payload": button_payload("ask_exercise_steps", exercise=ex.id)}
             dispatcher.utter_message(response="utter_exercise_line", line=hit.text, name=ex.name,
                                      has_steps=ex.has_steps,
-                                     buttons=[{"title": f"All the steps of the {ex.name.lower()}",
-                                               "payload": f'/ask_exercise_steps{{"exercise": "{ex.id}"}}'}]
-                                     if ex.has_steps else [],
+                                     buttons=[steps_button] if ex.has_steps else [],
                                      json_message={"kind": "answer", "topic": "exercise_steps"})
             utter_disclaimer(dispatcher, ex.disclaimer)
             return [SlotSet("exercise", ex.id), SlotSet("last_topic", "exercise_steps"),

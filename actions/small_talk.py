@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import best_guess
+from actions.common import best_guess, button_payload
 
 HELP_MENU = ["ask_definition", "ask_rest", "ask_volume", "ask_exercise_steps", "ask_benefits",
              "ask_risks", "request_program"]
@@ -29,7 +29,7 @@ def label_buttons(domain: DomainDict, intents: list[str]) -> list[dict[str, str]
     for intent in intents:
         variations = responses.get(f"utter_label_{intent}") or []
         if variations:
-            out.append({"title": variations[0]["text"], "payload": f"/{intent}"})
+            out.append({"title": variations[0]["text"], "payload": button_payload(intent)})
     return out
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from bot.config import CoachConfig
-from bot.dialogue.domain import load_domain, load_rules
+from bot.core.config import CoachConfig
+from bot.core.domain import load_domain, load_rules
 from bot.dialogue.engine import Engine
 from bot.dialogue.executor import InProcessActions, RemoteActions
+from bot.dialogue.registry import ACTIONS_PACKAGE
 from bot.nlu.interpreter import Interpreter
 from bot.nlu.model import load_or_train
-from bot.registry import ACTIONS_PACKAGE
 from bot.responses.renderer import Renderer
 from bot.stores import TrackerStore, make_store
+from knowledge.retrieval import clear_match
 
 
 def build_engine(config: CoachConfig, store: TrackerStore | None = None,
@@ -26,4 +27,4 @@ def build_engine(config: CoachConfig, store: TrackerStore | None = None,
     store = store or make_store(config.stores.tracker, config.data_dir, config.stores.lock_timeout_s)
     return Engine(config=config, interpreter=Interpreter(nlp, config.nlu.max_chars, fp),
                   domain=domain, rules=rules, actions=actions, store=store,
-                  renderer=Renderer(domain))
+                  renderer=Renderer(domain), retrieval=clear_match)

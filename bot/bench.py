@@ -20,7 +20,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bot.config import ROOT, load_config
+from bot.core.config import ROOT, load_config
 from bot.nlu.data import load_nlu
 
 MESSAGES_FILE = ROOT / "tests" / "data" / "nlu_test.yml"

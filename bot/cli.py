@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Optional
+from typing import Any, get_args
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from bot.config import ROOT, load_config
-from bot.errors import CoachError
+from bot.core import messages
+from bot.core.config import ROOT, load_config
+from bot.core.errors import CoachError
 
 app = typer.Typer(help="Hypertrophy Coach: a rule-based hypertrophy-training chatbot.",
                   no_args_is_help=True, add_completion=False)
@@ -27,8 +28,9 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-def _progress() -> tuple[Progress, object]:
-    progress = Progress(TextColumn("training NLU"), BarColumn(), TextColumn("epoch {task.completed}/{task.total}"),
+def _progress() -> tuple[Progress, TaskID]:
+    progress = Progress(TextColumn("training NLU"), BarColumn(),
+                        TextColumn("epoch {task.completed}/{task.total}"),
                         TimeElapsedColumn(), console=err, transient=False)
     task = progress.add_task("train", total=None)
     return progress, task
@@ -69,45 +71,11 @@ def train(force: bool = typer.Option(False, help="retrain even if a cached model
 @app.command()
 def validate() -> None:
     """Check config, knowledge base, NLU data, domain and rules; errors name file and field."""
-    from bot.dialogue.domain import load_domain, load_rules
-    from bot.nlu.data import load_nlu
-    from bot.nlu.model import NLU_DATA
-    from knowledge.loader import KnowledgeError, load_knowledge
+    from bot.validate import problems
 
-    problems: list[str] = []
-    try:
-        load_config()
-    except CoachError as exc:
-        problems.append(str(exc))
-    try:
-        kb = load_knowledge()
-    except KnowledgeError as exc:
-        problems += exc.problems
-        kb = None
-    try:
-        domain = load_domain()
-        load_rules(domain)
-        data = load_nlu(NLU_DATA)
-        for intent in data.intents:
-            if intent not in domain.intents:
-                problems.append(f"nlu.yml: intent {intent!r} is not in domain.yml")
-        for intent in domain.intents:
-            if intent not in data.intents:
-                problems.append(f"domain.yml: intent {intent!r} has no examples in nlu.yml")
-        for ex in data.examples:
-            for ent in ex.entities:
-                if ent.entity not in domain.entities:
-                    problems.append(f"nlu.yml: {ex.text!r}: unknown entity {ent.entity!r}")
-        if kb is not None:
-            for topic in kb.topics:
-                for intent in topic.intents:
-                    if intent not in domain.intents:
-                        problems.append(f"knowledge/topics.yml: {topic.id} -> intents: "
-                                        f"unknown intent {intent!r}")
-    except CoachError as exc:
-        problems.append(str(exc))
-    if problems:
-        for p in problems:
+    found = problems()
+    if found:
+        for p in found:
             err.print(f"[red]✗[/red] {p}")
         raise typer.Exit(1)
     console.print("[green]✓[/green] config, knowledge base, NLU data, domain and rules are valid")
@@ -122,8 +90,8 @@ def shell() -> None:
 
 
 @app.command()
-def serve(host: Optional[str] = typer.Option(None, help="default: config.yml server.host"),
-          port: Optional[int] = typer.Option(None, help="default: config.yml server.port"),
+def serve(host: str | None = typer.Option(None, help="default: config.yml server.host"),
+          port: int | None = typer.Option(None, help="default: config.yml server.port"),
           workers: int = typer.Option(1, min=1, help="uvicorn worker processes")) -> None:
     """Serve the widget and the HTTP API (training the model first if needed)."""
     import uvicorn
@@ -149,7 +117,7 @@ def serve(host: Optional[str] = typer.Option(None, help="default: config.yml ser
     uvicorn.run(create_app(engine, config), host=host, port=port, log_level="warning")
 
 
-class TestSuite(str, Enum):
+class TestSuite(StrEnum):
     nlu = "nlu"
     conversations = "conversations"
     all = "all"
@@ -214,39 +182,29 @@ def actions(port: int = typer.Option(5055, help="port of the action server")) ->
     """Run the standalone rasa-sdk action server with the `actions` package."""
     env = {**os.environ, "SANIC_HOST": os.environ.get("SANIC_HOST", "127.0.0.1")}
     os.chdir(ROOT)
-    from bot.registry import ACTIONS_PACKAGE
+    from bot.dialogue.registry import ACTIONS_PACKAGE
 
     os.execvpe(sys.executable, [sys.executable, "-m", "rasa_sdk", "--actions", ACTIONS_PACKAGE,
                                 "--port", str(port)], env)
 
 
-class Experience(str, Enum):
-    beginner = "beginner"
-    intermediate = "intermediate"
-    advanced = "advanced"
-
-
-class Equipment(str, Enum):
-    dumbbells = "dumbbells"
-    bodyweight_dumbbells = "bodyweight_dumbbells"
-    full_gym = "full_gym"
-
-
-class Goal(str, Enum):
-    size = "size"
-    strength = "strength"
+# the choices are the planner's answers (bot/core/messages.py), not a copy of them
+Experience: Any = StrEnum("Experience", list(get_args(messages.Experience)))  # type: ignore[misc]
+Equipment: Any = StrEnum("Equipment", list(get_args(messages.Equipment)))  # type: ignore[misc]
+Goal: Any = StrEnum("Goal", list(get_args(messages.Goal)))  # type: ignore[misc]
 
 
 @app.command()
-def plan(days: int = typer.Option(3, min=2, max=6), experience: Experience = Experience.beginner,
-         equipment: Equipment = Equipment.dumbbells, goal: Goal = Goal.size,
-         minutes: Optional[int] = typer.Option(None, min=15, max=180),
+def plan(days: int = typer.Option(3, min=2, max=6), experience: Experience = Experience("beginner"),
+         equipment: Equipment = Equipment("dumbbells"), goal: Goal = Goal("size"),
+         minutes: int | None = typer.Option(None, min=15, max=180),
          as_json: bool = typer.Option(False, "--json", help="print the plan as JSON")) -> None:
     """Print the plan the program builder makes, without a conversation."""
     from actions.common import knowledge
-    from actions.planner import build_plan
-    from bot.dialogue.domain import load_domain
+    from actions.program import plan_message
+    from bot.core.domain import load_domain
     from bot.responses.renderer import Renderer
+    from knowledge.planner import build_plan
 
     kb = knowledge()
     built = build_plan(kb, goal=goal.value, experience=experience.value, days=days,
@@ -254,11 +212,7 @@ def plan(days: int = typer.Option(3, min=2, max=6), experience: Experience = Exp
     if as_json:
         console.print_json(built.model_dump_json())
         return
-    renderer = Renderer(load_domain())
-    stepped = [kb.exercise(i).name for i in sorted(built.exercise_ids()) if kb.exercise(i).has_steps]
-    text, _ = renderer.render_response("utter_plan", {"plan": built.model_dump(), "stepped": stepped},
-                                       "cli", 0)
-    typer.echo(text)
+    typer.echo(Renderer(load_domain()).render(plan_message(kb, built), "cli", 0).text)
 
 
 def main() -> None:

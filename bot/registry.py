@@ -1,36 +1,14 @@
-"""Every registration in one screen: NLU components, dialogue policies and the actions package.
+"""Every registration in one screen, for reading: each layer keeps its own registry, and this edge
+module only gathers them (nothing below the edges imports it).
 
-config.yml names the components (spaCy factories, registered by importing their modules here) and
-the policies (this table); the engine runs every rasa_sdk Action found in ACTIONS_PACKAGE. Adding a
-part is one class, one line here and one line of config.
+- NLU components (spaCy factories named in config.yml's nlu.pipeline): bot/nlu/registry.py
+- dialogue policies (config.yml's dialogue.policies) and the actions package: bot/dialogue/registry.py
+- actions: every rasa_sdk Action subclass in the `actions` package
 """
 
 from __future__ import annotations
 
-from bot.dialogue import policies
-from bot.nlu import cues, entities, fallback, normalizer
+from bot.dialogue.registry import ACTIONS_PACKAGE, POLICIES
+from bot.nlu.registry import COMPONENTS
 
-# spaCy factory name -> the class it builds (importing the modules registers the factories)
-COMPONENTS = {
-    "coach_normalizer": normalizer.Normalizer,
-    "coach_lemma_view": normalizer.LemmaView,
-    "coach_entity_ruler": entities.KnowledgeEntityRuler,
-    "coach_numbers": entities.NumberEntities,
-    "coach_symptoms": entities.SymptomMatcher,
-    "coach_safety_cues": cues.SafetyCues,
-    "coach_intent_fallback": fallback.IntentFallback,
-}
-
-# config.yml dialogue.policies name -> policy class
-POLICIES: dict[str, type[policies.Policy]] = {
-    "safety_triage": policies.SafetyTriagePolicy,
-    "active_form": policies.ActiveFormPolicy,
-    "retrieval": policies.RetrievalPolicy,
-    "plan_change": policies.PlanChangePolicy,
-    "rules": policies.RulePolicy,
-    "follow_up": policies.FollowUpPolicy,
-    "fallback": policies.FallbackPolicy,
-}
-
-# the rasa_sdk actions (run in-process, or by `coach actions` / `python -m rasa_sdk --actions`)
-ACTIONS_PACKAGE = "actions"
+__all__ = ["ACTIONS_PACKAGE", "COMPONENTS", "POLICIES"]

@@ -9,9 +9,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field
 
+from bot.core.errors import DataError
+from bot.core.schemas import BotMessage
 from bot.dialogue.engine import Engine
-from bot.errors import DataError
-from bot.schemas import BotMessage
 
 
 class Turn(BaseModel):
@@ -66,9 +66,9 @@ def check_turn(turn: Turn, messages: list[BotMessage]) -> list[str]:
     text = reply_text(messages)
     failures = [f"missing /{p}/" for p in turn.contains if not re.search(p, text, re.I)]
     failures += [f"forbidden /{p}/" for p in turn.not_contains if re.search(p, text, re.I)]
-    if turn.custom and not any((m.custom or {}).get("kind") == turn.custom for m in messages):
+    if turn.custom and not any(m.custom and m.custom.kind == turn.custom for m in messages):
         failures.append(f"no message with custom kind {turn.custom!r}")
-    tiers = [(m.custom or {}).get("tier") for m in messages]
+    tiers = [getattr(m.custom, "tier", None) for m in messages]
     if turn.tier and turn.tier not in tiers:
         failures.append(f"no message with safety tier {turn.tier!r} (got {tiers})")
     return failures

@@ -91,7 +91,7 @@ def _load_file(data_dir: Path, fname: str, problems: list[str]) -> Any:
         entry = _validate_entry(fname, model, item, label, problems)
         if entry is not None:
             entries.append(entry)
-    counts = Counter(getattr(e, "id") for e in entries)
+    counts = Counter(getattr(e, "id", "") for e in entries)
     for dup, n in counts.items():
         if n > 1:
             problems.append(f"knowledge/{fname}: {dup}: duplicate id ({n} entries)")

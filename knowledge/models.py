@@ -22,7 +22,7 @@ class IntRange(Strict):
     max: int = Field(ge=0)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "IntRange":
+    def _ordered(self) -> IntRange:
         if self.min > self.max:
             raise ValueError(f"impossible range: min {self.min} > max {self.max}")
         return self
@@ -75,7 +75,7 @@ class Fact(Strict):
     attributed_as: str = ""
 
     @model_validator(mode="after")
-    def _one_attribution(self) -> "Fact":
+    def _one_attribution(self) -> Fact:
         if self.attributed_to and self.attributed_as:
             raise ValueError("give attributed_to or attributed_as, not both")
         return self
@@ -137,7 +137,7 @@ class Exercise(Strict):
         return steps
 
     @model_validator(mode="after")
-    def _steps_or_note(self) -> "Exercise":
+    def _steps_or_note(self) -> Exercise:
         if self.steps and (self.sets is None or self.reps is None or self.rest_seconds is None):
             raise ValueError("an exercise with steps needs sets, reps and rest_seconds")
         if not self.steps and not self.no_steps_note:
@@ -220,7 +220,7 @@ class ProgramRules(Strict):
     multi_joint_first: bool = True
 
     @model_validator(mode="after")
-    def _days(self) -> "ProgramRules":
+    def _days(self) -> ProgramRules:
         if self.min_days_per_week > self.max_days_per_week:
             raise ValueError(
                 f"impossible range: min_days_per_week {self.min_days_per_week} > "

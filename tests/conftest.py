@@ -9,15 +9,15 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
 from bot.app import build_engine
-from bot.config import ROOT, CoachConfig, load_config
+from bot.core.config import ROOT, CoachConfig, load_config
+from bot.core.schemas import BotMessage
 from bot.dialogue.engine import Engine
-from bot.schemas import BotMessage
 from bot.stores import MemoryTrackerStore
 from bot.testing import reply_text
 

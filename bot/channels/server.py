@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -15,10 +16,10 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.config import CoachConfig, load_config
+from bot.core.config import CoachConfig, load_config
+from bot.core.messages import custom_schema
+from bot.core.schemas import BotMessage, ErrorOut, Health, ParseIn, ParseResult, UserMessageIn
 from bot.dialogue.engine import Engine
-from bot.dialogue.executor import InProcessActions
-from bot.schemas import BotMessage, ErrorOut, Health, ParseIn, ParseResult, UserMessageIn
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -86,7 +87,7 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
                            allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["Content-Type"])
     max_chars = config.server.max_message_chars
     # a turn that waits on a network (action server, Redis lock) runs in a worker thread
-    in_loop = isinstance(engine.actions, InProcessActions) and engine.store.kind in ("sqlite", "memory")
+    in_loop = not engine.waits_on_network
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -155,6 +156,15 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
     @app.get("/widget.css", include_in_schema=False)
     async def widget_css() -> Response:
         return _static("widget.css", "text/css")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        return _static("favicon.svg", "image/svg+xml")
+
+    @app.get("/schemas/custom.json")
+    async def custom_payload_schema() -> dict[str, object]:
+        """The JSON Schema of every `custom` payload kind a reply can carry."""
+        return custom_schema()
 
     return app
 

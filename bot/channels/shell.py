@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
+from bot.core.schemas import BotMessage
 from bot.dialogue.engine import Engine
-from bot.schemas import BotMessage
 
 
 def format_replies(replies: list[BotMessage]) -> tuple[str, list[str]]:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from jinja2 import TemplateError
 
-from bot.config import CoachConfig
-from bot.dialogue.domain import Domain, Rule
+from bot.core.config import CoachConfig
+from bot.core.domain import Domain, Rule
+from bot.core.errors import ActionFailed
+from bot.core.schemas import BotMessage, IntentScore, ParseResult
+from bot.core.tracker import Tracker
 from bot.dialogue.policies import CANCEL_FORM, PolicyContext
-from bot.dialogue.tracker import Tracker
-from bot.errors import ActionFailed
+from bot.dialogue.registry import POLICIES
 from bot.nlu.interpreter import Interpreter
 from bot.responses.renderer import Renderer
-from bot.schemas import BotMessage, IntentScore, ParseResult
-from bot.registry import POLICIES
 from bot.stores import TrackerStore
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ TEMPLATE_SLOTS = ("goal", "red_flag", "clearance_subject", "needs_worded_clearan
 class Actions(Protocol):
     """Runs one rasa_sdk action call (in-process or over the webhook)."""
 
+    remote: bool  # whether a call waits on the network
+
     def run(self, payload: dict[str, Any]) -> dict[str, Any]: ...
 
 
@@ -42,7 +45,7 @@ class Engine:
 
     def __init__(self, config: CoachConfig, interpreter: Interpreter, domain: Domain,
                  rules: list[Rule], actions: Actions, store: TrackerStore,
-                 renderer: Renderer) -> None:
+                 renderer: Renderer, retrieval: Callable[[str, float, int], Any]) -> None:
         self.config = config
         self.interpreter = interpreter
         self.domain = domain
@@ -50,7 +53,7 @@ class Engine:
         self.actions = actions
         self.store = store
         self.renderer = renderer
-        ctx = PolicyContext(domain=domain, rules=rules)
+        ctx = PolicyContext(domain=domain, rules=rules, retrieval=retrieval)
         self.policies = [POLICIES[name](ctx) for name in config.dialogue.policies]
         self.entity_slots = domain.entity_slots()
         # what a clause of a two-question message may be: a knowledge question, or an out-of-scope
@@ -228,6 +231,11 @@ class Engine:
                 and not all(p.intent.name.startswith("out_of_scope") for p in parses):
             return parses
         return [parse]
+
+    @property
+    def waits_on_network(self) -> bool:
+        """Whether a turn may wait on the network (an action server, a Redis store and lock)."""
+        return self.actions.remote or self.store.networked
 
     def parse(self, text: str) -> ParseResult:
         """The NLU result for a text (POST /model/parse)."""

@@ -9,11 +9,13 @@ from typing import Any
 import httpx
 from rasa_sdk.executor import ActionExecutor
 
-from bot.errors import ActionFailed
+from bot.core.errors import ActionFailed
 
 
 class InProcessActions:
     """rasa_sdk's ActionExecutor with the `actions` package registered; one event loop per thread."""
+
+    remote = False
 
     def __init__(self, package: str = "actions") -> None:
         self.executor = ActionExecutor()
@@ -49,7 +51,7 @@ class InProcessActions:
         def finish() -> None:
             try:
                 box["result"] = self._loop().run_until_complete(self.executor.run(payload))
-            except Exception as exc:  # handed back to the caller's thread
+            except Exception as exc:  # noqa: BLE001 (re-raised in the caller's thread)
                 box["error"] = exc
 
         worker = threading.Thread(target=finish)
@@ -73,6 +75,8 @@ class InProcessActions:
 
 class RemoteActions:
     """A standalone action server (`coach actions`) reached over Rasa's webhook protocol."""
+
+    remote = True
 
     def __init__(self, url: str, timeout_s: float = 10.0) -> None:
         self.url = url

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from bot.dialogue.domain import Domain, Rule
-from bot.dialogue.tracker import Tracker
+from bot.core.domain import Domain, Rule
+from bot.core.schemas import ParseResult
+from bot.core.tracker import Tracker
 from bot.nlu.fallback import FALLBACK_INTENT
-from bot.schemas import ParseResult
-from knowledge.retrieval import clear_match
 
 PROGRAM_FORM = "program_form"
 CANCEL_FORM = "action_cancel_form"
@@ -61,6 +62,8 @@ class PolicyContext:
 
     domain: Domain
     rules: list[Rule]
+    # the knowledge base's fact retrieval: (question, coverage, matched words) -> a hit or None
+    retrieval: Callable[[str, float, int], Any]
 
 
 class Policy(ABC):
@@ -148,7 +151,7 @@ class RetrievalPolicy(Policy):
         if intent not in RETRIEVABLE or len(parse.text.split()) < 3:
             return None
         coverage, matched = RETRIEVAL_BARS["fallback" if intent == FALLBACK_INTENT else "override"]
-        if clear_match(parse.text, coverage, matched) is None:
+        if self.ctx.retrieval(parse.text, coverage, matched) is None:
             return None
         return "action_answer_retrieved"
 

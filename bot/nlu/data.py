@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field
 
-from bot.errors import DataError
+from bot.core.errors import DataError
 
 # [text](entity) or [text]{"entity": "...", "value": "..."}
 _ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<name>[^)]+)\)|(?P<json>\{[^}]*\}))")

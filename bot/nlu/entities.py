@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import srsly
 from spacy.language import Language
@@ -35,7 +36,7 @@ class KnowledgeEntityRuler(EntityRuler):
                 if (label, variant) not in seen:
                     seen.add((label, variant))
                     patterns.append({"label": label, "pattern": variant, "id": value})
-        self.add_patterns(patterns)
+        self.add_patterns(patterns)  # type: ignore[arg-type]  # spaCy's hint is narrower than its API
 
     def __call__(self, doc: Doc) -> Doc:
         """Match, then drop what the person negates ("stronger, not bigger", "not a beginner")."""
@@ -148,13 +149,14 @@ class NumberEntities:
                 span = source_span(doc, m.start(), m.end(), "days", str(_number(m.group("n"))))
                 if span is not None:
                     spans.append(span)
-        for rx, label, value in ((_AGE, "condition", lambda n: "older_age"),
-                                 (_YEARS, "experience", _experience),
-                                 (_BARE_DAYS, "days", lambda n: str(n))):
+        readers: tuple[tuple[re.Pattern[str], str, Callable[[int], str]], ...] = (
+            (_AGE, "condition", lambda n: "older_age"), (_YEARS, "experience", _experience),
+            (_BARE_DAYS, "days", str))
+        for rx, label, read in readers:
             for m in rx.finditer(text):
-                word = m.groupdict().get("n") or m.groupdict().get("m")
+                word = m.groupdict().get("n") or m.groupdict().get("m") or ""
                 n = 1 if word == "a" else _number(word)
-                span = source_span(doc, m.start(), m.end(), label, value(n))
+                span = source_span(doc, m.start(), m.end(), label, read(n))
                 if span is not None:
                     spans.append(span)
         for m in _BARE_GOAL.finditer(text):
@@ -164,8 +166,8 @@ class NumberEntities:
                 spans.append(span)
         for rx, fixed in _MINUTES:
             for m in rx.finditer(text):
-                value = fixed if fixed is not None else int(m.group("n"))
-                span = source_span(doc, m.start(), m.end(), "duration", str(value))
+                minutes = fixed if fixed is not None else int(m.group("n"))
+                span = source_span(doc, m.start(), m.end(), "duration", str(minutes))
                 if span is not None:
                     spans.append(span)
         if spans:
@@ -248,7 +250,7 @@ class SymptomMatcher:
                          {"flags": [[i, neg, [p.pattern for p in ps]] for i, neg, ps in self.flags],
                           "tiers": self.tiers, "order": self.order})
 
-    def from_disk(self, path: Any, exclude: Iterable[str] = ()) -> "SymptomMatcher":
+    def from_disk(self, path: Any, exclude: Iterable[str] = ()) -> SymptomMatcher:
         data = srsly.read_json(Path(path) / "flags.json")
         self.flags = [(i, neg, [re.compile(p) for p in ps]) for i, neg, ps in data["flags"]]
         self.tiers, self.order = data["tiers"], data["order"]

@@ -64,24 +64,26 @@ def evaluate(interpreter: Interpreter, data: NluData) -> tuple[NluReport, list[t
         if predicted != ex.intent or gold != pred:
             errors.append({"text": ex.text, "intent": ex.intent, "predicted": predicted,
                            "confidence": round(parse.intent.confidence, 3),
-                           "entities": sorted(gold.elements()), "predicted_entities": sorted(pred.elements())})
+                           "entities": sorted(gold.elements()),
+                           "predicted_entities": sorted(pred.elements())})
     labels = sorted(set(gold_intents))
     per_intent = {}
     for label in labels:
-        tp = sum(1 for g, p in zip(gold_intents, pred_intents) if g == p == label)
-        fp = sum(1 for g, p in zip(gold_intents, pred_intents) if p == label and g != label)
-        fn = sum(1 for g, p in zip(gold_intents, pred_intents) if g == label and p != label)
+        tp = sum(1 for g, p in zip(gold_intents, pred_intents, strict=True) if g == p == label)
+        fp = sum(1 for g, p in zip(gold_intents, pred_intents, strict=True) if p == label and g != label)
+        fn = sum(1 for g, p in zip(gold_intents, pred_intents, strict=True) if g == label and p != label)
         per_intent[label] = _scores(tp, fp, fn)
-    accuracy = sum(g == p for g, p in zip(gold_intents, pred_intents)) / max(1, len(gold_intents))
+    pairs = list(zip(gold_intents, pred_intents, strict=True))
+    accuracy = sum(g == p for g, p in pairs) / max(1, len(gold_intents))
     macro = sum(s.f1 for s in per_intent.values()) / max(1, len(per_intent))
     totals = [sum(c[i] for c in ent_counts.values()) for i in range(3)]
-    confusions = Counter((g, p) for g, p in zip(gold_intents, pred_intents) if g != p)
+    confusions = Counter((g, p) for g, p in zip(gold_intents, pred_intents, strict=True) if g != p)
     report = NluReport(
         examples=len(gold_intents), intent_accuracy=round(accuracy, 4),
         intent_macro_f1=round(macro, 4), intents=per_intent, entity=_scores(*totals),
         entities={k: _scores(*v) for k, v in sorted(ent_counts.items())},
         confusions=[(g, p, n) for (g, p), n in confusions.most_common(15)], errors=errors)
-    return report, list(zip(gold_intents, pred_intents))
+    return report, list(zip(gold_intents, pred_intents, strict=True))
 
 
 def write_report(report: NluReport, out_dir: Path, labels: list[str],

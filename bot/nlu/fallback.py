@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -23,8 +25,9 @@ class IntentFallback:
         self.ambiguity_threshold = ambiguity_threshold
 
     def __call__(self, doc: Doc) -> Doc:
-        ranking = sorted(({"name": k, "confidence": float(v)} for k, v in doc.cats.items()),
-                         key=lambda r: -r["confidence"])
+        ranking: list[dict[str, Any]] = sorted(
+            ({"name": k, "confidence": float(v)} for k, v in doc.cats.items()),
+            key=lambda r: -r["confidence"])
         doc._.intent_ranking = ranking
         if not ranking or not doc.text.strip():
             doc._.intent = {"name": FALLBACK_INTENT, "confidence": 1.0}

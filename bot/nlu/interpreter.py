@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from bot.core.schemas import Cues, Entity, IntentScore, ParseResult
 from bot.nlu.fallback import FALLBACK_INTENT
 from bot.nlu.model import CLASSIFIER
-from bot.schemas import Cues, Entity, IntentScore, ParseResult
 
 _PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w\-]*)(?P<json>\{.*\})?\s*$", re.S)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -26,7 +27,8 @@ class Interpreter:
         self.nlp = nlp
         self.max_chars = max_chars
         self.fingerprint = fp
-        self.intents = list(nlp.get_pipe(CLASSIFIER).labels)
+        classifier: Any = nlp.get_pipe(CLASSIFIER)
+        self.intents = list(classifier.labels)
 
     def parse(self, text: str) -> ParseResult:
         """Intent, confidence, ranking and entities of one message."""

@@ -5,17 +5,18 @@ from __future__ import annotations
 import hashlib
 import random
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import spacy
 from spacy.language import Language
 from spacy.training import Example as SpacyExample
 from spacy.util import minibatch
 
-import bot.registry  # noqa: F401  (registers the project's components)
-from bot.config import ROOT, CoachConfig
-from bot.errors import ModelNotTrained
+import bot.nlu.registry  # noqa: F401  (registers the project's components)
+from bot.core.config import ROOT, CoachConfig
+from bot.core.errors import ModelNotTrained
 from bot.nlu.context import TrainingContext
 from bot.nlu.data import NluData, load_nlu
 from knowledge.loader import data_files, load_knowledge
@@ -56,7 +57,8 @@ def _english_words(nlp: Language) -> frozenset[str]:
     words = {w for w, n in SpellChecker(language="en").word_frequency.dictionary.items()
              if n >= ENGLISH_MIN_FREQUENCY}
     if "lemmatizer" in nlp.pipe_names:
-        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup", {})
+        lemmatizer: Any = nlp.get_pipe("lemmatizer")
+        table = lemmatizer.lookups.get_table("lemma_lookup", {})
         words.update(w for w in (*table.keys(), *table.values()) if isinstance(w, str))
     return frozenset(words)
 
@@ -73,7 +75,7 @@ def train(config: CoachConfig, data: NluData | None = None, kb: KnowledgeBase | 
     textcat = nlp.get_pipe(CLASSIFIER)
     labels = data.intents
     for label in labels:
-        textcat.add_label(label)
+        textcat.add_label(label)  # type: ignore[attr-defined]  # get_pipe's hint is a bare callable
     nlp.initialize()  # before learn(): initialize() would drop the entity ruler's patterns
     ctx = TrainingContext(kb=kb, data=data, english_words=_english_words(nlp))
     for _, proc in nlp.pipeline:
@@ -86,7 +88,7 @@ def train(config: CoachConfig, data: NluData | None = None, kb: KnowledgeBase | 
     with nlp.select_pipes(enable=before):
         docs = list(nlp.pipe(ex.text for ex in data.examples))
     examples = [SpacyExample.from_dict(doc, {"cats": {lab: float(lab == ex.intent) for lab in labels}})
-                for doc, ex in zip(docs, data.examples)]
+                for doc, ex in zip(docs, data.examples, strict=True)]
     optimizer = nlp.resume_training()
     optimizer.learn_rate = settings.learn_rate
     for epoch in range(settings.epochs):

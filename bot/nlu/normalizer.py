@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import srsly
 from rapidfuzz import fuzz, process
@@ -98,7 +99,7 @@ class Normalizer:
                          {"domain": self.domain_words, "known": sorted(self.known),
                           "corrections": self.corrections})
 
-    def from_disk(self, path: Path | str, exclude: Iterable[str] = ()) -> "Normalizer":
+    def from_disk(self, path: Path | str, exclude: Iterable[str] = ()) -> Normalizer:
         data: Any = srsly.read_json(Path(path) / "vocabulary.json")
         self.domain_words = list(data["domain"])
         self.known = frozenset(data["known"])

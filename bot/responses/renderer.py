@@ -6,12 +6,11 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from jinja2 import (ChoiceLoader, DictLoader, Environment, FileSystemLoader, StrictUndefined,
-                    TemplateNotFound)
+from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 from markupsafe import Markup
 
-from bot.dialogue.domain import Domain
-from bot.schemas import BotMessage, Button
+from bot.core.domain import Domain
+from bot.core.schemas import BotMessage, Button
 
 TEMPLATES = Path(__file__).parent / "templates"
 # keys of a dispatcher message that are not template variables
@@ -57,7 +56,8 @@ class Renderer:
         candidates = matching or [i for i, v in enumerate(variations) if not v.condition]
         return candidates[zlib.crc32(f"{sender}|{turn}|{name}".encode()) % len(candidates)]
 
-    def render_response(self, name: str, values: dict[str, Any], sender: str, turn: int) -> tuple[str, list[Button]]:
+    def render_response(self, name: str, values: dict[str, Any], sender: str,
+                        turn: int) -> tuple[str, list[Button]]:
         """Text and buttons of one response."""
         index = self.pick(name, values, sender, turn)
         variation = self.domain.responses[name][index]
@@ -80,5 +80,8 @@ class Renderer:
             text, response_buttons = self.render_response(name, values, sender, turn)
             buttons = buttons or response_buttons
         custom = message.get("custom") or message.get("json_message") or None
+        if custom:  # a nested response in the payload ("intro", "closing") is sent as its text
+            custom = {k: self.render_response(v["response"], v, sender, turn)[0]
+                      if isinstance(v, dict) and "response" in v else v for k, v in custom.items()}
         return BotMessage(recipient_id=sender, text=text or None, buttons=buttons or None,
                           custom=custom)

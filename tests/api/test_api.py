@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from bot.app import build_engine
 from bot.channels.server import create_app
-from bot.config import CoachConfig
+from bot.core.config import CoachConfig
 from bot.dialogue.engine import Engine
 from bot.stores import SQLiteTrackerStore
 

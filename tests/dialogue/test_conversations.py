@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import ROOT
+from bot.core.config import ROOT
 from bot.dialogue.engine import Engine
 from bot.testing import Conversation, conversation_files, load_conversations, run_conversation
 

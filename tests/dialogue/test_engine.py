@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from bot.app import build_engine
-from bot.config import ROOT, CoachConfig
+from bot.core.config import ROOT, CoachConfig
+from bot.core.errors import ActionFailed
 from bot.dialogue.engine import Engine
 from bot.dialogue.executor import InProcessActions, RemoteActions
-from bot.errors import ActionFailed
 from bot.stores import MemoryTrackerStore
 from bot.testing import reply_text
 from tests.conftest import free_port, wait_for_port

@@ -17,16 +17,16 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 
 import pytest
 import yaml
 from jinja2 import Environment, FileSystemLoader
 
-from actions.planner import build_plan
 from knowledge.loader import load_knowledge
 from knowledge.models import KnowledgeBase
+from knowledge.planner import build_plan
 from tests.knowledge.article_text import REPO_ROOT, Figure, foreign_figures, knowledge_texts
 
 DOMAIN = REPO_ROOT / "bot" / "domain.yml"
@@ -192,7 +192,9 @@ def _plan_text(kb: KnowledgeBase, **answers) -> str:  # noqa: ANN003 (build_plan
     plan = build_plan(kb, **answers)
     stepped = [kb.exercise(i).name for i in sorted(plan.exercise_ids())
                if kb.exercise(i) and kb.exercise(i).has_steps]
-    return _env().get_template("plan.j2").render(plan=plan.model_dump(), stepped=stepped)
+    intro = f"Here's your suggested plan: {plan.title}."  # utter_plan_intro, checked as a response
+    return _env().get_template("plan.j2").render(plan=plan.model_dump(), intro=intro,
+                                                 closing=", ".join(stepped))
 
 
 @pytest.mark.parametrize("goal,experience", list(itertools.product(GOALS, EXPERIENCES)))

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.config import ROOT
+from bot.core.config import ROOT
 from bot.dialogue.engine import Engine
 from bot.nlu.data import load_nlu, parse_example
 from bot.nlu.evaluate import evaluate

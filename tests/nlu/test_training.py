@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import CoachConfig, load_config
+from bot.core.config import CoachConfig, load_config
 from bot.nlu import model as nlu_model
 from bot.nlu.data import load_nlu
 

@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from actions.common import knowledge
-from actions.planner import EQUIPMENT_KINDS, build_plan
-from actions.program import parse_days, parse_duration, parse_equipment, parse_experience, parse_goal
-from bot.dialogue.domain import load_domain
+from bot.core.domain import load_domain
+from bot.nlu.answers import parse_days, parse_duration, parse_equipment, parse_experience, parse_goal
 from bot.responses.renderer import Renderer
+from knowledge.planner import EQUIPMENT_KINDS, build_plan
 
 KB = knowledge()
 RULES = KB.program
@@ -73,7 +73,10 @@ def test_the_same_answers_give_the_same_plan(a: dict) -> None:
 def test_rendered_plan_has_day_headings_lines_and_disclaimer_links(days: int) -> None:
     plan = build_plan(KB, days=days, experience="beginner", equipment="dumbbells")
     text, buttons = Renderer(load_domain()).render_response(
-        "utter_plan", {"plan": plan.model_dump(), "stepped": ["Dumbbell row"]}, "s", 1)
+        "utter_plan", {"plan": plan.model_dump(),
+                       "intro": {"response": "utter_plan_intro", "title": plan.title},
+                       "closing": {"response": "utter_plan_closing", "stepped": ["Dumbbell row"]}},
+        "s", 1)
     assert f"Day {days}: " in text
     assert "sets of" in text and "rest 60-90 s" in text
     assert "how do I do the dumbbell row" in text

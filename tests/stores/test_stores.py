@@ -6,8 +6,8 @@ import threading
 from pathlib import Path
 
 from bot.app import build_engine
-from bot.config import CoachConfig
-from bot.dialogue.tracker import Tracker
+from bot.core.config import CoachConfig
+from bot.core.tracker import Tracker
 from bot.stores import MemoryTrackerStore, RedisTrackerStore, SQLiteTrackerStore, make_store
 from bot.testing import reply_text
 
@@ -55,7 +55,7 @@ def test_redis_lock_serialises_concurrent_turns(config: CoachConfig, redis_url: 
         try:
             for i in range(10):
                 engine.handle("locked-1", f"hi {n} {i}")
-        except BaseException as exc:  # collected and asserted below
+        except BaseException as exc:  # noqa: BLE001 (collected and asserted below)
             errors.append(exc)
 
     threads = [threading.Thread(target=talk, args=(e, n)) for n, e in enumerate(engines)]

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, Field
-
+from bot.core.messages import Plan, PlanDay, PlanExercise
 from knowledge.models import Exercise, KnowledgeBase
 
-Experience = Literal["beginner", "intermediate", "advanced"]
-Equipment = Literal["dumbbells", "bodyweight_dumbbells", "full_gym"]
-Goal = Literal["size", "strength"]
-
-# which exercises each equipment set allows, and the word put before a generic exercise's name
 EQUIPMENT_KINDS: dict[str, set[str]] = {
     "dumbbells": {"dumbbells", "bench"},
     "bodyweight_dumbbells": {"dumbbells", "bench", "bodyweight"},
@@ -22,50 +14,6 @@ _PREFIX = {"dumbbells": "Dumbbell", "bodyweight_dumbbells": "Dumbbell", "full_gy
 # the coach's own estimates for fitting exercises into the minutes given (never shown as figures)
 WORK_SECONDS_PER_SET = 40  # a set of 6-12 controlled reps
 SESSION_OVERHEAD_MIN = 10  # warm-up and set-up
-
-
-class PlanExercise(BaseModel):
-    """One line of a day: what to do, how much, how long to rest."""
-
-    id: str
-    name: str
-    sets: int = Field(ge=1)
-    reps: str
-    rest: str
-    rest_seconds_min: int
-    rest_seconds_max: int
-    reps_min: int
-    reps_max: int
-    multi_joint: bool
-    has_steps: bool
-    note: str = ""
-
-
-class PlanDay(BaseModel):
-    """A training day."""
-
-    name: str
-    focus: str
-    exercises: list[PlanExercise]
-
-
-class Plan(BaseModel):
-    """A suggested week of hypertrophy training, with its reasons and sources."""
-
-    title: str
-    goal: Goal
-    experience: Experience
-    days_per_week: int
-    equipment: Equipment
-    minutes_per_session: int | None
-    days: list[PlanDay]
-    weekly_sets: int
-    notes: list[str]
-    sources: list[str]
-
-    def exercise_ids(self) -> set[str]:
-        """Every exercise id used in the plan."""
-        return {ex.id for day in self.days for ex in day.exercises}
 
 
 def display_name(ex: Exercise, equipment: str) -> str:

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.core.messages import CustomPayload
+
 
 class IntentScore(BaseModel):
     """An intent name with its confidence in [0, 1]."""
@@ -72,7 +74,7 @@ class BotMessage(BaseModel):
     recipient_id: str
     text: str | None = None
     buttons: list[Button] | None = None
-    custom: dict[str, Any] | None = None
+    custom: CustomPayload | None = None  # the typed rich-message contract (bot.core.messages)
 
 
 class UserMessageIn(BaseModel):

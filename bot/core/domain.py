@@ -8,8 +8,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.config import ROOT
-from bot.errors import DataError
+from bot.core.config import ROOT
+from bot.core.errors import DataError
 
 DOMAIN_FILE = ROOT / "bot" / "domain.yml"
 RULES_FILE = ROOT / "bot" / "data" / "rules.yml"
@@ -83,7 +83,7 @@ class Domain(BaseModel):
     def text_slot(self, form: str, requested: str) -> bool:
         """Whether the requested slot takes the whole text while this form is active."""
         slot = self.slots.get(requested)
-        return bool(slot) and any(
+        return slot is not None and any(
             m.type == "from_text" and any(c.get("active_loop") == form and
                                           c.get("requested_slot") == requested for c in m.conditions)
             for m in slot.mappings)

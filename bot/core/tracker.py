@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from bot.schemas import ParseResult
+from bot.core.schemas import ParseResult
 
 # how many recent events a turn loads and an action sees: the actions read slots and the latest
 # message, and form validation reads the slot events of the current turn, so a short window is enough
@@ -41,7 +41,7 @@ class Tracker(BaseModel):
         return self.model_dump_json(exclude={"events"})
 
     @classmethod
-    def from_parts(cls, state: str | bytes, events: list[dict[str, Any]], total: int) -> "Tracker":
+    def from_parts(cls, state: str | bytes, events: list[dict[str, Any]], total: int) -> Tracker:
         """A tracker from its stored state and its last `len(events)` of `total` events."""
         tracker = cls.model_validate_json(state)
         tracker.events = events
@@ -50,7 +50,7 @@ class Tracker(BaseModel):
         return tracker
 
     @classmethod
-    def new(cls, sender_id: str, slot_names: list[str]) -> "Tracker":
+    def new(cls, sender_id: str, slot_names: list[str]) -> Tracker:
         """A fresh conversation with every domain slot unset."""
         return cls(sender_id=sender_id, slots={name: None for name in slot_names})
 

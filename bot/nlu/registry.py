@@ -1,0 +1,19 @@
+"""The NLU layer's registrations: spaCy factory name -> the component class it builds.
+
+config.yml's nlu.pipeline lists components by these names; importing the modules here registers
+their factories with spaCy. Adding a component is one class, one line here, one line of config.
+"""
+
+from __future__ import annotations
+
+from bot.nlu import cues, entities, fallback, normalizer
+
+COMPONENTS: dict[str, type] = {
+    "coach_normalizer": normalizer.Normalizer,
+    "coach_lemma_view": normalizer.LemmaView,
+    "coach_entity_ruler": entities.KnowledgeEntityRuler,
+    "coach_numbers": entities.NumberEntities,
+    "coach_symptoms": entities.SymptomMatcher,
+    "coach_safety_cues": cues.SafetyCues,
+    "coach_intent_fallback": fallback.IntentFallback,
+}
