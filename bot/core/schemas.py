@@ -16,13 +16,18 @@ class IntentScore(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
 
 
-class Entity(BaseModel):
-    """An extracted entity; start/end index the text the user sent."""
+class EntitySpan(BaseModel):
+    """An entity in a text: its kind, normalised value and character span (as Rasa annotates)."""
 
     entity: str
     value: str
     start: int
     end: int
+
+
+class Entity(EntitySpan):
+    """An extracted entity; start/end index the text the user sent."""
+
     extractor: str
 
 

@@ -10,18 +10,10 @@ import yaml
 from pydantic import BaseModel, Field
 
 from bot.core.errors import DataError
+from bot.core.schemas import EntitySpan
 
 # [text](entity) or [text]{"entity": "...", "value": "..."}
 _ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<name>[^)]+)\)|(?P<json>\{[^}]*\}))")
-
-
-class EntityAnnotation(BaseModel):
-    """One annotated entity in an example: character span in the plain text and its value."""
-
-    entity: str
-    value: str
-    start: int
-    end: int
 
 
 class Example(BaseModel):
@@ -29,7 +21,7 @@ class Example(BaseModel):
 
     text: str
     intent: str
-    entities: list[EntityAnnotation] = Field(default_factory=list)
+    entities: list[EntitySpan] = Field(default_factory=list)
 
 
 class NluData(BaseModel):
@@ -48,7 +40,7 @@ class NluData(BaseModel):
 def parse_example(raw: str, intent: str, where: str) -> Example:
     """Turn one annotated example line into plain text plus entity spans."""
     text_parts: list[str] = []
-    entities: list[EntityAnnotation] = []
+    entities: list[EntitySpan] = []
     pos = 0
     length = 0
     for m in _ANNOTATION.finditer(raw):
@@ -66,7 +58,7 @@ def parse_example(raw: str, intent: str, where: str) -> Example:
             if not isinstance(spec, dict) or "entity" not in spec:
                 raise DataError(f"{where}: annotation {m.group(0)!r} needs an 'entity' key")
             name, value = str(spec["entity"]), str(spec.get("value", surface))
-        entities.append(EntityAnnotation(entity=name, value=value, start=length,
+        entities.append(EntitySpan(entity=name, value=value, start=length,
                                          end=length + len(surface)))
         text_parts.append(surface)
         length += len(surface)
