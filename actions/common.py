@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from knowledge.loader import default_knowledge
 from knowledge.models import Exercise, Fact, KnowledgeBase, Topic
 
 # the value an entity is taken to have when the user does not say (the coach is about size)
 ENTITY_DEFAULTS = {"goal": "size", "condition": "none"}
-FOLLOW_UP_INTENTS = {"inform", "nlu_fallback"}
 
 
 def knowledge() -> KnowledgeBase:
@@ -41,21 +40,14 @@ def latest_intent(tracker: Tracker) -> str:
     return str((tracker.latest_message.get("intent") or {}).get("name") or "")
 
 
-_ASKS_WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+)?(?:why|how come)\b", re.I)
+def cue(tracker: Tracker, name: str) -> bool:
+    """A yes/no cue of the latest message (bot.core.schemas.Cues): "why", "points_back", ..."""
+    return bool(latest_cues(tracker).get(name))
 
 
-def asks_why(text: str) -> bool:
-    """Whether a question asks for a reason ("why are rests shorter ..."): answers add the why."""
-    return bool(_ASKS_WHY.match(text))
-
-
-_POINTS_BACK = re.compile(r"\b(?:it|that|this|they|them|those|these|that one|this one|the same)\b",
-                          re.I)
-
-
-def points_back(text: str) -> bool:
-    """Whether a message refers to what was just said ("what did they do in that study?")."""
-    return bool(_POINTS_BACK.search(text))
+def props(domain: DomainDict) -> dict[str, list[str]]:
+    """The intent properties (bot/data/intents.yml) from the domain an action receives."""
+    return domain.get("intent_properties") or {}
 
 
 def best_guess(tracker: Tracker) -> str:

@@ -12,11 +12,11 @@ from rasa_sdk.types import DomainDict
 from actions.common import (
     answer_record,
     button_payload,
+    cue,
     knowledge,
     latest_entities,
     latest_intent,
     nested_response,
-    points_back,
     stepped_variant,
     utter_disclaimer,
 )
@@ -47,9 +47,8 @@ class ActionExerciseSteps(Action):
             domain: DomainDict) -> list[dict[str, Any]]:
         kb = knowledge()
         exercise_id = latest_entities(tracker).get("exercise")
-        text = str(tracker.latest_message.get("text") or "")
         if not exercise_id and (latest_intent(tracker) in ("ask_more", "inform")
-                                or points_back(text)):
+                                or cue(tracker, "points_back")):
             exercise_id = tracker.get_slot("exercise")  # "how do I do it?" after the row
         ex = kb.exercise(exercise_id) if exercise_id else None
         if ex is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,7 +9,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import button_payload, knowledge, latest_entities
+from actions.common import button_payload, knowledge, latest_cues, latest_entities
 from knowledge.models import Fact, KnowledgeBase, Topic
 from knowledge.retrieval import clear_match, fact_index
 
@@ -28,7 +27,7 @@ def _last_topic(kb: KnowledgeBase, tracker: Tracker, by_words: bool = False) -> 
     record = tracker.get_slot("last_answer") or {}
     topic_id = latest_entities(tracker).get("topic") or record.get("topic")
     if by_words and not latest_entities(tracker).get("topic"):
-        words = re.findall(r"[a-z]+", str(tracker.latest_message.get("text") or "").lower())
+        words = list(latest_cues(tracker).get("words") or [])
         named = next((t for w, t in WHY_WORDS.items() if any(x.startswith(w) for x in words)), None)
         topic_id = named or ("training_approach" if record.get("kind") == "plan" else topic_id)
     if record.get("kind") == "exercise" and topic_id in ("exercise_steps", None):

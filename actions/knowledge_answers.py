@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,15 +10,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
-    FOLLOW_UP_INTENTS,
     all_entity_values,
     answer_record,
-    asks_why,
+    cue,
     knowledge,
     latest_entities,
     latest_intent,
     nested_response,
-    points_back,
+    props,
     select_facts,
     stepped_variant,
     utter_disclaimer,
@@ -28,12 +26,7 @@ from knowledge.models import Fact, KnowledgeBase, Topic
 from knowledge.retrieval import clear_match, fact_index
 
 # a question that continues the previous one keeps its goal ("and how long to rest then?")
-_CONTINUES = re.compile(r"^\s*(?:ok(?:ay)?,?\s+)?(?:and|so|then|also|what about|how about)\b", re.I)
-_ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|source|sources|"
-                          r"organi[sz]ation|group|guideline)\b|\bwho (?:says|recommends|said)\b|"
-                          r"\baccording to (?:who|whom|what)\b", re.I)
 # questions whose answer depends on the exercise last talked about ("how many sets?" after steps)
-EXERCISE_DOSE_INTENTS = {"ask_rest", "ask_volume", "ask_reps"}
 IN_TOPIC_COVERAGE = 0.45  # share of the question's words a fact must hold to be added
 CONDITION_FACTS = 2  # condition-specific facts added to another topic's answer
 CROSS_TOPIC_COVERAGE = 0.65  # ... and a fact of another topic (the classifier may have erred),
@@ -44,19 +37,19 @@ ENTITY_TOPICS = {"condition": "health_conditions", "muscle": "exercise_selection
 
 
 def resolve_topic(kb: KnowledgeBase, intent: str, entities: dict[str, str],
-                  last_topic: str | None) -> Topic | None:
+                  last_topic: str | None, intents: dict[str, list[str]]) -> Topic | None:
     """The topic to answer: the intent's, else the one being followed up, else an entity's.
 
     Sets, reps or rest asked about a health condition ("how many sets did that diabetes study
     use"), or right after a health-condition answer, stay with the health-condition topic.
     """
-    if intent in EXERCISE_DOSE_INTENTS and "exercise" not in entities and "goal" not in entities \
+    if intent in intents.get("exercise_dose", []) and "exercise" not in entities and "goal" not in entities \
             and ("condition" in entities or last_topic == "health_conditions"):
         return kb.topic("health_conditions")
     topic = kb.topic_for_intent(intent)
     if topic:
         return topic
-    if intent in FOLLOW_UP_INTENTS and last_topic:
+    if intent in intents.get("follow_up", []) and last_topic:
         try:
             return kb.topic(last_topic)
         except KeyError:
@@ -79,19 +72,20 @@ class ActionAnswerTopic(Action):
         intent = latest_intent(tracker)
         entities = latest_entities(tracker)
         text = str(tracker.latest_message.get("text") or "")
-        if "goal" not in entities and tracker.get_slot("goal") and _CONTINUES.match(text):
+        if "goal" not in entities and tracker.get_slot("goal") and cue(tracker, "continues"):
             entities["goal"] = str(tracker.get_slot("goal"))  # "and how long to rest then?"
-        topic = resolve_topic(kb, intent, entities, tracker.get_slot("last_topic"))
-        topic = self._stay_on_topic(kb, topic, tracker.get_slot("last_topic"), text)
+        topic = resolve_topic(kb, intent, entities, tracker.get_slot("last_topic"), props(domain))
+        topic = self._stay_on_topic(kb, topic, tracker.get_slot("last_topic"), text,
+                                    cue(tracker, "points_back"))
         if topic is not None and topic.id == "health_conditions" and "condition" not in entities \
                 and tracker.get_slot("condition"):
             entities["condition"] = str(tracker.get_slot("condition"))  # the one talked about
         if topic is None:
             dispatcher.utter_message(response="utter_fallback_help")
             return []
-        dose = self._exercise_dose(kb, topic, entities, tracker)
+        dose = self._exercise_dose(kb, topic, entities, tracker, props(domain))
         facts = self._facts(kb, topic, entities, tracker, text)
-        reason = topic.why if asks_why(text) else ""
+        reason = topic.why if cue(tracker, "why") else ""
         response = "utter_topic_answer" if topic.more else "utter_topic_answer_short"
         dispatcher.utter_message(response=response, facts=[f.text for f in facts], dose=dose,
                                  reason=reason,
@@ -102,16 +96,16 @@ class ActionAnswerTopic(Action):
         if dose:  # later "and rest?" stays with this exercise
             record["exercise"] = entities.get("exercise") or tracker.get_slot("exercise")
         events: list[dict[str, Any]] = [SlotSet("last_topic", topic.id), SlotSet("last_answer", record)]
-        if _ASKS_SOURCE.search(text):  # "what study says ...": the answer and where it is from
+        if cue(tracker, "asks_source"):  # "what study says ...": the answer and where it is from
             events.append(FollowupAction("action_cite_source"))
         return events
 
     @staticmethod
     def _stay_on_topic(kb: KnowledgeBase, topic: Topic | None, last_topic: str | None,
-                       text: str) -> Topic | None:
+                       text: str, points_back: bool) -> Topic | None:
         """A question that points back ("what did they do in that study?") stays on the topic
         just discussed when that topic's facts fit it clearly better."""
-        if not last_topic or not points_back(text) or (topic and topic.id == last_topic):
+        if not last_topic or not points_back or (topic and topic.id == last_topic):
             return topic
         try:
             previous = kb.topic(last_topic)
@@ -151,9 +145,10 @@ class ActionAnswerTopic(Action):
 
     @staticmethod
     def _exercise_dose(kb: KnowledgeBase, topic: Topic, entities: dict[str, str],
-                       tracker: Tracker) -> dict[str, Any] | None:
+                       tracker: Tracker, intents: dict[str, list[str]]) -> dict[str, Any] | None:
         """For rest/sets/reps about a specific exercise, the exercise page's own figures first."""
-        if latest_intent(tracker) not in EXERCISE_DOSE_INTENTS and topic.id not in DOSE_TOPICS:
+        if latest_intent(tracker) not in intents.get("exercise_dose", []) \
+                and topic.id not in DOSE_TOPICS:
             return None
         exercise_id = entities.get("exercise")
         about_exercise = (tracker.get_slot("last_topic") == "exercise_steps"

@@ -9,7 +9,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import answer_record, asks_why, button_payload, knowledge, utter_disclaimer
+from actions.common import answer_record, button_payload, cue, knowledge, utter_disclaimer
 from knowledge.retrieval import SOURCES, clear_match
 
 # the weakest match the retrieval policy acts on (it asks for more when the intent says otherwise)
@@ -46,7 +46,7 @@ class ActionAnswerRetrieved(Action):
                                                          exercise=ex.id))]
         topic = kb.topic(hit.topic)
         dispatcher.utter_message(response="utter_topic_answer_short", facts=[hit.text], dose=None,
-                                 reason=topic.why if asks_why(text) else "",
+                                 reason=topic.why if cue(tracker, "why") else "",
                                  json_message={"kind": "answer", "topic": topic.id,
                                                "section": topic.section})
         utter_disclaimer(dispatcher, topic.disclaimer)

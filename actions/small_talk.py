@@ -9,17 +9,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import best_guess, button_payload
+from actions.common import best_guess, button_payload, props
 
-HELP_MENU = ["ask_definition", "ask_rest", "ask_volume", "ask_exercise_steps", "ask_benefits",
-             "ask_risks", "request_program"]
 GUESS_MIN_CONFIDENCE = 0.1
-# intents worth offering in "did you mean"
-OFFERABLE = {"ask_definition", "ask_types", "ask_muscle_importance", "ask_mechanisms",
-             "ask_hypertrophy_vs_strength", "ask_rest", "ask_reps", "ask_volume", "ask_progression",
-             "ask_training_approach", "ask_exercise_selection", "ask_exercise_steps",
-             "ask_nutrition", "ask_benefits", "ask_health_condition", "ask_risks", "ask_summary",
-             "ask_sources", "request_program"}
+
+
+def _menu(domain: DomainDict) -> list[str]:
+    """The help menu's intents, in order (bot/data/intents.yml)."""
+    return list(props(domain).get("help_menu", []))
 
 
 def label_buttons(domain: DomainDict, intents: list[str]) -> list[dict[str, str]]:
@@ -42,7 +39,9 @@ class ActionSmalltalk(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
         intent = best_guess(tracker)
-        buttons = label_buttons(domain, HELP_MENU) if intent in ("help", "greet", "complain") else []
+        menu = props(domain).get("help_menu", [])
+        buttons = label_buttons(domain, menu) if intent in props(domain).get("shows_help_menu", []) \
+            else []
         dispatcher.utter_message(response=f"utter_{intent}", buttons=buttons)
         return []
 
@@ -56,7 +55,7 @@ class ActionOutOfScope(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response=f"utter_{best_guess(tracker)}",
-                                 buttons=label_buttons(domain, HELP_MENU[:4] + HELP_MENU[-1:]))
+                                 buttons=label_buttons(domain, _menu(domain)[:4] + _menu(domain)[-1:]))
         return []
 
 
@@ -72,10 +71,11 @@ class ActionFallback(Action):
         misses = int(tracker.get_slot("fallback_count") or 0) + 1
         ranking = tracker.latest_message.get("intent_ranking") or []
         guesses = [r["name"] for r in ranking[:3]
-                   if r["name"] in OFFERABLE and r["confidence"] >= GUESS_MIN_CONFIDENCE][:2]
+                   if r["name"] in props(domain).get("offered_when_unsure", [])
+                   and r["confidence"] >= GUESS_MIN_CONFIDENCE][:2]
         if misses >= 2:
             dispatcher.utter_message(response="utter_fallback_help",
-                                     buttons=label_buttons(domain, HELP_MENU))
+                                     buttons=label_buttons(domain, _menu(domain)))
         elif guesses:
             dispatcher.utter_message(response="utter_fallback",
                                      buttons=label_buttons(domain, guesses))
@@ -83,5 +83,5 @@ class ActionFallback(Action):
                 "intents": guesses, "text": str(tracker.latest_message.get("text") or "")})]
         else:
             dispatcher.utter_message(response="utter_fallback_unknown",
-                                     buttons=label_buttons(domain, HELP_MENU))
+                                     buttons=label_buttons(domain, _menu(domain)))
         return [SlotSet("fallback_count", misses)]

@@ -13,6 +13,29 @@ from bot.core.errors import DataError
 
 DOMAIN_FILE = ROOT / "bot" / "domain.yml"
 RULES_FILE = ROOT / "bot" / "data" / "rules.yml"
+INTENTS_FILE = ROOT / "bot" / "data" / "intents.yml"
+FALLBACK_INTENT = "nlu_fallback"
+
+
+class IntentProperties(BaseModel):
+    """bot/data/intents.yml: which intents interrupt a form, state no fact, and so on."""
+
+    model_config = ConfigDict(extra="forbid")
+    interrupts_form: list[str]
+    states_no_fact: list[str]
+    harmless_guess: list[str]
+    offered_when_unsure: list[str]
+    soreness_report: list[str]
+    exercise_dose: list[str]
+    follow_up: list[str]
+    shows_help_menu: list[str]
+    help_menu: list[str]
+
+    def unknown(self, intents: list[str]) -> list[str]:
+        """'property -> name' for every name that is not one of these intents."""
+        known = {*intents, FALLBACK_INTENT}
+        return [f"{prop} -> {name}" for prop, names in self.model_dump().items()
+                for name in names if name not in known]
 
 
 class SlotMapping(BaseModel):
@@ -59,6 +82,14 @@ class Domain(BaseModel):
     forms: dict[str, Form] = Field(default_factory=dict)
     actions: list[str]
     responses: dict[str, list[ResponseVariation]]
+    intent_properties: IntentProperties | None = None  # from bot/data/intents.yml
+
+    @property
+    def props(self) -> IntentProperties:
+        """The intent properties (loaded with the domain)."""
+        if self.intent_properties is None:
+            raise DataError("domain: intent properties were not loaded (bot/data/intents.yml)")
+        return self.intent_properties
 
     def as_sdk_dict(self) -> dict[str, Any]:
         """The domain as rasa_sdk actions receive it."""
@@ -104,13 +135,27 @@ def _read(path: Path) -> Any:
         raise DataError(f"{path.name}: cannot read: {exc}") from exc
 
 
-def load_domain(path: Path = DOMAIN_FILE) -> Domain:
-    """Load and validate domain.yml."""
+def load_domain(path: Path = DOMAIN_FILE, intents_path: Path = INTENTS_FILE) -> Domain:
+    """Load and validate domain.yml with the intent properties beside it (bot/data/intents.yml)."""
     try:
-        return Domain.model_validate(_read(path))
+        domain = Domain.model_validate(_read(path))
     except ValidationError as exc:
         msgs = [f"{path.name}: {' -> '.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         raise DataError("\n".join(msgs)) from exc
+    raw = _read(intents_path) or {}
+    try:
+        props = IntentProperties.model_validate({**raw.get("properties", {}),
+                                                 "help_menu": raw.get("help_menu", [])})
+    except ValidationError as exc:
+        msgs = [f"{intents_path.name}: {' -> '.join(map(str, e['loc']))}: {e['msg']}"
+                for e in exc.errors()]
+        raise DataError("\n".join(msgs)) from exc
+    unknown = props.unknown(domain.intents)
+    if unknown:
+        raise DataError("\n".join(f"{intents_path.name}: {u}: not an intent of domain.yml"
+                                   for u in unknown))
+    domain.intent_properties = props
+    return domain
 
 
 def load_rules(domain: Domain, path: Path = RULES_FILE) -> list[Rule]:

@@ -42,8 +42,14 @@ class Cues(BaseModel):
     mentions_plan: bool = False  # names a plan, program, routine or split
     provider: str | None = None  # a healthcare provider the person names ("my cardiologist")
     cleared: bool | None = None  # says a provider cleared them (True) or has not (False)
-    words: list[str] = Field(default_factory=list)  # with `cleared`: the message's words
-    points_back: bool = False  # with `cleared`: "checked it", "cleared that"
+    question: bool = False  # a question mark, or a question word first
+    why: bool = False  # "why ...?", "how come ...?"
+    change: bool = False  # "make it", "instead", "switch", "only": asks for a change
+    continues: bool = False  # "and for strength?", "what about ...": continues the last topic
+    cancel: bool = False  # "cancel", "stop", "never mind": wants to stop what is under way
+    points_back: bool = False  # "it", "that one", "those": refers to what was just said
+    asks_source: bool = False  # "which study says ...", "according to who?"
+    words: list[str] = Field(default_factory=list)  # the message's words, lower-case
 
 
 class ParseResult(BaseModel):

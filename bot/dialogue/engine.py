@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -21,12 +20,6 @@ from bot.responses.renderer import Renderer
 from bot.stores import TrackerStore
 
 log = logging.getLogger(__name__)
-
-# a second question starts after '?', ';' or 'and/also/plus' followed by a question word
-_CLAUSE = re.compile(
-    r"(?<=\?)\s+|\s*;\s*|,?\s+(?:and also|and then|and|also|plus|then)\s+(?=(?:what|whats|what's|how|"
-    r"is|are|can|should|do|does|why|which|when|where|tell|explain|give|any)\b)", re.I)
-
 
 # slots that form templates read, as Rasa fills responses from slots
 TEMPLATE_SLOTS = ("goal", "red_flag", "clearance_subject", "needs_worded_clearance")
@@ -221,7 +214,7 @@ class Engine:
         """Two questions in one message become two parses; anything else stays one."""
         if parse.cues.tier or parse.intent.name.startswith("/") or len(text) > 400:
             return [parse]
-        parts = [p.strip() for p in _CLAUSE.split(text) if p and len(p.split()) >= 2]
+        parts = self.interpreter.clauses(text)
         if len(parts) < 2:
             return [parse]
         parses = [self.interpreter.parse(p) for p in parts]

@@ -5,7 +5,6 @@ They are tried in the order config.yml lists; the first that returns an action n
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,39 +20,11 @@ CANCEL_FORM = "action_cancel_form"
 FORM_ENTITIES = {"goal", "experience", "days", "equipment", "duration", "condition"}
 PLAN_ENTITIES = {"goal", "experience", "days", "equipment", "duration"}
 CONTEXT_ENTITIES = {"goal", "exercise", "muscle", "condition"}
-# intents that interrupt a form (answered, then the pending question is asked again); anything
-# else while a form asks is taken as an answer to it, and validated as one
-INTERRUPTING_INTENTS = {
-    "ask_definition", "ask_types", "ask_muscle_importance", "ask_mechanisms",
-    "ask_hypertrophy_vs_strength", "ask_rest", "ask_reps", "ask_volume", "ask_progression",
-    "ask_training_approach", "ask_exercise_selection", "ask_exercise_steps", "ask_nutrition",
-    "ask_benefits", "ask_health_condition", "ask_risks", "ask_summary", "ask_sources", "ask_more",
-    "ask_why", "help", "bot_challenge", "out_of_scope_medical"}
 SYMPTOM_INTENT = "report_symptom"
 PLAN_REQUEST = "request_program"
-# intents a message about ordinary soreness may get ("legs are sore, is that normal?")
-SORENESS_INTENTS = {SYMPTOM_INTENT, FALLBACK_INTENT, "ask_risks", "ask_health_condition",
-                    "out_of_scope_medical", "out_of_scope", "complain", "ask_progression"}
-# intents whose replies state no fact: a clear fact match may answer them instead
-RETRIEVABLE = {FALLBACK_INTENT, "help", "bot_challenge", "greet", "thank", "goodbye", "affirm",
-               "deny", "out_of_scope", "complain"}
 # (coverage, matched words) a match needs: lower when the classifier had nothing, higher when it
 # had a confident small-talk or out-of-scope guess to overrule
 RETRIEVAL_BARS = {"fallback": (0.6, 2), "override": (0.75, 2)}
-# "why ...?" after an answer asks for its reason
-_WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+|ok\s+)?(?:why|how come)\b", re.I)
-# after a plan: words that ask for a change of it
-_CHANGE_CUE = re.compile(r"\b(?:can i|could i|can you|make it|make that|change|switch|instead|"
-                         r"actually|only|rather|what if|how about|with just|do it with|do this with|"
-                         r"redo|rebuild|update)\b", re.I)
-_QUESTION = re.compile(r"\?\s*$|^\s*(?:what|whats|what's|which|how|why|does|do|is|are|should|can|"
-                       r"could|would|will|where|when|who)\b", re.I)
-# a message that continues the last topic ("and per exercise?")
-_FOLLOW_UP_START = re.compile(r"^\s*(?:ok(?:ay)?,?\s+)?(?:and|what about|how about|but what about|"
-                              r"what if|same for|and for|and what about)\b", re.I)
-# words without which a "cancel" guess does not end a form ("skip" is an answer)
-_CANCEL_WORDS = re.compile(r"\b(?:cancel\w*|stop\w*|quit|abort|never\s*mind|nvm|forget|scrap|exit|"
-                           r"don'?t want|no longer|not interested|leave it|enough)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -71,6 +42,7 @@ class Policy(ABC):
 
     def __init__(self, ctx: PolicyContext) -> None:
         self.ctx = ctx
+        self.props = ctx.domain.props
 
     @abstractmethod
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
@@ -99,7 +71,7 @@ class SafetyTriagePolicy(Policy):
             # asks for clearance first
         if cues.tier:
             return "action_safety_stop"
-        if cues.soreness and (parse.intent.name in SORENESS_INTENTS or (
+        if cues.soreness and (parse.intent.name in self.props.soreness_report or (
                 parse.intent.name == SYMPTOM_INTENT and cues.complaint)):
             return "action_soreness"
         if parse.intent.name == SYMPTOM_INTENT and cues.complaint:
@@ -130,14 +102,14 @@ class ActiveFormPolicy(Policy):
         form = str(tracker.active_loop["name"])
         if parse.intent.name == "cancel":
             # "skip" may look like cancel to the classifier: ending the form takes a cancel word
-            return CANCEL_FORM if _CANCEL_WORDS.search(parse.text) else form
+            return CANCEL_FORM if parse.cues.cancel else form
         if tracker.slots.get("requested_slot") == "clearance" and parse.cues.cleared is not None:
             return form  # "my trainer said I'm fine" answers the clearance question, whatever its topic
         entities = {e.entity for e in parse.entities}
         off_topic_question = (parse.intent.name == "out_of_scope" and parse.intent.confidence >= 0.8
-                              and _QUESTION.search(parse.text))
+                              and parse.cues.question)
         if not off_topic_question and (entities & FORM_ENTITIES
-                                       or parse.intent.name not in INTERRUPTING_INTENTS):
+                                       or parse.intent.name not in self.props.interrupts_form):
             return form
         return None
 
@@ -148,7 +120,7 @@ class RetrievalPolicy(Policy):
 
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
         intent = parse.intent.name
-        if intent not in RETRIEVABLE or len(parse.text.split()) < 3:
+        if intent not in self.props.states_no_fact or len(parse.cues.words) < 3:
             return None
         coverage, matched = RETRIEVAL_BARS["fallback" if intent == FALLBACK_INTENT else "override"]
         if self.ctx.retrieval(parse.text, coverage, matched) is None:
@@ -166,7 +138,7 @@ class PlanChangePolicy(Policy):
             return None
         changed = [e for e in parse.entities if e.entity in PLAN_ENTITIES
                    and str(plan.get(e.entity, "")) != e.value]
-        if changed and (parse.intent.name == "inform" or _CHANGE_CUE.search(parse.text)):
+        if changed and (parse.intent.name == "inform" or parse.cues.change):
             return "action_build_program"
         return None
 
@@ -198,23 +170,19 @@ class FollowUpPolicy(Policy):
             if last_topic == "exercise_steps" and "exercise" in entities:
                 return "action_exercise_steps"
             return "action_answer_topic"
-        if last_topic and last_topic != "exercise_steps" and _FOLLOW_UP_START.match(parse.text):
+        if last_topic and last_topic != "exercise_steps" and parse.cues.continues:
             return "action_answer_topic"  # "and per exercise?": the same topic again
         # program details given before any plan was asked for ("beginner, 3 days, dumbbells"); after
         # a safety stop too: the interview then names the red flag and asks for clearance first
         details = entities & (PLAN_ENTITIES - {"goal"})
         # ("is 6 days too much?" is a question, not a detail; "gym 3x a week, what should I do?" is)
         if len(details) >= 2 or (
-                parse.intent.name == "inform" and details and not _QUESTION.search(parse.text)):
+                parse.intent.name == "inform" and details and not parse.cues.question):
             return PROGRAM_FORM
         return None
 
 
-# replies that state no fact, so a low-confidence guess of them can do no harm
-# (not goodbye: a "bye for now" to someone who did not say bye ends the chat for them)
 HARMLESS_GUESS_MIN = 0.2  # below this even a harmless guess is noise (keyboard mashing)
-HARMLESS_GUESSES = {"out_of_scope", "out_of_scope_medical", "greet", "thank", "bot_challenge",
-                    "help"}
 
 
 class FallbackPolicy(Policy):
@@ -230,10 +198,10 @@ class FallbackPolicy(Policy):
             return "action_exercise_steps"
         if parse.first("condition"):
             return "action_answer_topic"
-        if tracker.slots.get("last_topic") and _WHY.match(parse.text):
+        if tracker.slots.get("last_topic") and parse.cues.why:
             return "action_explain_why"  # "why this rest?" after an answer or a plan
         top = parse.intent_ranking[0] if parse.intent_ranking else None
-        if top and top.name in HARMLESS_GUESSES and top.confidence >= HARMLESS_GUESS_MIN \
+        if top and top.name in self.props.harmless_guess and top.confidence >= HARMLESS_GUESS_MIN \
                 and top.name in self.table:
             return self.table[top.name]
         return "action_fallback"

@@ -68,13 +68,11 @@ _CARRY_ON = re.compile(r"\b(?:still|anyway|anyways|just|keep|carry on|continue|p
 # names a training plan ("what about a program for after the birth?")
 _PLAN_WORDS = re.compile(r"\b(?:plan|plans|program|programs|programme|routine|routines|split|"
                          r"training schedule|workout schedule)\b")
-_WORD = re.compile(r"[a-z][a-z-]*")
-_POINTER = {"it", "that", "this", "them", "those", "everything", "symptoms", "symptom"}
 
 
 class SafetyCues:
     """Adds to doc.user_data["cues"] (where coach_symptoms put the red-flag tier): about_other,
-    soreness, complaint, carry_on, mentions_plan, provider, cleared, words, points_back."""
+    soreness, complaint, carry_on, mentions_plan, provider, cleared."""
 
     def __call__(self, doc: Doc) -> Doc:
         text = source_text(doc)
@@ -96,10 +94,6 @@ class SafetyCues:
             cues["cleared"] = False
         elif _CLEARED.search(text):
             cues["cleared"] = True
-        if "cleared" in cues:
-            words = set(_WORD.findall(text))
-            cues["words"] = sorted(words)
-            cues["points_back"] = bool(words & _POINTER)
         return doc
 
 

@@ -1,4 +1,5 @@
-"""Evaluate the NLU on a held-out file: intent accuracy, macro F1, per-intent and entity scores."""
+"""Evaluate the NLU on a held-out file: intent accuracy, macro F1, calibration (ECE), fallback
+share, per-intent and entity scores."""
 
 from __future__ import annotations
 
@@ -31,6 +32,37 @@ class NluReport(BaseModel):
     entities: dict[str, Scores]
     confusions: list[tuple[str, str, int]]
     errors: list[dict[str, Any]]
+    # calibration of the classifier's own top intent (before the fallback turns it into
+    # nlu_fallback): expected calibration error over ECE_BINS equal-width confidence bins
+    intent_ece: float = 0.0
+    fallback_rate: float = 0.0  # share of examples whose intent became nlu_fallback
+    wrong_rate: float = 0.0     # share answered with a wrong real intent (a confident mistake)
+
+
+ECE_BINS = 10
+
+
+def expected_calibration_error(confidences: list[float], correct: list[bool],
+                               bins: int = ECE_BINS) -> float:
+    """Sum over equal-width confidence bins of |accuracy - mean confidence| weighted by the bin's
+    share of the examples (a confidence of exactly 1.0 falls in the last bin)."""
+    if not confidences:
+        return 0.0
+    totals = [[0, 0.0, 0] for _ in range(bins)]  # count, confidence sum, correct count
+    for conf, ok in zip(confidences, correct, strict=True):
+        b = totals[min(bins - 1, max(0, int(conf * bins)))]
+        b[0] += 1
+        b[1] += conf
+        b[2] += int(ok)
+    n = len(confidences)
+    return sum(abs(c / k - s / k) * k / n for k, s, c in totals if k)
+
+
+def top_intent(parse: Any) -> tuple[str, float]:
+    """The classifier's top intent and its confidence, before the fallback threshold."""
+    if parse.intent_ranking:
+        return parse.intent_ranking[0].name, parse.intent_ranking[0].confidence
+    return parse.intent.name, parse.intent.confidence
 
 
 def _scores(tp: int, fp: int, fn: int) -> Scores:
@@ -45,8 +77,13 @@ def evaluate(interpreter: Interpreter, data: NluData) -> tuple[NluReport, list[t
     gold_intents, pred_intents = [], []
     ent_counts: dict[str, list[int]] = {}
     errors = []
+    top_confidences: list[float] = []
+    top_correct: list[bool] = []
     for ex in data.examples:
         parse = interpreter.parse(ex.text)
+        top_name, top_conf = top_intent(parse)
+        top_confidences.append(top_conf)
+        top_correct.append(top_name == ex.intent)
         # the classifier's own top intent: a fallback is scored as a miss of the gold intent
         predicted = parse.intent.name
         gold_intents.append(ex.intent)
@@ -78,11 +115,16 @@ def evaluate(interpreter: Interpreter, data: NluData) -> tuple[NluReport, list[t
     macro = sum(s.f1 for s in per_intent.values()) / max(1, len(per_intent))
     totals = [sum(c[i] for c in ent_counts.values()) for i in range(3)]
     confusions = Counter((g, p) for g, p in zip(gold_intents, pred_intents, strict=True) if g != p)
+    n = max(1, len(gold_intents))
+    fallbacks = sum(p == FALLBACK_INTENT for p in pred_intents)
+    wrong = sum(g != p and p != FALLBACK_INTENT for g, p in pairs)
     report = NluReport(
         examples=len(gold_intents), intent_accuracy=round(accuracy, 4),
         intent_macro_f1=round(macro, 4), intents=per_intent, entity=_scores(*totals),
         entities={k: _scores(*v) for k, v in sorted(ent_counts.items())},
-        confusions=[(g, p, n) for (g, p), n in confusions.most_common(15)], errors=errors)
+        confusions=[(g, p, k) for (g, p), k in confusions.most_common(15)], errors=errors,
+        intent_ece=round(expected_calibration_error(top_confidences, top_correct), 4),
+        fallback_rate=round(fallbacks / n, 4), wrong_rate=round(wrong / n, 4))
     return report, list(zip(gold_intents, pred_intents, strict=True))
 
 
@@ -125,6 +167,8 @@ def summary_lines(report: NluReport) -> list[str]:
     """The report as printable lines."""
     lines = [f"examples: {report.examples}",
              f"intent accuracy: {report.intent_accuracy:.4f}   macro F1: {report.intent_macro_f1:.4f}",
+             f"calibration ECE: {report.intent_ece:.4f}   fallback: {report.fallback_rate:.4f}   "
+             f"wrong intent: {report.wrong_rate:.4f}",
              f"entities: P {report.entity.precision:.4f}  R {report.entity.recall:.4f}  "
              f"F1 {report.entity.f1:.4f}", "", f"{'intent':32s} {'P':>6s} {'R':>6s} {'F1':>6s} {'n':>4s}"]
     for name, s in report.intents.items():

@@ -18,6 +18,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 RANKING_LENGTH = 10  # intents listed in a parse's ranking, as Rasa does
 FOCUS_BELOW = 0.6  # a long message less clear than this is re-read on its last question
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# a second question starts after '?', ';' or 'and/also/plus' followed by a question word
+_CLAUSE = re.compile(
+    r"(?<=\?)\s+|\s*;\s*|,?\s+(?:and also|and then|and|also|plus|then)\s+(?=(?:what|whats|what's|how|"
+    r"is|are|can|should|do|does|why|which|when|where|tell|explain|give|any)\b)", re.I)
 
 
 class Interpreter:
@@ -73,6 +77,11 @@ class Interpreter:
         if focus_intent.name != FALLBACK_INTENT and focus_intent.confidence > intent.confidence:
             return focus_intent, focus_ranking
         return intent, ranking
+
+    @staticmethod
+    def clauses(text: str) -> list[str]:
+        """The questions of a message that asks two ("how long to rest? and how many sets?")."""
+        return [p.strip() for p in _CLAUSE.split(text) if p and len(p.split()) >= 2]
 
     def _parse_payload(self, text: str, m: re.Match[str]) -> ParseResult:
         entities: list[Entity] = []

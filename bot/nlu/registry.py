@@ -6,7 +6,7 @@ their factories with spaCy. Adding a component is one class, one line here, one 
 
 from __future__ import annotations
 
-from bot.nlu import cues, entities, fallback, normalizer
+from bot.nlu import cues, discourse, entities, fallback, normalizer
 
 COMPONENTS: dict[str, type] = {
     "coach_normalizer": normalizer.Normalizer,
@@ -15,5 +15,6 @@ COMPONENTS: dict[str, type] = {
     "coach_numbers": entities.NumberEntities,
     "coach_symptoms": entities.SymptomMatcher,
     "coach_safety_cues": cues.SafetyCues,
+    "coach_discourse_cues": discourse.DiscourseCues,
     "coach_intent_fallback": fallback.IntentFallback,
 }

@@ -1,0 +1,63 @@
+"""The discourse cues component: how a message relates to the conversation, beyond its intent.
+
+Adds to `doc.user_data["cues"]` (read into `ParseResult.cues`): a question, a "why", a request to
+change something, a continuation of the last topic ("and for strength?"), a wish to stop, a
+pointer back to what was just said ("that one"), a question about where something comes from, and
+the message's words. Every such reading lives here, not in the policies or actions.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from bot.nlu.entities import source_text
+
+_QUESTION = re.compile(r"\?\s*$|^\s*(?:what|whats|what's|which|how|why|does|do|is|are|should|can|"
+                       r"could|would|will|where|when|who)\b")
+# "why ...?" asks for a reason
+_WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+|ok\s+)?(?:why|how come)\b")
+# words that ask for a change (of a plan, of an answer)
+_CHANGE = re.compile(r"\b(?:can i|could i|can you|make it|make that|change|switch|instead|actually|"
+                     r"only|rather|what if|how about|with just|do it with|do this with|redo|rebuild|"
+                     r"update)\b")
+# a message that continues the last topic ("and per exercise?", "what about the squat?")
+_CONTINUES = re.compile(r"^\s*(?:ok(?:ay)?,?\s+)?(?:and|so|then|also|what about|how about|"
+                        r"but what about|what if|same for|and for|and what about)\b")
+# words without which a guess of "cancel" does not end the interview ("skip" is an answer)
+_CANCEL = re.compile(r"\b(?:cancel\w*|stop\w*|quit|abort|never\s*mind|nvm|forget|scrap|exit|"
+                     r"don'?t want|no longer|not interested|leave it|enough)\b")
+# "that", "those", "the same": a pointer back to what was just said
+_POINTS_BACK = re.compile(r"\b(?:it|that|this|they|them|those|these|that one|this one|the same)\b")
+# "which study says ...", "according to who?"
+_ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|source|sources|"
+                          r"organi[sz]ation|body|group|expert|experts)\b|\bwho (?:says|said|recommends|"
+                          r"suggests)\b|\baccording to (?:who|whom|what)\b|\bwhere (?:is|does) (?:that|"
+                          r"this|it) (?:come|from)\b")
+_WORD = re.compile(r"[a-z][a-z'-]*")
+
+
+class DiscourseCues:
+    """Adds question, why, change, continues, cancel, points_back, asks_source and words."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = source_text(doc)
+        cues: dict[str, Any] = doc.user_data.setdefault("cues", {})
+        for name, rx in (("question", _QUESTION), ("why", _WHY), ("continues", _CONTINUES)):
+            if rx.search(text):
+                cues[name] = True
+        for name, rx in (("change", _CHANGE), ("cancel", _CANCEL), ("points_back", _POINTS_BACK),
+                         ("asks_source", _ASKS_SOURCE)):
+            if rx.search(text):
+                cues[name] = True
+        cues["words"] = sorted(set(_WORD.findall(text)))
+        return doc
+
+
+@Language.factory("coach_discourse_cues")
+def make_discourse_cues(nlp: Language, name: str) -> DiscourseCues:
+    """Factory registered for config.yml."""
+    return DiscourseCues()
