@@ -42,6 +42,8 @@
   var REQUEST_TIMEOUT_MS = 30000;
   var STORE_PREFIX = "hypertrophy-coach:" + SERVER + ":";
   var MAX_STORED_ITEMS = 300;
+  var MAX_MESSAGE_CHARS = 2000; // the server refuses longer messages (413)
+  var COUNTER_FROM = 1800; // show the character counter from here
 
   var TEXT = {
     title: "Hypertrophy Coach",
@@ -246,9 +248,27 @@
 
   var ui = {};
 
-  // ---------------------------------------------------------------- plan → Markdown
-  function exerciseLine(ex) {
-    var name = asText(ex.name) || "Exercise";
+  // ---------------------------------------------------------------- plan: one document, two renderings
+  // Everything about a plan comes from its `custom` payload ({kind: "plan", plan, intro, closing});
+  // the message's text is never read. planDocument() is the single description of a plan; the
+  // card (renderPlan) and the Markdown download (planMarkdown) only lay it out.
+  var EQUIPMENT_LABELS = {
+    dumbbells: "Dumbbells",
+    bodyweight_dumbbells: "Bodyweight + dumbbells",
+    full_gym: "Full gym",
+  };
+
+  function scalar(v) {
+    return (typeof v === "string" && v.trim() !== "") || (typeof v === "number" && isFinite(v));
+  }
+
+  function capitalise(s) {
+    s = asText(s);
+    return s.charAt(0).toUpperCase() + s.slice(1);
+  }
+
+  /** How much of an exercise: ["3 sets of 6-12 reps", "rest 60-90 s"]. */
+  function exerciseDose(ex) {
     var parts = [];
     var sets = asText(ex.sets);
     var reps = asText(ex.reps);
@@ -256,48 +276,78 @@
     else if (sets) parts.push(sets + " sets");
     else if (reps) parts.push(reps + " reps");
     if (asText(ex.rest)) parts.push("rest " + asText(ex.rest));
-    return parts.length ? name + ": " + parts.join(", ") : name;
+    return parts;
   }
 
-  function planToMarkdown(plan) {
-    var lines = [];
-    lines.push("# " + (asText(plan.title) || "Training plan"));
-    lines.push("");
-    var facts = planFacts(plan);
-    if (facts.length) {
-      lines.push(facts.join(" \u00b7 "));
-      lines.push("");
+  function planFacts(plan) {
+    var facts = [];
+    if (scalar(plan.experience)) facts.push(capitalise(plan.experience));
+    if (scalar(plan.goal)) facts.push("Goal: " + asText(plan.goal).replace(/_/g, " "));
+    if (scalar(plan.days_per_week)) facts.push(asText(plan.days_per_week) + " days/week");
+    if (scalar(plan.equipment)) {
+      var eq = asText(plan.equipment);
+      facts.push(Object.prototype.hasOwnProperty.call(EQUIPMENT_LABELS, eq) ? EQUIPMENT_LABELS[eq] : capitalise(eq.replace(/_/g, " ")));
     }
-    (plan.days || []).forEach(function (day, i) {
-      lines.push("## " + (asText(day.name) || "Day " + (i + 1)));
-      lines.push("");
-      (day.exercises || []).forEach(function (ex) {
-        var line = "- " + exerciseLine(ex);
-        if (asText(ex.note)) line += " \u2014 " + asText(ex.note);
-        lines.push(line);
+    if (scalar(plan.minutes_per_session)) facts.push("~" + asText(plan.minutes_per_session) + " min/session");
+    if (scalar(plan.weekly_sets)) facts.push(asText(plan.weekly_sets) + " sets/week");
+    return facts;
+  }
+
+  /** The plan of a `plan` payload as an ordered document: intro, title, facts, days, notes, sources, closing. */
+  function planDocument(custom) {
+    custom = custom && typeof custom === "object" ? custom : {};
+    // also accept a bare plan object ({title, days, ...})
+    var plan = custom.plan && typeof custom.plan === "object" ? custom.plan : Array.isArray(custom.days) ? custom : {};
+    var days = Array.isArray(plan.days) ? plan.days : [];
+    return {
+      intro: asText(custom.intro).trim(),
+      title: asText(plan.title).trim() || "Your training plan",
+      facts: planFacts(plan),
+      days: days.map(function (day, i) {
+        day = day && typeof day === "object" ? day : {};
+        return {
+          name: asText(day.name).trim() || "Day " + (i + 1),
+          exercises: (Array.isArray(day.exercises) ? day.exercises : []).map(function (ex) {
+            ex = ex && typeof ex === "object" ? ex : {};
+            var name = asText(ex.name).trim() || "Exercise";
+            var dose = exerciseDose(ex);
+            return { name: name, dose: dose, line: dose.length ? name + ": " + dose.join(", ") : name, note: asText(ex.note).trim() };
+          }),
+        };
+      }),
+      notes: unique(plan.notes),
+      sources: unique(plan.sources),
+      closing: asText(custom.closing).trim(),
+    };
+  }
+
+  function planMarkdown(doc) {
+    var lines = ["# " + doc.title, ""];
+    if (doc.intro) lines.push(doc.intro, "");
+    if (doc.facts.length) lines.push(doc.facts.join(" \u00b7 "), "");
+    doc.days.forEach(function (day) {
+      lines.push("## " + day.name, "");
+      day.exercises.forEach(function (ex) {
+        lines.push("- " + ex.line + (ex.note ? " \u2014 " + ex.note : ""));
       });
       lines.push("");
     });
-    if (plan.notes && plan.notes.length) {
-      lines.push("## Notes");
-      lines.push("");
-      plan.notes.forEach(function (n) {
-        lines.push("- " + asText(n));
+    [["Notes", doc.notes], ["Sources", doc.sources]].forEach(function (section) {
+      if (!section[1].length) return;
+      lines.push("## " + section[0], "");
+      section[1].forEach(function (item) {
+        lines.push("- " + item);
       });
       lines.push("");
-    }
-    var sourceList = unique(plan.sources);
-    if (sourceList.length) {
-      lines.push("## Sources");
-      lines.push("");
-      sourceList.forEach(function (s) {
-        lines.push("- " + asText(s));
-      });
-      lines.push("");
-    }
-    lines.push("_Generated by Hypertrophy Coach. General information, not medical advice._");
-    lines.push("");
+    });
+    if (doc.closing) lines.push(doc.closing, "");
+    lines.push("_Generated by Hypertrophy Coach. General information, not medical advice._", "");
     return lines.join("\n");
+  }
+
+  /** Markdown of a plan payload ({plan, intro, closing}) or of a bare plan object. */
+  function planToMarkdown(custom) {
+    return planMarkdown(planDocument(custom));
   }
 
   function slugify(s) {
@@ -309,12 +359,12 @@
     return slug || "hypertrophy-plan";
   }
 
-  function downloadPlan(plan) {
-    var blob = new Blob([planToMarkdown(plan)], { type: "text/markdown;charset=utf-8" });
+  function downloadPlan(doc) {
+    var blob = new Blob([planMarkdown(doc)], { type: "text/markdown;charset=utf-8" });
     var url = URL.createObjectURL(blob);
     var a = document.createElement("a");
     a.href = url;
-    a.download = slugify(plan.title) + ".md";
+    a.download = slugify(doc.title) + ".md";
     a.style.display = "none";
     document.body.appendChild(a);
     a.click();
@@ -329,33 +379,25 @@
     return el("div", { class: "hc-label" }, [icon(iconName), el("span", { text: label })]);
   }
 
-  /** The part of a steps message's text before its numbered list (minus the list's own heading). */
-  function stepsIntro(text, name) {
-    var lines = asText(text).split("\n");
-    var first = -1;
-    for (var i = 0; i < lines.length; i++) {
-      if (/^\s*1[.)]\s/.test(lines[i])) {
-        first = i;
-        break;
-      }
-    }
-    if (first <= 0) return "";
-    var intro = lines.slice(0, first);
-    while (intro.length && !intro[intro.length - 1].trim()) intro.pop();
-    if (intro.length && /:\s*$/.test(intro[intro.length - 1])) intro.pop(); // "How to do the X:"
-    var out = intro.join("\n").trim();
-    return out.toLowerCase() === asText(name).trim().toLowerCase() ? "" : out;
+  function listSection(className, heading, items) {
+    var section = el("div", { class: className }, [el("p", { class: "hc-plan-subhead", text: heading })]);
+    var ul = el("ul");
+    items.forEach(function (item) {
+      ul.appendChild(el("li", null, richText(item)));
+    });
+    section.appendChild(ul);
+    return section;
   }
 
-  function renderSteps(custom, text) {
+  /** An exercise's steps card, from the `steps` payload only. */
+  function renderSteps(custom) {
     var wrap = el("div", { class: "hc-steps" });
-    var intro = stepsIntro(text, custom.name);
-    if (intro) wrap.appendChild(el("div", { class: "hc-text hc-steps-intro" }, richText(intro)));
-    if (isNonEmptyString(custom.name)) wrap.appendChild(el("p", { class: "hc-steps-title", text: custom.name }));
+    if (isNonEmptyString(custom.intro)) wrap.appendChild(el("div", { class: "hc-text hc-steps-intro" }, richText(custom.intro.trim())));
+    if (isNonEmptyString(custom.name)) wrap.appendChild(el("h3", { class: "hc-steps-title", text: custom.name.trim() }));
     var meta = [];
-    if (asText(custom.sets)) meta.push(["Sets", custom.sets]);
-    if (asText(custom.reps)) meta.push(["Reps", custom.reps]);
-    if (asText(custom.rest)) meta.push(["Rest", custom.rest]);
+    if (scalar(custom.sets)) meta.push(["Sets", custom.sets]);
+    if (scalar(custom.reps)) meta.push(["Reps", custom.reps]);
+    if (scalar(custom.rest)) meta.push(["Rest", custom.rest]);
     if (meta.length) {
       var dl = el("dl", { class: "hc-meta" });
       meta.forEach(function (pair) {
@@ -368,99 +410,67 @@
       ol.appendChild(el("li", { text: asText(step) }));
     });
     wrap.appendChild(ol);
-    if (Array.isArray(custom.cautions) && custom.cautions.length) {
-      var cautions = el("div", { class: "hc-cautions" }, [labelRow("warning", "Cautions")]);
+    var cautions = unique(custom.cautions);
+    if (cautions.length) {
+      var box = el("div", { class: "hc-cautions" }, [labelRow("warning", "Cautions")]);
       var ul = el("ul");
-      custom.cautions.forEach(function (c) {
-        ul.appendChild(el("li", { text: asText(c) }));
+      cautions.forEach(function (c) {
+        ul.appendChild(el("li", { text: c }));
       });
-      cautions.appendChild(ul);
-      wrap.appendChild(cautions);
+      box.appendChild(ul);
+      wrap.appendChild(box);
     }
     return wrap;
   }
 
-  function planFacts(plan) {
-    var facts = [];
-    var scalar = function (v) {
-      return (typeof v === "string" && v.trim()) || typeof v === "number";
-    };
-    if (scalar(plan.experience)) facts.push(asText(plan.experience).charAt(0).toUpperCase() + asText(plan.experience).slice(1));
-    if (scalar(plan.days_per_week)) facts.push(asText(plan.days_per_week) + " days/week");
-    if (scalar(plan.equipment)) facts.push(asText(plan.equipment).replace(/_/g, " "));
-    if (scalar(plan.minutes_per_session)) facts.push("~" + asText(plan.minutes_per_session) + " min/session");
-    return facts;
-  }
-
-  /** A closing paragraph of the plan's text (e.g. a follow-up tip) that the plan JSON doesn't carry. */
-  function planClosing(text, plan) {
-    var paragraphs = asText(text).split(/\n\s*\n/);
-    if (paragraphs.length < 3) return "";
-    var last = paragraphs[paragraphs.length - 1].trim();
-    if (!last || /^\s*([-*\u2022]|\d+[.)])\s/m.test(last)) return "";
-    var known = [asText(plan.title)].concat(
-      (plan.days || []).map(function (d) {
-        return asText(d && d.name);
-      }),
-      (plan.notes || []).map(asText)
-    );
-    for (var i = 0; i < known.length; i++) {
-      if (known[i] && last.indexOf(known[i]) !== -1) return "";
-    }
-    return last;
-  }
-
-  function renderPlan(plan, text) {
+  /** A plan card, from the `plan` payload only (the same document the download is made of). */
+  function renderPlan(custom) {
+    var doc = planDocument(custom);
     var wrap = el("div", { class: "hc-plan" });
-    wrap.appendChild(el("p", { class: "hc-plan-title", text: asText(plan.title) || "Your training plan" }));
-    var facts = planFacts(plan);
-    if (facts.length) {
+    if (doc.intro) wrap.appendChild(el("div", { class: "hc-text hc-plan-intro" }, richText(doc.intro)));
+    wrap.appendChild(el("h3", { class: "hc-plan-title", text: doc.title }));
+    if (doc.facts.length) {
       var factList = el("ul", { class: "hc-plan-facts", "aria-label": "Plan details" });
-      facts.forEach(function (f) {
+      doc.facts.forEach(function (f) {
         factList.appendChild(el("li", { text: f }));
       });
       wrap.appendChild(factList);
     }
-    (plan.days || []).forEach(function (day, i) {
+    doc.days.forEach(function (day) {
       var section = el("section", { class: "hc-plan-day" });
-      section.appendChild(el("h4", { class: "hc-plan-day-name", text: asText(day.name) || "Day " + (i + 1) }));
+      section.appendChild(el("h4", { class: "hc-plan-day-name", text: day.name }));
       var ul = el("ul", { class: "hc-plan-exercises" });
-      (day.exercises || []).forEach(function (ex) {
-        var li = el("li", { class: "hc-plan-exercise" }, [el("span", { class: "hc-ex-line", text: exerciseLine(ex) })]);
-        if (asText(ex.note)) li.appendChild(el("span", { class: "hc-ex-note", text: asText(ex.note) }));
+      day.exercises.forEach(function (ex) {
+        // the same words as ex.line, with each dose kept on one line ("6-12" never breaks at its dash)
+        var line = el("span", { class: "hc-ex-line" }, ex.name + (ex.dose.length ? ": " : ""));
+        ex.dose.forEach(function (part, k) {
+          append(line, [k ? ", " : null, el("span", { class: "hc-nowrap", text: part })]);
+        });
+        var li = el("li", { class: "hc-plan-exercise" }, [line]);
+        if (ex.note) li.appendChild(el("span", { class: "hc-ex-note", text: ex.note }));
         ul.appendChild(li);
       });
       section.appendChild(ul);
       wrap.appendChild(section);
     });
-    if (Array.isArray(plan.notes) && plan.notes.length) {
-      var notes = el("div", { class: "hc-plan-notes" }, [el("p", { class: "hc-plan-subhead", text: "Notes" })]);
-      var nl = el("ul");
-      plan.notes.forEach(function (n) {
-        nl.appendChild(el("li", null, richText(asText(n))));
-      });
-      notes.appendChild(nl);
-      wrap.appendChild(notes);
-    }
-    var closing = planClosing(text, plan);
-    if (closing) wrap.appendChild(el("div", { class: "hc-text hc-plan-closing" }, richText(closing)));
-    var sourceList = unique(plan.sources);
-    if (sourceList.length) {
-      var sources = el("div", { class: "hc-plan-sources" }, [el("p", { class: "hc-plan-subhead", text: "Sources" })]);
-      var sl = el("ul");
-      sourceList.forEach(function (s) {
-        sl.appendChild(el("li", null, richText(asText(s))));
-      });
-      sources.appendChild(sl);
-      wrap.appendChild(sources);
-    }
+    if (doc.notes.length) wrap.appendChild(listSection("hc-plan-notes", "Notes", doc.notes));
+    if (doc.sources.length) wrap.appendChild(listSection("hc-plan-sources", "Sources", doc.sources));
+    if (doc.closing) wrap.appendChild(el("div", { class: "hc-text hc-plan-closing" }, richText(doc.closing)));
     var btn = el("button", { type: "button", class: "hc-download" }, [icon("download"), el("span", { text: "Download plan (Markdown)" })]);
     btn.addEventListener("click", function () {
-      downloadPlan(plan);
+      downloadPlan(doc);
     });
     wrap.appendChild(btn);
     return wrap;
   }
+
+  var SAFETY_LABELS = {
+    crisis: ["info", "Support"],
+    emergency: ["warning", "Emergency"],
+    urgent: ["warning", "See a doctor today"],
+    hold_off: ["warning", "Safety"],
+    none: ["info", "Good to know"],
+  };
 
   /** Build the bubble for one bot message ({text, buttons, custom}). */
   function renderBotMessage(msg, opts) {
@@ -472,29 +482,27 @@
     var bubble = el("div", { class: "hc-bubble" });
     row.appendChild(bubble);
 
-    if (kind === "disclaimer") {
-      row.classList.add("hc-kind-disclaimer");
-      if (isNonEmptyString(custom.category)) row.setAttribute("data-category", custom.category);
-      bubble.appendChild(labelRow("info", "Note"));
-      text = text.replace(/^\s*note\s*:\s*/i, ""); // the label already says "Note"
-      if (text) bubble.appendChild(el("div", { class: "hc-text" }, richText(text)));
+    if (kind === "steps" && Array.isArray(custom.steps) && custom.steps.length) {
+      row.classList.add("hc-kind-steps");
+      bubble.appendChild(renderSteps(custom));
+    } else if (kind === "plan" && custom.plan && typeof custom.plan === "object") {
+      row.classList.add("hc-kind-plan");
+      bubble.appendChild(renderPlan(custom));
     } else if (kind === "safety") {
-      // the label says what kind of safety message it is (custom.tier); no text matching
-      var tier = isNonEmptyString(custom.tier) ? custom.tier : "hold_off";
-      var labels = { crisis: ["info", "Support"], emergency: ["warning", "Emergency"],
-                     urgent: ["warning", "See a doctor today"], none: ["info", "Good to know"] };
-      var label = labels[tier] || ["warning", "Safety"];
+      // the label says what kind of safety message it is (custom.tier); the text is shown as sent
+      var tier = isNonEmptyString(custom.tier) && Object.prototype.hasOwnProperty.call(SAFETY_LABELS, custom.tier) ? custom.tier : "hold_off";
+      var label = SAFETY_LABELS[tier];
       row.classList.add("hc-kind-safety");
       row.setAttribute("data-tier", tier);
       bubble.appendChild(labelRow(label[0], label[1]));
       if (text) bubble.appendChild(el("div", { class: "hc-text" }, richText(text)));
-    } else if (kind === "steps" && Array.isArray(custom.steps) && custom.steps.length) {
-      row.classList.add("hc-kind-steps");
-      bubble.appendChild(renderSteps(custom, text));
-    } else if (kind === "plan" && custom.plan && typeof custom.plan === "object") {
-      row.classList.add("hc-kind-plan");
-      bubble.appendChild(renderPlan(custom.plan, text));
+    } else if (kind === "disclaimer" && text) {
+      // a note: set apart by its style and icon; the text is shown as sent
+      row.classList.add("hc-kind-disclaimer");
+      if (isNonEmptyString(custom.category)) row.setAttribute("data-category", custom.category);
+      bubble.appendChild(el("div", { class: "hc-note" }, [icon("info", "hc-note-icon"), el("div", { class: "hc-text" }, richText(text))]));
     } else if (text) {
+      if (kind) row.classList.add("hc-kind-" + kind.replace(/[^a-z0-9_-]/gi, ""));
       bubble.appendChild(el("div", { class: "hc-text" }, richText(text)));
     } else {
       return null; // nothing to show (e.g. an unknown custom payload without text)
@@ -539,14 +547,41 @@
     ui.body.scrollTop = ui.body.scrollHeight;
   }
 
-  /** Show the start of a long reply rather than its end. */
-  function scrollToReply(first) {
-    if (!first) return scrollToBottom();
-    var bodyRect = ui.body.getBoundingClientRect();
-    var firstTop = first.getBoundingClientRect().top - bodyRect.top + ui.body.scrollTop;
-    var contentBelow = ui.body.scrollHeight - firstTop;
-    if (contentBelow > ui.body.clientHeight) ui.body.scrollTop = Math.max(0, firstTop - 12);
-    else scrollToBottom();
+  /** Offset of `node`'s top inside the scrolling body. */
+  function offsetInBody(node) {
+    return node.getBoundingClientRect().top - ui.body.getBoundingClientRect().top + ui.body.scrollTop;
+  }
+
+  /**
+   * After an exchange: when the question and the reply fit, show them all (the bottom); when the
+   * reply is long, show its start, with the person's question above it whenever that fits too.
+   */
+  function scrollToExchange(question, firstReply) {
+    var anchor = firstReply || question;
+    if (!anchor) return scrollToBottom();
+    var view = ui.body.clientHeight;
+    var replyTop = offsetInBody(anchor);
+    var top = replyTop;
+    if (question && question !== anchor) {
+      var questionTop = offsetInBody(question);
+      // keep the question in view unless that would push the reply's start down by over a third
+      if (replyTop - questionTop < view / 3) top = questionTop;
+    }
+    top = Math.max(0, top - 12);
+    if (ui.body.scrollHeight - top <= view) scrollToBottom();
+    else ui.body.scrollTop = top;
+  }
+
+  /** The latest exchange: the last question of the person and the first reply after it. */
+  function scrollToLatest() {
+    var rows = ui.log.children;
+    for (var i = rows.length - 1; i >= 0; i--) {
+      if (rows[i].classList.contains("hc-msg--user")) {
+        var next = rows[i].nextElementSibling;
+        return scrollToExchange(rows[i], next);
+      }
+    }
+    scrollToBottom();
   }
 
   // ---------------------------------------------------------------- typing / errors / busy
@@ -646,12 +681,54 @@
     return out;
   }
 
+  /** Characters as the server counts them (code points), of what would be sent. */
+  function messageLength(text) {
+    return Array.from(asText(text).trim()).length;
+  }
+
+  function formatCount(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
+  /** Show the character counter near the limit; clear the refusal once the text fits again. */
+  function updateCounter() {
+    var n = messageLength(ui.input.value);
+    var over = n > MAX_MESSAGE_CHARS;
+    ui.counter.hidden = n < COUNTER_FROM;
+    ui.counter.classList.toggle("hc-counter--over", over);
+    ui.counterText.textContent = formatCount(n) + " / " + formatCount(MAX_MESSAGE_CHARS);
+    ui.counterHint.textContent = over
+      ? " characters, " + formatCount(n - MAX_MESSAGE_CHARS) + " over the limit"
+      : " characters";
+    if (over) ui.input.setAttribute("aria-invalid", "true");
+    else {
+      ui.input.removeAttribute("aria-invalid");
+      clearLimitMessage();
+    }
+  }
+
+  function clearLimitMessage() {
+    ui.limit.textContent = "";
+    ui.limit.hidden = true;
+  }
+
+  /** Refuse a message over the limit, saying by how much; the text stays in the input. */
+  function refuseTooLong(n) {
+    ui.limit.textContent =
+      "Too long to send: " + formatCount(n) + " characters, and the limit is " + formatCount(MAX_MESSAGE_CHARS) +
+      ". Please shorten it by " + formatCount(n - MAX_MESSAGE_CHARS) + ".";
+    ui.limit.hidden = false;
+    ui.input.setAttribute("aria-invalid", "true");
+  }
+
   /** Send `text` to the server; `display` is what the person sees in their bubble. */
   function send(text, display) {
     if (state.busy || state.restoring) return;
     text = asText(text).trim();
     if (!text) return;
+    if (messageLength(text) > MAX_MESSAGE_CHARS) return; // never truncated; the form refuses it first
     display = asText(display || text);
+    closeConfirm(false);
     clearError();
     disableQuickReplies();
     var bubble = renderUserMessage(display);
@@ -674,7 +751,7 @@
         });
         saveLocalTranscript();
         var first = addBotMessages(messages, false);
-        scrollToReply(first);
+        scrollToExchange(bubble, first);
       })
       .catch(function (err) {
         showTyping(false);
@@ -691,6 +768,7 @@
           // Give the person their words back so they can edit and resend.
           if (display === text && !ui.input.value) {
             ui.input.value = text;
+            updateCounter();
             if (bubble.parentNode) bubble.parentNode.removeChild(bubble);
             ui.input.focus();
           }
@@ -786,12 +864,32 @@
         renderTranscript(items);
         state.restoring = false;
         ui.root.setAttribute("data-restored", "true");
-        scrollToBottom();
+        scrollToLatest();
       });
+  }
+
+  /** The new-conversation button: ask first when there is something to lose. */
+  function askNewConversation() {
+    if (state.busy || state.restoring) return;
+    if (!state.transcript.length) {
+      newConversation();
+      return;
+    }
+    ui.confirm.hidden = false;
+    ui.newBtn.setAttribute("aria-expanded", "true");
+    ui.confirmNo.focus(); // the safe choice first
+  }
+
+  function closeConfirm(moveFocus) {
+    if (ui.confirm.hidden) return;
+    ui.confirm.hidden = true;
+    ui.newBtn.setAttribute("aria-expanded", "false");
+    if (moveFocus) ui.newBtn.focus();
   }
 
   function newConversation() {
     if (state.busy) return;
+    closeConfirm(false);
     state.sender = uuid4();
     store.set("sender", state.sender);
     store.remove("transcript");
@@ -800,6 +898,8 @@
     while (ui.log.firstChild) ui.log.removeChild(ui.log.firstChild);
     renderWelcome();
     ui.input.value = "";
+    updateCounter();
+    ui.body.scrollTop = 0;
     ui.input.focus();
   }
 
@@ -815,7 +915,7 @@
     if (moveFocus) {
       if (open) {
         ui.input.focus();
-        scrollToBottom();
+        scrollToLatest();
       } else {
         ui.launcher.focus();
       }
@@ -861,9 +961,14 @@
       "aria-label": "Open Hypertrophy Coach chat",
     }, [launcherIconOpen, launcherIconClose]);
 
-    var newBtn = el("button", { type: "button", class: "hc-icon-btn hc-new", "aria-label": "New conversation", title: "New conversation" }, [
-      icon("compose"),
-    ]);
+    var newBtn = el("button", {
+      type: "button",
+      class: "hc-icon-btn hc-new",
+      "aria-label": "New conversation",
+      title: "New conversation",
+      "aria-controls": uid + "-confirm",
+      "aria-expanded": "false",
+    }, [icon("compose")]);
     var closeBtn = el("button", { type: "button", class: "hc-icon-btn hc-close", "aria-label": "Close chat", title: "Close chat" }, [icon("close")]);
 
     var header = el("div", { class: "hc-header" }, [
@@ -874,6 +979,23 @@
       ]),
       el("div", { class: "hc-header-actions" }, [newBtn, closeBtn]),
     ]);
+
+    // asked before a new conversation erases this one (an inline question, not window.confirm)
+    var confirmYes = el("button", { type: "button", class: "hc-confirm-btn hc-confirm-yes", text: "Clear chat" });
+    var confirmNo = el("button", { type: "button", class: "hc-confirm-btn hc-confirm-no", text: "Keep chatting" });
+    var confirm = el("div", {
+      class: "hc-confirm",
+      id: uid + "-confirm",
+      role: "alertdialog",
+      "aria-modal": "false",
+      "aria-labelledby": uid + "-confirm-title",
+      "aria-describedby": uid + "-confirm-desc",
+    }, [
+      el("p", { class: "hc-confirm-title", id: uid + "-confirm-title", text: "Start a new conversation?" }),
+      el("p", { class: "hc-confirm-desc", id: uid + "-confirm-desc", text: "This clears the chat and any plan in it. It can\u2019t be undone." }),
+      el("div", { class: "hc-confirm-actions" }, [confirmNo, confirmYes]),
+    ]);
+    confirm.hidden = true;
 
     var log = el("div", { class: "hc-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Conversation" });
     var typing = el("div", { class: "hc-msg hc-msg--bot hc-typing", role: "status" }, [
@@ -887,7 +1009,8 @@
     typing.hidden = true;
     var error = el("div", { class: "hc-error", role: "alert" });
     error.hidden = true;
-    var body = el("div", { class: "hc-body" }, [log, typing, error]);
+    // the scrolling transcript: focusable so it can be scrolled by keyboard even with no button in it
+    var body = el("div", { class: "hc-body", tabindex: "0", role: "group", "aria-label": "Chat transcript" }, [log, typing, error]);
 
     var inputId = uid + "-input";
     var input = el("input", {
@@ -895,9 +1018,9 @@
       class: "hc-input",
       type: "text",
       autocomplete: "off",
-      maxlength: "2000",
       placeholder: TEXT.placeholder,
       enterkeyhint: "send",
+      "aria-describedby": uid + "-counter " + uid + "-limit",
     });
     var sendBtn = el("button", { type: "submit", class: "hc-send", "aria-label": "Send message", title: "Send" }, [icon("send")]);
     var form = el("form", { class: "hc-form", novalidate: true }, [
@@ -905,8 +1028,17 @@
       input,
       sendBtn,
     ]);
+    // near the limit: how many characters of how many; over it: why it isn't sent (never cut)
+    var counterText = el("span", { class: "hc-counter-text" });
+    var counterHint = el("span", { class: "hc-sr-only" });
+    var counter = el("p", { class: "hc-counter", id: uid + "-counter" }, [counterText, counterHint]);
+    counter.hidden = true;
+    var limit = el("p", { class: "hc-limit", id: uid + "-limit", role: "alert" });
+    limit.hidden = true;
     var footer = el("div", { class: "hc-footer" }, [
       form,
+      counter,
+      limit,
       el("p", { class: "hc-fineprint", text: "General training information, not medical advice." }),
     ]);
 
@@ -915,7 +1047,7 @@
       id: uid + "-panel",
       role: "region",
       "aria-labelledby": uid + "-title",
-    }, [header, body, footer]);
+    }, [header, confirm, body, footer]);
     panel.hidden = true;
 
     root.appendChild(panel);
@@ -933,6 +1065,13 @@
       error: error,
       input: input,
       send: sendBtn,
+      newBtn: newBtn,
+      confirm: confirm,
+      confirmNo: confirmNo,
+      counter: counter,
+      counterText: counterText,
+      counterHint: counterHint,
+      limit: limit,
     };
 
     launcher.addEventListener("click", function () {
@@ -942,19 +1081,35 @@
     closeBtn.addEventListener("click", function () {
       setOpen(false, true);
     });
-    newBtn.addEventListener("click", newConversation);
+    newBtn.addEventListener("click", function () {
+      if (confirm.hidden) askNewConversation();
+      else closeConfirm(true);
+    });
+    confirmYes.addEventListener("click", newConversation);
+    confirmNo.addEventListener("click", function () {
+      closeConfirm(true);
+    });
     panel.addEventListener("keydown", function (e) {
       if (e.key === "Escape" || e.key === "Esc") {
         e.preventDefault();
-        setOpen(false, true);
+        if (!confirm.hidden) closeConfirm(true); // Escape answers the question first
+        else setOpen(false, true);
       }
     });
+    input.addEventListener("input", updateCounter);
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       if (state.busy || state.restoring) return;
       var value = input.value;
       if (!value.trim()) return;
+      var n = messageLength(value);
+      if (n > MAX_MESSAGE_CHARS) {
+        refuseTooLong(n);
+        input.focus();
+        return;
+      }
       input.value = "";
+      updateCounter();
       send(value);
       input.focus();
     });

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = REPO_ROOT / "tests" / "artifacts"
@@ -61,12 +62,6 @@ def _unavailable(reason: str):
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason} (required when CI=true)", pytrace=False)
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _tail(path: Path, limit: int = 4000) -> str:
@@ -142,7 +137,8 @@ def coach_server(chromium_path, embed_port, tmp_path_factory):
         while True:
             if proc.poll() is not None:
                 pytest.fail(
-                    f"coach server exited with code {proc.returncode} before becoming healthy:\n{_tail(log_path)}",
+                    f"coach server exited with code {proc.returncode} before becoming healthy:\n"
+                    f"{_tail(log_path)}",
                     pytrace=False,
                 )
             try:
@@ -153,7 +149,8 @@ def coach_server(chromium_path, embed_port, tmp_path_factory):
                 pass
             if time.monotonic() > deadline:
                 pytest.fail(
-                    f"coach server not healthy after {HEALTH_TIMEOUT_S:.0f} s:\n{_tail(log_path)}", pytrace=False
+                    f"coach server not healthy after {HEALTH_TIMEOUT_S:.0f} s:\n{_tail(log_path)}",
+                    pytrace=False,
                 )
             time.sleep(0.25)
         yield base

@@ -10,10 +10,8 @@ import http.server
 import json
 import re
 import threading
-import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -34,13 +32,15 @@ class Chat:
         self.page = page
 
     # navigation --------------------------------------------------------------
-    def open(self, url: str) -> "Chat":
+    def open(self, url: str) -> Chat:
         self.page.goto(url)
         self.wait_ready()
         return self
 
     def wait_ready(self) -> None:
-        self.page.wait_for_selector(".hc-root[data-restored='true']", state="attached", timeout=REPLY_TIMEOUT_MS)
+        self.page.wait_for_selector(
+            ".hc-root[data-restored='true']", state="attached", timeout=REPLY_TIMEOUT_MS
+        )
 
     # locators ----------------------------------------------------------------
     @property
@@ -235,6 +235,7 @@ def test_new_conversation_starts_over(chat):
     chat.send("how long should I rest for size?")
     old_sender = chat.sender_id()
     chat.page.get_by_role("button", name="New conversation").click()
+    chat.page.get_by_role("button", name="Clear chat").click()  # it asks first
     assert chat.sender_id() != old_sender
     assert chat.user_messages().count() == 0
     assert chat.bot_count() == 0
@@ -292,7 +293,9 @@ def embed_site(coach_server, embed_port, tmp_path):
         def log_message(self, *args):
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", embed_port), functools.partial(Quiet, directory=str(site)))
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", embed_port), functools.partial(Quiet, directory=str(site))
+    )
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -446,9 +449,13 @@ def test_accessibility_basics(chat):
 
 # --------------------------------------------------------------------------- rendering of custom kinds
 FIXTURE_REPLY = [
-    {"text": "Heads up: this is general information.", "custom": {"kind": "disclaimer", "category": "medical"}},
     {
-        "text": "Dumbbell row\n1. Brace on a bench.\n2. Pull the dumbbell to your hip.\n3. Lower with control.",
+        "text": "Heads up: this is general information.",
+        "custom": {"kind": "disclaimer", "category": "medical"},
+    },
+    {
+        "text": "Dumbbell row\n1. Brace on a bench.\n2. Pull the dumbbell to your hip.\n"
+        "3. Lower with control.",
         "custom": {
             "kind": "steps",
             "exercise": "dumbbell_row",
@@ -470,10 +477,19 @@ FIXTURE_REPLY = [
                     {
                         "name": "Day 1: Full body",
                         "exercises": [
-                            {"name": "Dumbbell squat", "sets": 3, "reps": "8-12", "rest": "60-90 s", "note": "Slow down"}
+                            {
+                                "name": "Dumbbell squat",
+                                "sets": 3,
+                                "reps": "8-12",
+                                "rest": "60-90 s",
+                                "note": "Slow down",
+                            }
                         ],
                     },
-                    {"name": "Day 2: Full body", "exercises": [{"name": "Push-up", "sets": 3, "reps": "6-15", "rest": "60 s"}]},
+                    {
+                        "name": "Day 2: Full body",
+                        "exercises": [{"name": "Push-up", "sets": 3, "reps": "6-15", "rest": "60 s"}],
+                    },
                 ],
                 "notes": ["Progress gradually."],
                 "sources": ["Schoenfeld 2017"],
@@ -500,13 +516,15 @@ def test_custom_kinds_render_specially(chat, tmp_path):
     chat.send("show me everything")
 
     note = page.locator(".hc-kind-disclaimer")
-    assert note.count() == 1 and "Note" in note.text_content()
+    assert note.count() == 1 and note.inner_text().strip() == FIXTURE_REPLY[0]["text"]
     steps = page.locator(".hc-kind-steps")
     assert steps.locator("ol > li").all_inner_texts() == FIXTURE_REPLY[1]["custom"]["steps"]
     assert "Keep your back flat." in steps.inner_text()
     plan = page.locator(".hc-kind-plan")
     assert plan.locator("h4").all_inner_texts() == ["Day 1: Full body", "Day 2: Full body"]
-    assert "Dumbbell squat: 3 sets of 8-12 reps, rest 60-90 s" in plan.locator(".hc-ex-line").all_inner_texts()
+    assert (
+        "Dumbbell squat: 3 sets of 8-12 reps, rest 60-90 s" in plan.locator(".hc-ex-line").all_inner_texts()
+    )
     assert "Two-day <b>plan</b>" in plan.inner_text() and plan.locator("b").count() == 0
     assert page.locator(".hc-kind-safety").count() == 1
     mystery = chat.bot_messages().nth(4)
@@ -579,7 +597,9 @@ def test_rejected_message_is_returned_to_the_input(chat):
     page.route(
         WEBHOOK_GLOB,
         lambda route: route.fulfill(
-            status=422, content_type="application/json", body='{"error": "message is too long", "field": "message"}'
+            status=422,
+            content_type="application/json",
+            body='{"error": "message is too long", "field": "message"}',
         ),
     )
     chat.input.fill("a message the server rejects")
@@ -593,3 +613,446 @@ def test_rejected_message_is_returned_to_the_input(chat):
     # fixing it and sending again works
     replies = chat.send("how long should I rest for size?")
     assert replies
+
+
+# --------------------------------------------------------------------------- helpers for the tests below
+def stub_webhook(page, reply, seen=None):
+    """Answer every webhook call with ``reply`` (a list of messages); ``seen`` collects the requests."""
+
+    def fulfil(route):
+        body = json.loads(route.request.post_data or "{}")
+        if seen is not None:
+            seen.append(body)
+        messages = [dict(m, recipient_id=body.get("sender")) for m in reply]
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(messages))
+
+    page.route(WEBHOOK_GLOB, fulfil)
+
+
+def in_view(page, locator) -> dict:
+    """Where ``locator``'s top and bottom are relative to the visible part of the transcript."""
+    return locator.evaluate(
+        """el => {
+            const body = document.querySelector('.hc-body').getBoundingClientRect();
+            const box = el.getBoundingClientRect();
+            return {top: box.top - body.top, bottom: box.bottom - body.top, height: body.height};
+        }"""
+    )
+
+
+def top_visible(page, locator) -> bool:
+    pos = in_view(page, locator)
+    return 0 <= pos["top"] < pos["height"]
+
+
+# --------------------------------------------------------------------------- cards come from custom data only
+CUSTOM_STEPS = {
+    "kind": "steps",
+    "exercise": "dumbbell_row",
+    "name": "Custom row name",
+    "steps": ["Custom step one.", "Custom step two.", "Custom step three."],
+    "sets": "4",
+    "reps": "8-10",
+    "rest": "75 s",
+    "cautions": ["Custom caution."],
+    "intro": "Custom intro before the steps.",
+}
+CUSTOM_PLAN = {
+    "kind": "plan",
+    "intro": "Custom plan intro.",
+    "closing": "Custom closing tip.",
+    "plan": {
+        "title": "Custom plan title",
+        "goal": "size",
+        "experience": "beginner",
+        "days_per_week": 2,
+        "equipment": "dumbbells",
+        "minutes_per_session": 45,
+        "weekly_sets": 12,
+        "days": [
+            {
+                "name": "Custom day A",
+                "focus": "a",
+                "exercises": [
+                    {
+                        "id": "dumbbell_row",
+                        "name": "Custom row",
+                        "sets": 3,
+                        "reps": "6-12",
+                        "rest": "60-90 s",
+                        "rest_seconds_min": 60,
+                        "rest_seconds_max": 90,
+                        "reps_min": 6,
+                        "reps_max": 12,
+                        "multi_joint": True,
+                        "has_steps": True,
+                        "note": "",
+                    }
+                ],
+            },
+            {
+                "name": "Custom day B",
+                "focus": "b",
+                "exercises": [
+                    {
+                        "id": "deadlift",
+                        "name": "Custom deadlift",
+                        "sets": 3,
+                        "reps": "6-12",
+                        "rest": "60-90 s",
+                        "rest_seconds_min": 60,
+                        "rest_seconds_max": 90,
+                        "reps_min": 6,
+                        "reps_max": 12,
+                        "multi_joint": True,
+                        "has_steps": False,
+                        "note": "Custom exercise note.",
+                    }
+                ],
+            },
+        ],
+        "notes": ["Custom note."],
+        "sources": ["Custom source."],
+    },
+}
+# the sentences differ from the custom fields on purpose: the cards must show only the latter
+TEXT_STEPS = (
+    "SENTENCE intro of the text.\nHow to do the text row:\n1. TEXT step.\n2. TEXT step two.\nDo 9 sets."
+)
+TEXT_PLAN = "SENTENCE plan intro.\n\nDay 9: TEXT day\n- TEXT exercise: 9 sets\n\nSENTENCE closing paragraph."
+
+
+def test_steps_and_plan_cards_render_from_custom_fields_not_text(chat, tmp_path):
+    page = chat.page
+    stub_webhook(
+        page, [{"text": TEXT_STEPS, "custom": CUSTOM_STEPS}, {"text": TEXT_PLAN, "custom": CUSTOM_PLAN}]
+    )
+    chat.send("show me the cards")
+
+    steps = page.locator(".hc-kind-steps")
+    assert steps.locator(".hc-steps-intro").inner_text().strip() == CUSTOM_STEPS["intro"]
+    assert steps.locator(".hc-steps-title").inner_text().strip() == CUSTOM_STEPS["name"]
+    assert steps.locator("ol > li").all_inner_texts() == CUSTOM_STEPS["steps"]
+    meta = [t.replace("\n", " ").strip() for t in steps.locator(".hc-meta-item").all_inner_texts()]
+    assert meta == ["Sets 4", "Reps 8-10", "Rest 75 s"], meta
+    assert "Custom caution." in steps.locator(".hc-cautions").inner_text()
+    # the intro comes before the list
+    assert steps.locator(".hc-steps-intro").evaluate(
+        "(el) => !!(el.compareDocumentPosition(el.parentNode.querySelector('ol'))"
+        " & Node.DOCUMENT_POSITION_FOLLOWING)"
+    )
+
+    plan = page.locator(".hc-kind-plan")
+    plan_text = plan.inner_text()
+    assert "SENTENCE" not in plan_text and "TEXT" not in plan_text and "SENTENCE" not in steps.inner_text()
+    assert "TEXT" not in steps.inner_text()
+    assert plan.locator("h4").all_inner_texts() == ["Custom day A", "Custom day B"]
+    assert plan.locator(".hc-ex-line").all_inner_texts() == [
+        "Custom row: 3 sets of 6-12 reps, rest 60-90 s",
+        "Custom deadlift: 3 sets of 6-12 reps, rest 60-90 s",
+    ]
+    # intro, title, days, notes, sources, closing: in that order
+    order = [
+        "Custom plan intro.",
+        "Custom plan title",
+        "Custom day A",
+        "Custom day B",
+        "Custom exercise note.",
+        "Custom note.",
+        "Custom source.",
+        "Custom closing tip.",
+    ]
+    positions = [plan_text.find(part) for part in order]
+    pairs = list(zip(order, positions, strict=True))
+    assert all(p >= 0 for p in positions) and positions == sorted(positions), pairs
+
+    # the download is built from the same payload, by the same function
+    with page.expect_download() as info:
+        plan.get_by_role("button", name="Download plan (Markdown)").click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    markdown = target.read_text(encoding="utf-8")
+    assert info.value.suggested_filename == "custom-plan-title.md"
+    assert markdown == page.evaluate("(c) => window.HypertrophyCoachWidget.planToMarkdown(c)", CUSTOM_PLAN)
+    assert markdown.startswith("# Custom plan title\n\nCustom plan intro.\n")
+    for part in (
+        "## Custom day A",
+        "- Custom row: 3 sets of 6-12 reps, rest 60-90 s",
+        "- Custom deadlift: 3 sets of 6-12 reps, rest 60-90 s \u2014 Custom exercise note.",
+        "## Notes\n\n- Custom note.",
+        "## Sources\n\n- Custom source.",
+        "Custom closing tip.",
+    ):
+        assert part in markdown, (part, markdown)
+    assert markdown.index("Custom source.") < markdown.index("Custom closing tip.")
+    assert "SENTENCE" not in markdown and "TEXT" not in markdown
+
+
+def test_real_steps_and_plan_replies_render_their_custom_fields(chat):
+    """Against the real server: every custom field of a steps and a plan reply is on its card."""
+    page = chat.page
+    replies = []
+    page.on("response", lambda r: replies.append(r) if r.url.endswith("/webhooks/rest/webhook") else None)
+
+    chat.send("how do I do a dumbbell row")
+    steps_custom = next(
+        m["custom"] for m in replies[-1].json() if (m.get("custom") or {}).get("kind") == "steps"
+    )
+    card = page.locator(".hc-kind-steps").last
+    assert card.locator("ol > li").all_inner_texts() == steps_custom["steps"]
+    assert card.locator(".hc-steps-title").inner_text().strip() == steps_custom["name"]
+    for caution in steps_custom["cautions"]:
+        assert caution in card.inner_text()
+
+    chat.send("beginner, 3 days a week, dumbbells, 45 minutes, no injuries, make me a plan")
+    plan_custom = next(
+        m["custom"] for m in replies[-1].json() if (m.get("custom") or {}).get("kind") == "plan"
+    )
+    card = page.locator(".hc-kind-plan").last
+    assert card.locator("h4").all_inner_texts() == [d["name"] for d in plan_custom["plan"]["days"]]
+    text = card.inner_text()
+    for part in [
+        plan_custom["intro"],
+        plan_custom["closing"],
+        *plan_custom["plan"]["notes"],
+        *plan_custom["plan"]["sources"],
+    ]:
+        assert part.strip() in text, part
+
+
+# --------------------------------------------------------------------------- message length
+def test_counter_near_the_limit_and_refusal_over_it(chat):
+    page = chat.page
+    seen = []
+    stub_webhook(page, [{"text": "Got it."}], seen)
+    counter = page.locator(".hc-counter")
+    limit = page.locator(".hc-limit")
+
+    chat.input.fill("x" * 1799)
+    assert counter.is_hidden()
+    chat.input.fill("x" * 1800)
+    assert counter.is_visible() and "1,800 / 2,000" in counter.inner_text()
+    assert chat.input.get_attribute("maxlength") is None  # nothing is cut while typing or pasting
+
+    too_long = "y" * 2150
+    chat.input.fill(too_long)
+    assert chat.input.input_value() == too_long
+    assert "2,150 / 2,000" in counter.inner_text()
+    assert counter.evaluate("el => el.classList.contains('hc-counter--over')")
+    chat.input.press("Enter")
+    limit.wait_for()
+    message = limit.inner_text()
+    assert "2,150" in message and "2,000" in message and "150" in message, message
+    assert limit.get_attribute("role") == "alert"
+    assert chat.input.get_attribute("aria-invalid") == "true"
+    page.locator(".hc-send").click()  # the button refuses too
+    page.wait_for_timeout(300)
+    assert seen == [] and chat.user_messages().count() == 0
+    assert chat.input.input_value() == too_long  # kept whole, never truncated
+
+    # shortened to the limit: the refusal goes away and the whole message is sent
+    chat.input.fill("y" * 2000)
+    assert limit.is_hidden() and chat.input.get_attribute("aria-invalid") is None
+    chat.input.press("Enter")
+    chat.wait_for_reply(0)
+    assert len(seen) == 1 and seen[0]["message"] == "y" * 2000
+    assert counter.is_hidden() and chat.input.input_value() == ""
+
+    # characters are counted as the server counts them (code points, not UTF-16 units)
+    chat.input.fill("\U0001f4aa" * 1900)
+    assert "1,900 / 2,000" in counter.inner_text()
+
+
+# --------------------------------------------------------------------------- new conversation
+def test_new_conversation_asks_before_erasing(chat):
+    page = chat.page
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    chat.send("how long should I rest for size?")
+    sender = chat.sender_id()
+    new_button = page.get_by_role("button", name="New conversation")
+    confirm = page.get_by_role("alertdialog", name="Start a new conversation?")
+    keep = page.get_by_role("button", name="Keep chatting")
+    clear = page.get_by_role("button", name="Clear chat")
+
+    # one tap only asks; the safe answer has the focus
+    new_button.click()
+    assert confirm.is_visible()
+    assert new_button.get_attribute("aria-expanded") == "true"
+    assert page.evaluate("() => document.activeElement.textContent") == "Keep chatting"
+    assert chat.bot_count() == 1 and chat.sender_id() == sender
+    keep.click()
+    assert confirm.is_hidden() and chat.bot_count() == 1 and chat.sender_id() == sender
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "New conversation"
+
+    # Escape answers "no" (and leaves the panel open)
+    new_button.click()
+    page.keyboard.press("Escape")
+    assert confirm.is_hidden() and page.locator(".hc-panel").is_visible()
+    assert chat.bot_count() == 1
+
+    # confirmed: a fresh conversation
+    new_button.click()
+    clear.click()
+    assert confirm.is_hidden()
+    assert chat.bot_count() == 0 and chat.user_messages().count() == 0
+    assert page.locator(".hc-msg--welcome").count() == 1
+    assert chat.sender_id() != sender
+    assert page.evaluate("() => document.activeElement.classList.contains('hc-input')")
+    # nothing left to lose: the button starts over without asking
+    new_button.click()
+    assert confirm.is_hidden()
+    assert dialogs == []  # never window.confirm
+
+
+# --------------------------------------------------------------------------- touch targets
+def test_touch_targets_are_at_least_44px_on_a_phone(new_context, track_page, coach_server):
+    page = track_page(new_context(viewport=MOBILE_VIEWPORT).new_page())
+    chat = Chat(page).open(coach_server + "/")
+    stub_webhook(page, FIXTURE_REPLY)
+    chat.send("show me everything")
+    page.get_by_role("button", name="New conversation").click()  # shows the confirmation's buttons too
+    boxes = page.locator(".hc-root button").evaluate_all(
+        """els => els.filter(e => e.getClientRects().length).map(e => {
+            const r = e.getBoundingClientRect();
+            return {name: e.getAttribute('aria-label') || e.textContent.trim(), cls: e.className,
+                    w: r.width, h: r.height, x: r.x, y: r.y};
+        })"""
+    )
+    classes = " ".join(b["cls"] for b in boxes)
+    for needed in ("hc-new", "hc-close", "hc-send", "hc-quick-reply", "hc-download", "hc-confirm-yes"):
+        assert needed in classes, (needed, boxes)
+    small = [b for b in boxes if b["w"] < 44 or b["h"] < 44]
+    assert not small, small
+    # the two header buttons do not overlap and have a gap between them
+    new_box = page.locator(".hc-new").bounding_box()
+    close_box = page.locator(".hc-close").bounding_box()
+    assert close_box["x"] - (new_box["x"] + new_box["width"]) >= 8
+
+
+# --------------------------------------------------------------------------- scrolling after a reply
+LONG_REPLY = [
+    {
+        "text": "\n".join(f"Line {i} of a long answer." for i in range(1, 61)),
+        "custom": {"kind": "answer", "topic": "rest_periods", "section": ""},
+    }
+]
+
+
+def test_long_reply_shows_its_start_and_the_question(new_context, track_page, coach_server):
+    page = track_page(new_context(viewport=MOBILE_VIEWPORT).new_page())
+    chat = Chat(page).open(coach_server + "/")
+    stub_webhook(page, [{"text": "A short answer."}])
+    chat.send("first question")
+    page.unroute(WEBHOOK_GLOB)
+    stub_webhook(page, LONG_REPLY)
+    chat.send("second question, with a long answer")
+
+    question = chat.user_messages().last
+    reply = chat.bot_messages().last
+    assert top_visible(page, question), in_view(page, question)
+    assert top_visible(page, reply), in_view(page, reply)
+    assert "Line 1 of a long answer." in reply.inner_text()
+    at_bottom = page.locator(".hc-body").evaluate("b => b.scrollTop + b.clientHeight >= b.scrollHeight - 2")
+    assert not at_bottom
+
+    # a short reply after it: everything fits, so the bottom is shown
+    page.unroute(WEBHOOK_GLOB)
+    stub_webhook(page, [{"text": "A short answer."}])
+    chat.send("third question")
+    assert page.locator(".hc-body").evaluate("b => b.scrollTop + b.clientHeight >= b.scrollHeight - 2")
+
+
+def test_plan_reply_scrolls_to_its_start_also_after_reload(chat):
+    page = chat.page
+    question = "beginner, 3 days a week, dumbbells, 45 minutes, no injuries, make me a plan"
+    chat.send("how long should I rest for size?")
+    chat.send(question)
+    plan = page.locator(".hc-kind-plan").last
+    assert top_visible(page, plan), in_view(page, plan)
+    assert top_visible(page, chat.user_messages().last)
+    # restored after a reload: the latest exchange is shown from its start as well
+    page.reload()
+    chat.wait_ready()
+    assert top_visible(page, chat.user_messages().last), in_view(page, chat.user_messages().last)
+    assert top_visible(page, page.locator(".hc-kind-plan").last)
+
+
+# --------------------------------------------------------------------------- favicon
+def test_page_references_the_favicon(chat, coach_server):
+    page = chat.page
+    link = page.locator('link[rel="icon"]')
+    assert link.count() == 1
+    assert link.get_attribute("href") == "/favicon.ico"
+    assert link.get_attribute("type") == "image/svg+xml"
+    href = link.evaluate("el => el.href")
+    assert href == coach_server + "/favicon.ico"
+    resp = page.request.get(href)
+    assert resp.status == 200
+    assert resp.headers["content-type"].startswith("image/svg+xml")
+    assert resp.text().lstrip().startswith("<svg")
+
+
+# --------------------------------------------------------------------------- axe
+AXE_STATES = {
+    "empty": None,
+    "answer": "how long should I rest for size?",
+    "steps": "how do I do a dumbbell row",
+    "plan": "beginner, 3 days a week, dumbbells, 45 minutes, no injuries, make me a plan",
+    "safety": "my chest hurts when i lift",
+}
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="module")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()  # its script is the axe.min.js shipped in the package: no network
+
+
+def axe_blocking(axe, page) -> list[str]:
+    results = axe.run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:5]}"
+        for v in results.response["violations"]
+        if v.get("impact") in BLOCKING_IMPACTS
+    ]
+
+
+@pytest.mark.parametrize("viewport", [MOBILE_VIEWPORT, DESKTOP_VIEWPORT], ids=["mobile", "desktop"])
+@pytest.mark.parametrize("state", list(AXE_STATES))
+def test_axe_finds_no_serious_violations(
+    state, viewport, axe, new_context, track_page, coach_server, page_errors
+):
+    page = track_page(new_context(viewport=viewport).new_page())
+    origins = set()
+    page.on(
+        "request", lambda r: origins.add(urllib.parse.urlsplit(r.url)._replace(path="", query="").geturl())
+    )
+    chat = Chat(page).open(coach_server + "/")
+    if AXE_STATES[state]:
+        chat.send(AXE_STATES[state])
+        expected = {"steps": ".hc-kind-steps", "plan": ".hc-kind-plan", "safety": ".hc-kind-safety"}.get(
+            state
+        )
+        if expected:
+            assert page.locator(expected).count() == 1
+    problems = axe_blocking(axe, page)
+    assert not problems, "\n".join(problems)
+    assert origins <= {coach_server}, origins  # nothing loaded from the network
+    assert not page_errors, page_errors
+
+
+def test_axe_finds_no_serious_violations_in_confirm_and_refusal(axe, chat):
+    page = chat.page
+    chat.send("how long should I rest for size?")
+    page.get_by_role("button", name="New conversation").click()
+    problems = axe_blocking(axe, page)
+    assert not problems, "\n".join(problems)
+    page.keyboard.press("Escape")
+    chat.input.fill("z" * 2100)
+    chat.input.press("Enter")
+    page.locator(".hc-limit").wait_for()
+    problems = axe_blocking(axe, page)
+    assert not problems, "\n".join(problems)
