@@ -25,6 +25,8 @@ def latest_entities(tracker: Tracker) -> dict[str, str]:
     """entity -> first value, from the latest message."""
     out: dict[str, str] = {}
     for ent in tracker.latest_message.get("entities") or []:
+        if (ent.get("entity"), ent.get("value")) == ("condition", "none"):
+            continue  # "no injuries" answers the interview; it names no condition to talk about
         out.setdefault(str(ent.get("entity")), str(ent.get("value")))
     return out
 

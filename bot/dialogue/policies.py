@@ -164,7 +164,8 @@ class FollowUpPolicy(Policy):
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
         if parse.intent.name not in ("inform", FALLBACK_INTENT):
             return None
-        entities = {e.entity for e in parse.entities}
+        # "no injuries" is an interview answer, not a condition to talk about
+        entities = {e.entity for e in parse.entities if (e.entity, e.value) != ("condition", "none")}
         last_topic = tracker.slots.get("last_topic")
         if last_topic and entities & CONTEXT_ENTITIES:
             if last_topic == "exercise_steps" and "exercise" in entities:

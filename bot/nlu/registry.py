@@ -6,13 +6,14 @@ their factories with spaCy. Adding a component is one class, one line here, one 
 
 from __future__ import annotations
 
-from bot.nlu import cues, discourse, entities, fallback, normalizer
+from bot.nlu import cues, discourse, entities, fallback, form_values, normalizer
 
 COMPONENTS: dict[str, type] = {
     "coach_normalizer": normalizer.Normalizer,
     "coach_lemma_view": normalizer.LemmaView,
     "coach_entity_ruler": entities.KnowledgeEntityRuler,
     "coach_numbers": entities.NumberEntities,
+    "coach_form_values": form_values.FormValues,
     "coach_symptoms": entities.SymptomMatcher,
     "coach_safety_cues": cues.SafetyCues,
     "coach_discourse_cues": discourse.DiscourseCues,
