@@ -14,6 +14,7 @@ from actions.common import (
     button_payload,
     cue,
     knowledge,
+    latest_cues,
     latest_entities,
     latest_intent,
     nested_response,
@@ -21,6 +22,7 @@ from actions.common import (
     utter_disclaimer,
 )
 from knowledge.models import Exercise
+from knowledge.retrieval import fact_index
 
 
 def steps_message(ex: Exercise, intro: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -69,6 +71,17 @@ class ActionExerciseSteps(Action):
             return [SlotSet("last_topic", "exercise_steps"), SlotSet("exercise", ex.id),
                     SlotSet("last_answer", answer_record("exercise", "exercise_selection", [],
                                                          exercise=ex.id))]
+        detail = None if cue(tracker, "how_to") else _asked_step(shown, tracker)
+        if detail is not None:  # "where should my elbow point on a row?": that step leads
+            dispatcher.utter_message(
+                response="utter_exercise_line", line=detail, name=shown.name, has_steps=True,
+                buttons=[{"title": f"All the steps of the {shown.name.lower()}",
+                          "payload": button_payload("ask_exercise_steps", exercise=shown.id)}],
+                json_message={"kind": "answer", "topic": "exercise_steps"})
+            utter_disclaimer(dispatcher, shown.disclaimer)
+            return [SlotSet("last_topic", "exercise_steps"), SlotSet("exercise", shown.id),
+                    SlotSet("last_answer", answer_record("exercise", "exercise_steps", [],
+                                                         exercise=shown.id))]
         intro = None if ex.has_steps else nested_response(
             "utter_exercise_no_steps", note=ex.no_steps_note, variant=shown.name)
         dispatcher.utter_message(**steps_message(shown, intro))
@@ -76,6 +89,24 @@ class ActionExerciseSteps(Action):
         return [SlotSet("last_topic", "exercise_steps"), SlotSet("exercise", shown.id),
                 SlotSet("last_answer", answer_record("exercise", "exercise_steps", [],
                                                      exercise=shown.id))]
+
+
+# how much of a detail question one step must hold to answer it alone (the exercise's name, which
+# every step's text carries, counts too)
+DETAIL_COVERAGE = 0.5
+
+
+def _asked_step(ex: Exercise, tracker: Tracker) -> str | None:
+    """The one step or caution a detail question asks about, when one clearly answers it."""
+    text = str(tracker.latest_message.get("text") or "")
+    if len(latest_cues(tracker).get("words") or []) < 3:
+        return None
+    hits = fact_index().search(text, topic="exercise:" + ex.id, limit=2)
+    if not hits or hits[0].coverage < DETAIL_COVERAGE or hits[0].matched < 2:
+        return None
+    if len(hits) > 1 and hits[1].coverage >= hits[0].coverage:
+        return None  # two steps fit as well: the whole exercise answers better
+    return hits[0].text
 
 
 def _names_something(tracker: Tracker) -> bool:

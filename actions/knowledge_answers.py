@@ -13,6 +13,7 @@ from actions.common import (
     all_entity_values,
     answer_record,
     cue,
+    fact_applies,
     knowledge,
     latest_entities,
     latest_intent,
@@ -121,15 +122,20 @@ class ActionAnswerTopic(Action):
     @staticmethod
     def _facts(kb: KnowledgeBase, topic: Topic, entities: dict[str, str], tracker: Tracker,
                text: str) -> list[Fact]:
-        """The topic's facts for the entities, then what the question points at beyond them:
-        the fact of the topic it names, a named condition's own facts, and a fact of another
-        topic it clearly matches (the classifier may have chosen the wrong topic)."""
+        """The topic's facts for the entities, led by the fact of the topic the question names;
+        then what the question points at beyond them: a named condition's own facts, and a fact
+        of another topic it clearly matches (the classifier may have chosen the wrong topic)."""
         facts = select_facts(topic, entities, all_entity_values(tracker))
         extra: list[Fact] = []
         here = fact_index().search(text, topic=topic.id, limit=1)
         best_here = here[0].coverage if here else 0.0
         if here and here[0].coverage >= IN_TOPIC_COVERAGE and here[0].matched >= 2:
-            extra.append(topic.fact(here[0].fact_id))  # the part of the topic the question names
+            # the part of the topic the question names leads the answer
+            asked = topic.fact(here[0].fact_id)
+            if fact_applies(asked, entities, all_entity_values(tracker)):  # not strength's for size
+                facts = [asked, *[f for f in facts if f.id != asked.id]]
+            else:
+                extra.append(asked)
         if topic.id != "health_conditions" and entities.get("condition") not in (None, "none"):
             health = kb.topic("health_conditions")
             extra += [f for f in select_facts(health, {"condition": entities["condition"]})

@@ -49,6 +49,7 @@ class Cues(BaseModel):
     cancel: bool = False  # "cancel", "stop", "never mind": wants to stop what is under way
     points_back: bool = False  # "it", "that one", "those": refers to what was just said
     asks_source: bool = False  # "which study says ...", "according to who?"
+    how_to: bool = False  # asks for a whole exercise or topic ("squat form"), not one detail
     words: list[str] = Field(default_factory=list)  # the message's words, lower-case
 
 

@@ -70,6 +70,14 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "reduce": {"@architectures": "spacy.TextCatReduce.v1", "exclusive_classes": True,
                "use_reduce_first": False, "use_reduce_last": False, "use_reduce_max": True,
                "use_reduce_mean": True, "nO": None, "tok2vec": _tok2vec()},
+    # variants
+    "bow2_wide": {**_BOW, "ngram_size": 2, "length": 262144},
+    "ensemble_bow1": {"@architectures": "spacy.TextCatEnsemble.v2", "nO": None,
+                      "linear_model": {**_BOW, "ngram_size": 1}, "tok2vec": _tok2vec()},
+    "cnn": {"@architectures": "spacy.TextCatCNN.v2", "exclusive_classes": True, "nO": None,
+            "tok2vec": _tok2vec()},
+    "attention": {"@architectures": "spacy.TextCatParametricAttention.v1",
+                  "exclusive_classes": True, "nO": None, "tok2vec": _tok2vec()},
 }
 DEFAULT = ["bow1", "bow2", "bow3", "ensemble", "reduce"]
 WRONG_COST = 2.0  # a confident wrong answer costs as much as this many fallbacks
@@ -167,6 +175,8 @@ def measure(name: str, config: CoachConfig, train_data: NluData, held_out: NluDa
         "train_s": round(train_s, 1),
         **fresh_stats(interpreter, fresh),
         "confusions": report.confusions[:8],
+        "errors": [{k: e[k] for k in ("text", "intent", "predicted", "confidence")}
+                   for e in report.errors if e["predicted"] != e["intent"]],
     }
 
 
@@ -182,6 +192,7 @@ def _mean_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
     out["accuracy_range"] = [min(r["accuracy"] for r in rows), max(r["accuracy"] for r in rows)]
     out["ece_range"] = [min(r["ece"] for r in rows), max(r["ece"] for r in rows)]
     out["confusions"] = rows[0]["confusions"]
+    out["errors"] = rows[0]["errors"]
     return out
 
 

@@ -37,11 +37,16 @@ _ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|sou
                           r"organi[sz]ation|body|group|expert|experts)\b|\bwho (?:says|said|recommends|"
                           r"suggests)\b|\baccording to (?:who|whom|what)\b|\bwhere (?:is|does) (?:that|"
                           r"this|it) (?:come|from)\b")
+# asks for a whole exercise or topic ("how do i do a row", "squat form"), not one detail of it
+_HOW_TO = re.compile(r"\b(?:how (?:do|should|would|can|to) (?:i |you |we )?(?:do|perform|execute|"
+                     r"make)\b|how to\b|form\b|technique|walk me through|step[- ]by[- ]step|steps\b|"
+                     r"instructions?|tutorial|teach me|show me|guide|explain how|proper way|"
+                     r"correct way|break ?down|cues)")
 _WORD = re.compile(r"[a-z][a-z'-]*")
 
 
 class DiscourseCues:
-    """Adds question, why, change, continues, cancel, points_back, asks_source and words."""
+    """Adds question, why, change, continues, cancel, points_back, asks_source, how_to, words."""
 
     def __call__(self, doc: Doc) -> Doc:
         text = source_text(doc)
@@ -50,7 +55,7 @@ class DiscourseCues:
             if rx.search(text):
                 cues[name] = True
         for name, rx in (("change", _CHANGE), ("cancel", _CANCEL), ("points_back", _POINTS_BACK),
-                         ("asks_source", _ASKS_SOURCE)):
+                         ("asks_source", _ASKS_SOURCE), ("how_to", _HOW_TO)):
             if rx.search(text):
                 cues[name] = True
         cues["words"] = sorted(set(_WORD.findall(text)))
