@@ -113,6 +113,17 @@ def button_payload(intent: str, **entities: str) -> str:
     return f"/{intent}{json.dumps(entities)}" if entities else f"/{intent}"
 
 
+def label_buttons(domain: DomainDict, intents: list[str]) -> list[dict[str, str]]:
+    """Quick replies for intents, titled by their `utter_label_<intent>` responses."""
+    responses = domain.get("responses", {})
+    out = []
+    for intent in intents:
+        variations = responses.get(f"utter_label_{intent}") or []
+        if variations:
+            out.append({"title": variations[0]["text"], "payload": button_payload(intent)})
+    return out
+
+
 def nested_response(response_name: str, **values: Any) -> dict[str, Any]:
     """A response rendered inside another one: the renderer expands {'response': name, ...}."""
     return {"response": response_name, **values}

@@ -15,6 +15,8 @@ from actions.common import (
     cue,
     fact_applies,
     knowledge,
+    label_buttons,
+    latest_cues,
     latest_entities,
     latest_intent,
     nested_response,
@@ -61,6 +63,28 @@ def resolve_topic(kb: KnowledgeBase, intent: str, entities: dict[str, str],
     return None
 
 
+class ActionAnswerItem(Action):
+    """"The first one" / "the other one": that item of the last answer's list."""
+
+    def name(self) -> str:
+        return "action_answer_item"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        kb = knowledge()
+        record = dict(tracker.get_slot("last_answer") or {})
+        topic = kb.topic(str(record.get("topic")))
+        shown = record.get("item")
+        index = 0 if latest_cues(tracker).get("item_ref") == "first" else (
+            1 - int(shown) if shown in (0, 1) else 1)
+        item = topic.items[min(index, len(topic.items) - 1)]
+        dispatcher.utter_message(response="utter_more", facts=[topic.fact(item.fact).text],
+                                 json_message={"kind": "answer", "topic": topic.id,
+                                               "section": topic.section})
+        record.update(item=index)
+        return [SlotSet("last_topic", topic.id), SlotSet("last_answer", record)]
+
+
 class ActionAnswerTopic(Action):
     """Answer from the knowledge base, with the topic's disclaimer and follow-up buttons."""
 
@@ -84,6 +108,8 @@ class ActionAnswerTopic(Action):
         if topic is None:
             dispatcher.utter_message(response="utter_fallback_help")
             return []
+        if cue(tracker, "correction") and entities.get("goal"):  # "i didn't say strength"
+            dispatcher.utter_message(response="utter_corrected", value=entities["goal"])
         dose = self._exercise_dose(kb, topic, entities, tracker, props(domain))
         facts = self._facts(kb, topic, entities, tracker, text)
         reason = topic.why if cue(tracker, "why") else ""
@@ -92,8 +118,13 @@ class ActionAnswerTopic(Action):
                                  reason=reason,
                                  json_message={"kind": "answer", "topic": topic.id,
                                                "section": topic.section})
+        other = latest_cues(tracker).get("also_maybe")
+        if other and other != intent:  # two topics nearly tied: the other one a tap away
+            dispatcher.utter_message(response="utter_also_maybe",
+                                     buttons=label_buttons(domain, [str(other)]))
         utter_disclaimer(dispatcher, topic.disclaimer)
-        record = answer_record("topic", topic.id, [f.id for f in facts], more_shown=0)
+        record = answer_record("topic", topic.id, [f.id for f in facts], more_shown=0,
+                               items=[item.name for item in topic.items])
         if dose:  # later "and rest?" stays with this exercise
             record["exercise"] = entities.get("exercise") or tracker.get_slot("exercise")
         events: list[dict[str, Any]] = [SlotSet("last_topic", topic.id), SlotSet("last_answer", record)]

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import best_guess, button_payload, props
+from actions.common import best_guess, label_buttons, props
 
 GUESS_MIN_CONFIDENCE = 0.1
 
@@ -17,17 +17,6 @@ GUESS_MIN_CONFIDENCE = 0.1
 def _menu(domain: DomainDict) -> list[str]:
     """The help menu's intents, in order (bot/data/intents.yml)."""
     return list(props(domain).get("help_menu", []))
-
-
-def label_buttons(domain: DomainDict, intents: list[str]) -> list[dict[str, str]]:
-    """Quick replies for intents, titled by their `utter_label_<intent>` responses."""
-    responses = domain.get("responses", {})
-    out = []
-    for intent in intents:
-        variations = responses.get(f"utter_label_{intent}") or []
-        if variations:
-            out.append({"title": variations[0]["text"], "payload": button_payload(intent)})
-    return out
 
 
 class ActionSmalltalk(Action):

@@ -156,6 +156,11 @@ def _cross_check(kb: dict[str, Any], problems: list[str]) -> None:
                 if fact.attributed_to:
                     _check_attribution(f"{label} -> attributed_to", fact.attributed_to, sources,
                                        problems)
+        fact_ids_here = {f.id for f in (*t.facts, *t.more)}
+        for j, item in enumerate(t.items):
+            if item.fact not in fact_ids_here:
+                problems.append(f"knowledge/topics.yml: {t.id} -> items -> {j}: unknown fact "
+                                f"'{item.fact}'")
         for j, rel in enumerate(t.related):
             if rel not in topic_ids:
                 problems.append(f"knowledge/topics.yml: {t.id} -> related -> {j}: unknown topic '{rel}'")

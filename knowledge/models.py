@@ -81,6 +81,13 @@ class Fact(Strict):
         return self
 
 
+class TopicItem(Strict):
+    """One of the named things a topic's answer lists ("sarcoplasmic hypertrophy")."""
+
+    name: str
+    fact: str
+
+
 class Topic(Strict):
     """A knowledge topic: what the bot says when asked about it.
 
@@ -99,6 +106,8 @@ class Topic(Strict):
     more: list[Fact] = Field(default_factory=list)
     why: str = ""
     related: list[str] = Field(default_factory=list)
+    # the named things an answer lists, in order, for "the first one" / "the other one"
+    items: list[TopicItem] = Field(default_factory=list)
 
     def fact(self, fact_id: str) -> Fact:
         """The fact (main or 'more') with this id (StopIteration when unknown)."""

@@ -50,6 +50,10 @@ class Cues(BaseModel):
     points_back: bool = False  # "it", "that one", "those": refers to what was just said
     asks_source: bool = False  # "which study says ...", "according to who?"
     how_to: bool = False  # asks for a whole exercise or topic ("squat form"), not one detail
+    also_maybe: str | None = None  # a knowledge intent nearly tied with the chosen one
+    restart: bool = False  # "start over", "from scratch"
+    item_ref: str | None = None  # "first" or "other": an item of the last answer's list
+    correction: bool = False  # "I didn't say strength", "that's not what I meant"
     words: list[str] = Field(default_factory=list)  # the message's words, lower-case
 
 

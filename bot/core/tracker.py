@@ -82,6 +82,24 @@ class Tracker(BaseModel):
                 self.active_loop = None
             self.events.append({"timestamp": time.time(), **event})
 
+    def previous_replies(self, turns: int) -> list[str]:
+        """The bot's replies (texts of a turn joined) to the last `turns` user messages before the
+        current one, most recent first (from the recent events a tracker holds)."""
+        replies: list[str] = []
+        current: list[str] = []
+        seen_user = 0
+        for event in reversed(self.events):
+            if event.get("event") == "bot":
+                current.append(str(event.get("text") or ""))
+            elif event.get("event") == "user":
+                seen_user += 1
+                if seen_user > 1:  # the first user event met is the current message
+                    replies.append("\n".join(reversed(current)))
+                    if len(replies) == turns:
+                        break
+                current = []
+        return replies
+
     def set_slot(self, name: str, value: Any) -> None:
         """Set a slot and record the event."""
         self.apply([{"event": "slot", "name": name, "value": value}])

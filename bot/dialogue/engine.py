@@ -13,7 +13,7 @@ from bot.core.domain import Domain, Rule
 from bot.core.errors import ActionFailed
 from bot.core.schemas import BotMessage, IntentScore, ParseResult
 from bot.core.tracker import Tracker
-from bot.dialogue.policies import CANCEL_FORM, PolicyContext
+from bot.dialogue.policies import CANCEL_FORM, PROGRAM_FORM, RESTART_FORM, PolicyContext
 from bot.dialogue.registry import POLICIES
 from bot.nlu.interpreter import Interpreter
 from bot.responses.renderer import Renderer
@@ -70,6 +70,9 @@ class Engine:
                     # conversation (with this message) is still saved
                     log.exception("turn failed for %s", sender)
                     replies += self.utter(tracker, "utter_error")
+            if self.would_repeat(tracker, replies):
+                replies = self.utter(tracker, "utter_loop_breaker")
+            self.leave_a_way_forward(tracker, replies)
             for reply in replies:
                 tracker.add_bot(reply.text, reply.model_dump(exclude={"recipient_id", "text"},
                                                              exclude_none=True))
@@ -90,6 +93,24 @@ class Engine:
         if interrupted:  # a question mid-form was answered: ask the pending question again
             replies += self.ask_requested(tracker, resume=True)
         return replies
+
+    def leave_a_way_forward(self, tracker: Tracker, replies: list[BotMessage]) -> None:
+        """A reply with no button gets the suggestions of utter_way_forward, so a person who only
+        taps is never stuck (not a safety reply: nothing is added to those)."""
+        if not replies or any(r.buttons for r in replies) \
+                or any(r.custom and r.custom.kind == "safety" for r in replies):
+            return
+        replies[-1].buttons = self.utter(tracker, "utter_way_forward")[0].buttons
+
+    @staticmethod
+    def would_repeat(tracker: Tracker, replies: list[BotMessage]) -> bool:
+        """Whether this reply would be the third identical one in a row (a safety reply may be:
+        it must never be swapped for anything else)."""
+        if not replies or any(r.custom and r.custom.kind == "safety" for r in replies):
+            return False
+        text = "\n".join(r.text or "" for r in replies)
+        previous = tracker.previous_replies(2)
+        return len(previous) == 2 and all(p == text for p in previous)
 
     def confirm_guess(self, tracker: Tracker, parse: ParseResult) -> ParseResult:
         """A "yes" to "did you mean ...?" is the first suggestion, asked in the original words."""
@@ -115,6 +136,8 @@ class Engine:
         if action == CANCEL_FORM:
             tracker.apply([{"event": "active_loop", "name": None}])
             return self.utter(tracker, "utter_form_cancelled")
+        if action == RESTART_FORM:
+            return self.restart_form(tracker, parse)
         if action in self.domain.forms:
             return self.run_form(tracker, action, parse)
         return self.call(tracker, action)
@@ -161,6 +184,18 @@ class Engine:
             return intro + replies + self.ask_requested(tracker)
         tracker.apply([{"event": "active_loop", "name": None}])
         return replies + self.call(tracker, "action_build_program")
+
+    def restart_form(self, tracker: Tracker, parse: ParseResult) -> list[BotMessage]:
+        """"Start over": forget the interview's answers and any plan, then ask again from the
+        first question. What safety needs is kept: a red flag, and the clearance given for it."""
+        form = str((tracker.active_loop or {}).get("name") or PROGRAM_FORM)
+        kept = {"injuries", "clearance"} if tracker.slots.get("red_flag") else set()
+        forget = [s for s in self.domain.forms[form].required_slots if s not in kept]
+        tracker.apply([{"event": "slot", "name": s, "value": None}
+                       for s in [*forget, "goal", "plan", "requested_slot"]]
+                      + [{"event": "active_loop", "name": None}])
+        return self.utter(tracker, "utter_form_restarted") + self.run_form(
+            tracker, form, parse.model_copy(update={"entities": []}))
 
     def slot_candidates(self, tracker: Tracker, form: str, parse: ParseResult) -> list[dict[str, Any]]:
         """SlotSet events from the message: entity mappings, else the text for the asked slot."""

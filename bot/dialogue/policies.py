@@ -17,6 +17,7 @@ from bot.nlu.fallback import FALLBACK_INTENT
 
 PROGRAM_FORM = "program_form"
 CANCEL_FORM = "action_cancel_form"
+RESTART_FORM = "action_restart_form"
 FORM_ENTITIES = {"goal", "experience", "days", "equipment", "duration", "condition"}
 PLAN_ENTITIES = {"goal", "experience", "days", "equipment", "duration"}
 CONTEXT_ENTITIES = {"goal", "exercise", "muscle", "condition"}
@@ -97,6 +98,8 @@ class ActiveFormPolicy(Policy):
     """
 
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
+        if parse.cues.restart and (tracker.active_loop or tracker.slots.get("plan")):
+            return RESTART_FORM  # "start over": the interview again, from its first question
         if not tracker.active_loop:
             return None
         form = str(tracker.active_loop["name"])
@@ -140,6 +143,16 @@ class PlanChangePolicy(Policy):
                    and str(plan.get(e.entity, "")) != e.value]
         if changed and (parse.intent.name == "inform" or parse.cues.change):
             return "action_build_program"
+        return None
+
+
+class ReferencePolicy(Policy):
+    """"The first one", "and the other one?" after an answer that listed named things."""
+
+    def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
+        record = tracker.slots.get("last_answer") or {}
+        if parse.cues.item_ref and record.get("items") and not tracker.active_loop:
+            return "action_answer_item"
         return None
 
 

@@ -12,6 +12,7 @@ POLICIES: dict[str, type[policies.Policy]] = {
     "active_form": policies.ActiveFormPolicy,
     "retrieval": policies.RetrievalPolicy,
     "plan_change": policies.PlanChangePolicy,
+    "reference": policies.ReferencePolicy,
     "rules": policies.RulePolicy,
     "follow_up": policies.FollowUpPolicy,
     "fallback": policies.FallbackPolicy,

@@ -42,6 +42,17 @@ _HOW_TO = re.compile(r"\b(?:how (?:do|should|would|can|to) (?:i |you |we )?(?:do
                      r"make)\b|how to\b|form\b|technique|walk me through|step[- ]by[- ]step|steps\b|"
                      r"instructions?|tutorial|teach me|show me|guide|explain how|proper way|"
                      r"correct way|break ?down|cues)")
+# "start over": restart what is under way
+_RESTART = re.compile(r"\b(?:start (?:over|again|afresh|from scratch|from the (?:beginning|top))|"
+                      r"restart|reset|from scratch|begin again|redo (?:the|my) (?:plan|questions))\b")
+# "i didn't say strength": corrects what the bot took from an earlier message
+_CORRECTION = re.compile(r"\bi (?:didn'?t|did not|never|dont|don'?t) "
+                         r"(?:say|said|mean|meant|ask|asked|want)\b|"
+                         r"\bnot what i (?:said|meant|asked)\b|\bi meant\b|\bthat'?s not what\b|"
+                         r"\bno,? i (?:said|meant)\b")
+# "the first one", "the other one": an item of the last answer's list
+_ITEM_REF = [("first", re.compile(r"\b(?:the |that )?(?:first|1st|former)(?: one| kind| type| thing)?\b")),
+             ("other", re.compile(r"\b(?:the )?(?:other|second|2nd|latter)(?: one| kind| type| thing)?\b"))]
 _WORD = re.compile(r"[a-z][a-z'-]*")
 
 
@@ -55,9 +66,14 @@ class DiscourseCues:
             if rx.search(text):
                 cues[name] = True
         for name, rx in (("change", _CHANGE), ("cancel", _CANCEL), ("points_back", _POINTS_BACK),
-                         ("asks_source", _ASKS_SOURCE), ("how_to", _HOW_TO)):
+                         ("asks_source", _ASKS_SOURCE), ("how_to", _HOW_TO),
+                         ("restart", _RESTART), ("correction", _CORRECTION)):
             if rx.search(text):
                 cues[name] = True
+        for ref, rx in _ITEM_REF:
+            if rx.search(text):
+                cues["item_ref"] = ref
+                break
         cues["words"] = sorted(set(_WORD.findall(text)))
         return doc
 

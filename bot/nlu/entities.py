@@ -51,6 +51,9 @@ NEGATABLE = {"goal", "experience", "equipment", "muscle", "exercise"}
 _NEGATORS = {"not", "no", "without", "never", "nor"}
 _NEGATING_PAIRS = {("rather", "than"), ("instead", "of"), ("other", "than")}
 _FILLERS = {"a", "an", "the", "my", "any", "really", "even"}
+# "i didn't say strength", "never asked for strength": a word of saying after a negation
+_SAYING = {"say", "said", "mean", "meant", "ask", "asked", "want", "wanted"}
+_NOT = {"not", "n't", "never", "didnt", "dont", "didn't", "don't"}
 
 
 def _negated(doc: Doc, start: int) -> bool:
@@ -58,7 +61,11 @@ def _negated(doc: Doc, start: int) -> bool:
     words = [t.lower_ for t in doc[max(0, start - 3):start]]
     if words and words[-1] in _FILLERS:
         words = words[:-1]
-    return bool(words) and (words[-1] in _NEGATORS or tuple(words[-2:]) in _NEGATING_PAIRS)
+    if words and words[-1] in ("for", "about"):  # "never asked for strength"
+        words = [t.lower_ for t in doc[max(0, start - 4):start - 1]]
+    said_not = len(words) >= 2 and words[-1] in _SAYING and bool(_NOT & set(words[:-1]))
+    return bool(words) and (words[-1] in _NEGATORS or tuple(words[-2:]) in _NEGATING_PAIRS
+                            or said_not)
 
 
 @Language.factory("coach_entity_ruler",

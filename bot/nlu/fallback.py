@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from bot.nlu.context import TrainingContext
 
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -17,12 +22,27 @@ for _attr in ("intent", "intent_ranking"):
 class IntentFallback:
     """Low confidence or a near tie between the top two intents gives nlu_fallback.
 
-    The ranking keeps the classifier's real scores, so the dialogue can offer "did you mean".
+    A near tie between two knowledge topics is no reason to give up: the likelier one is kept and
+    the other is noted as the cue `also_maybe`, so the answer can offer it as a button. The ranking
+    keeps the classifier's real scores, so the dialogue can offer "did you mean".
     """
 
     def __init__(self, threshold: float, ambiguity_threshold: float) -> None:
         self.threshold = threshold
         self.ambiguity_threshold = ambiguity_threshold
+        self.topic_intents: set[str] = set()
+
+    def learn(self, ctx: TrainingContext) -> None:
+        """The intents that a knowledge topic (or an exercise's steps) answers."""
+        self.topic_intents = {i for t in ctx.kb.topics for i in t.intents} | {"ask_exercise_steps"}
+
+    def to_disk(self, path: Any, exclude: Iterable[str] = ()) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        srsly.write_json(Path(path) / "topic_intents.json", sorted(self.topic_intents))
+
+    def from_disk(self, path: Any, exclude: Iterable[str] = ()) -> IntentFallback:
+        self.topic_intents = set(srsly.read_json(Path(path) / "topic_intents.json"))
+        return self
 
     def __call__(self, doc: Doc) -> Doc:
         ranking: list[dict[str, Any]] = sorted(
@@ -34,10 +54,14 @@ class IntentFallback:
             return doc
         top = ranking[0]
         gap = top["confidence"] - (ranking[1]["confidence"] if len(ranking) > 1 else 0.0)
-        if top["confidence"] < self.threshold or gap < self.ambiguity_threshold:
+        second = ranking[1]["name"] if len(ranking) > 1 else ""
+        two_topics = top["name"] in self.topic_intents and second in self.topic_intents
+        if top["confidence"] < self.threshold or (gap < self.ambiguity_threshold and not two_topics):
             doc._.intent = {"name": FALLBACK_INTENT, "confidence": self.threshold}
         else:
             doc._.intent = dict(top)
+            if gap < self.ambiguity_threshold:  # two topics nearly tied: the other is offered
+                doc.user_data.setdefault("cues", {})["also_maybe"] = second
         return doc
 
 
