@@ -95,6 +95,8 @@ class ActionAnswerTopic(Action):
             domain: DomainDict) -> list[dict[str, Any]]:
         kb = knowledge()
         intent = latest_intent(tracker)
+        if cue(tracker, "correction"):  # "i didn't say strength": the last topic, corrected
+            intent = "inform"
         entities = latest_entities(tracker)
         text = str(tracker.latest_message.get("text") or "")
         if "goal" not in entities and tracker.get_slot("goal") and cue(tracker, "continues"):

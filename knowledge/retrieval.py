@@ -35,7 +35,8 @@ SOURCES = "sources"  # the pseudo-topic of the article's own details and its ref
 # words people use for the same idea as the article does
 _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly": "age",
          "senior": "age", "lifting": "lift", "lifted": "lift", "weights": "weight",
-         "injured": "injury", "organization": "organisation", "breaks": "rest", "break": "rest"}
+         "injured": "injury", "organization": "organisation", "breaks": "rest", "break": "rest",
+         "push": "press", "pushing": "press", "drive": "press"}
 
 
 def stem(word: str) -> str:

@@ -147,12 +147,18 @@ class PlanChangePolicy(Policy):
 
 
 class ReferencePolicy(Policy):
-    """"The first one", "and the other one?" after an answer that listed named things."""
+    """Messages about the last answer: "the first one", "and the other one?" after an answer that
+    listed named things, and "I didn't say strength, I meant size", which answers it again."""
 
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
+        if tracker.active_loop:
+            return None
         record = tracker.slots.get("last_answer") or {}
-        if parse.cues.item_ref and record.get("items") and not tracker.active_loop:
+        if parse.cues.item_ref and record.get("items"):
             return "action_answer_item"
+        corrected = {e.entity for e in parse.entities} & CONTEXT_ENTITIES
+        if parse.cues.correction and corrected and record.get("kind") == "topic":
+            return "action_answer_topic"
         return None
 
 

@@ -48,7 +48,8 @@ _RESTART = re.compile(r"\b(?:start (?:over|again|afresh|from scratch|from the (?
 # "i didn't say strength": corrects what the bot took from an earlier message
 _CORRECTION = re.compile(r"\bi (?:didn'?t|did not|never|dont|don'?t) "
                          r"(?:say|said|mean|meant|ask|asked|want)\b|"
-                         r"\bnot what i (?:said|meant|asked)\b|\bi meant\b|\bthat'?s not what\b|"
+                         r"\bnot what i (?:said|meant|asked)\b|(?<!am )(?<!was )\bi meant\b|"
+                         r"\bthat'?s not what\b|"
                          r"\bno,? i (?:said|meant)\b")
 # "the first one", "the other one": an item of the last answer's list
 _ITEM_REF = [("first", re.compile(r"\b(?:the |that )?(?:first|1st|former)(?: one| kind| type| thing)?\b")),

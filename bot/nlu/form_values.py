@@ -23,7 +23,8 @@ _VALUES: list[tuple[str, str, re.Pattern[str]]] = [
         r"health (?:issues?|problems?|conditions?)|medical (?:issues?|problems?|conditions?)|"
         r"conditions?|problems? with my body)\b|\bnothing (?:injured|wrong|hurts)\b|"
         r"\binjury[- ]free\b|\b(?:i'?m|im|i am|totally|perfectly|fully) (?:healthy|fine health)\b|"
-        r"^\s*healthy\s*[.!]?\s*$|\bin good health\b|\bno (?:aches|pains) or injuries\b")),
+        r"(?:^|[,;:]|\band)\s*(?:all )?healthy\s*(?:[.,;:!]|$)|\bin good health\b|"
+        r"\bno (?:aches|pains) or injuries\b")),
     ("experience", "beginner", re.compile(
         r"\b(?:\d{1,2}|a few|a couple of|couple|few|one|two|three|four|five|six|seven|eight|nine|"
         r"ten|eleven) (?:months?|weeks?|mo)\b(?! ago| off| break| out)|"
