@@ -49,8 +49,9 @@ class ActionExerciseSteps(Action):
             domain: DomainDict) -> list[dict[str, Any]]:
         kb = knowledge()
         exercise_id = latest_entities(tracker).get("exercise")
+        after_steps = (tracker.get_slot("last_answer") or {}).get("kind") == "exercise"
         if not exercise_id and (latest_intent(tracker) in ("ask_more", "inform")
-                                or cue(tracker, "points_back")):
+                                or cue(tracker, "points_back") or after_steps):
             exercise_id = tracker.get_slot("exercise")  # "how do I do it?" after the row
         ex = kb.exercise(exercise_id) if exercise_id else None
         if ex is None:

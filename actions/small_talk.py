@@ -74,3 +74,15 @@ class ActionFallback(Action):
             dispatcher.utter_message(response="utter_fallback_unknown",
                                      buttons=label_buttons(domain, _menu(domain)))
         return [SlotSet("fallback_count", misses)]
+
+
+class ActionMealPlan(Action):
+    """A meal plan, menu or diet plan: outside the coach; the article's diet advice instead."""
+
+    def name(self) -> str:
+        return "action_meal_plan"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_meal_plan")
+        return []

@@ -28,6 +28,7 @@ class IntentProperties(BaseModel):
     soreness_report: list[str]
     exercise_dose: list[str]
     follow_up: list[str]
+    exercise_follow_up: list[str]
     shows_help_menu: list[str]
     help_menu: list[str]
 

@@ -53,6 +53,7 @@ class Cues(BaseModel):
     also_maybe: str | None = None  # a knowledge intent nearly tied with the chosen one
     restart: bool = False  # "start over", "from scratch"
     item_ref: str | None = None  # "first" or "other": an item of the last answer's list
+    meal_plan: bool = False  # asks for a meal plan, a menu or a diet plan
     correction: bool = False  # "I didn't say strength", "that's not what I meant"
     words: list[str] = Field(default_factory=list)  # the message's words, lower-case
 

@@ -201,9 +201,9 @@ class Engine:
         """SlotSet events from the message: entity mappings, else the text for the asked slot."""
         required = set(self.domain.forms[form].required_slots)
         new: dict[str, str] = {}  # slot -> value this message says something new about
-        for ent in parse.entities:
+        for ent in parse.entities:  # the last mention wins ("3 days ... sorry, I meant 5 days")
             for name in self.domain.entity_slots_in_form(form, ent.entity):
-                if name in required and name not in new and tracker.slots.get(name) != ent.value:
+                if name in required and tracker.slots.get(name) != ent.value:
                     new[name] = ent.value
         events = [{"event": "slot", "name": n, "value": v} for n, v in new.items()]
         requested = tracker.slots.get("requested_slot")

@@ -25,7 +25,8 @@ SYMPTOM_INTENT = "report_symptom"
 PLAN_REQUEST = "request_program"
 # (coverage, matched words) a match needs: lower when the classifier had nothing, higher when it
 # had a confident small-talk or out-of-scope guess to overrule
-RETRIEVAL_BARS = {"fallback": (0.6, 2), "override": (0.75, 2)}
+RETRIEVAL_BARS = {"fallback": (0.6, 2), "override": (0.75, 2),
+                  "source": (0.5, 2)}  # "who recommends ...": the fact it names, and its source
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,13 @@ class Policy(ABC):
     @abstractmethod
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
         """The action to run, or None to let the next policy decide."""
+
+
+class ScopePolicy(Policy):
+    """Asks that carry a topic word but are outside the coach: a meal plan is no training plan."""
+
+    def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
+        return "action_meal_plan" if parse.cues.meal_plan else None
 
 
 class SafetyTriagePolicy(Policy):
@@ -125,7 +133,9 @@ class RetrievalPolicy(Policy):
         intent = parse.intent.name
         if intent not in self.props.states_no_fact or len(parse.cues.words) < 3:
             return None
-        coverage, matched = RETRIEVAL_BARS["fallback" if intent == FALLBACK_INTENT else "override"]
+        bar = "source" if parse.cues.asks_source else (
+            "fallback" if intent == FALLBACK_INTENT else "override")
+        coverage, matched = RETRIEVAL_BARS[bar]
         if self.ctx.retrieval(parse.text, coverage, matched) is None:
             return None
         return "action_answer_retrieved"
@@ -159,6 +169,11 @@ class ReferencePolicy(Policy):
         corrected = {e.entity for e in parse.entities} & CONTEXT_ENTITIES
         if parse.cues.correction and corrected and record.get("kind") == "topic":
             return "action_answer_topic"
+        # "where should my weight be?" right after an exercise's steps: a detail of that exercise
+        if record.get("kind") == "exercise" and tracker.slots.get("exercise") \
+                and parse.cues.question and not parse.cues.how_to \
+                and parse.intent.name in self.props.exercise_follow_up:
+            return "action_exercise_steps"
         return None
 
 

@@ -9,6 +9,7 @@ from bot.dialogue import policies
 
 POLICIES: dict[str, type[policies.Policy]] = {
     "safety_triage": policies.SafetyTriagePolicy,
+    "scope": policies.ScopePolicy,
     "active_form": policies.ActiveFormPolicy,
     "retrieval": policies.RetrievalPolicy,
     "plan_change": policies.PlanChangePolicy,

@@ -54,6 +54,10 @@ _CORRECTION = re.compile(r"\bi (?:didn'?t|did not|never|dont|don'?t) "
 # "the first one", "the other one": an item of the last answer's list
 _ITEM_REF = [("first", re.compile(r"\b(?:the |that )?(?:first|1st|former)(?: one| kind| type| thing)?\b")),
              ("other", re.compile(r"\b(?:the )?(?:other|second|2nd|latter)(?: one| kind| type| thing)?\b"))]
+# a meal plan, menu or diet plan: outside the coach, whatever its topic words
+_MEAL_PLAN = re.compile(r"\b(?:meal|diet|food|nutrition|eating|bulking|cutting) (?:plan|planner|"
+                        r"schedule|prep)s?\b|\bmenus?\b|\bmeals? for (?:each|every) day\b|"
+                        r"\bwhat (?:to|should i) eat (?:each|every) day\b|\bgrocery list\b")
 _WORD = re.compile(r"[a-z][a-z'-]*")
 
 
@@ -68,7 +72,8 @@ class DiscourseCues:
                 cues[name] = True
         for name, rx in (("change", _CHANGE), ("cancel", _CANCEL), ("points_back", _POINTS_BACK),
                          ("asks_source", _ASKS_SOURCE), ("how_to", _HOW_TO),
-                         ("restart", _RESTART), ("correction", _CORRECTION)):
+                         ("restart", _RESTART), ("correction", _CORRECTION),
+                         ("meal_plan", _MEAL_PLAN)):
             if rx.search(text):
                 cues[name] = True
         for ref, rx in _ITEM_REF:

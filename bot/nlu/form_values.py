@@ -38,7 +38,22 @@ _VALUES: list[tuple[str, str, re.Pattern[str]]] = [
                                           r"\b(?:db|dbs) only\b|\bonly (?:db|dbs)\b")),
     ("duration", "60", re.compile(r"\b(?:an? )?hour (?:per|a|each) (?:session|workout|day)\b|"
                                   r"\b(?:sessions?|workouts?) of an hour\b")),
+    # "i meant for size": a goal said as what the person wants (not "best exercises for growth")
+    ("goal", "size", re.compile(r"\b(?:mean|meant|want|wanted|said|asked|aim|aiming|going|goal is|"
+                                r"it'?s|its)\b[^.?!]{0,12}\bfor (?:hypertrophy|size|muscle size|mass|"
+                                r"growth|muscle growth)\b")),
+    # labelled answers ("days: 4", "injuries: none")
+    ("condition", "none", re.compile(r"\binjur\w*\s*[:=-]\s*(?:none|no|nope|n/?a|nothing|0)\b")),
 ]
+# "make it 3", "back to 3", "days: 4" after a plan or in the interview: days per week (2 to 7)
+_DAYS_SAID = re.compile(r"\b(?:make it|back to|change (?:it )?to|go (?:back )?to|switch to|days?\s*[:=])"
+                        r"\s*(?P<n>[2-7])\b(?!\s*(?:sets?|reps?|min\w*|sec\w*|kg|lbs?|x|hours?))")
+# "forty five minutes": minutes in words
+_TENS = {"fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+         "seventy": 70, "eighty": 80, "ninety": 90}
+_UNITS = {"five": 5}
+_MINUTES_IN_WORDS = re.compile(r"\b(?P<t>fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+                               r"(?:[- ](?P<u>five))?\s*(?:min|mins|minutes?)\b")
 
 
 class FormValues:
@@ -48,15 +63,29 @@ class FormValues:
         text = source_text(doc)
         spans: list[Span] = []
         taken = {e.label_ for e in doc.ents}
+        found: list[tuple[str, str, int, int]] = []
+        answers = {"days", "experience", "duration"} & taken
         for label, value, rx in _VALUES:
-            if label in taken:  # the ruler or the numbers already read this answer
-                continue
             m = rx.search(text)
-            if m:
-                span = source_span(doc, m.start(), m.end(), label, value)
-                if span is not None:
-                    spans.append(span)
-                    taken.add(label)
+            if not m or label in taken:
+                continue
+            # a bare "gym" is equipment only as an answer ("gym", "4 days, gym, 1 hour"), not in
+            # "how do i stay safe in the gym"
+            if value == "full_gym" and not answers and len(text.split()) > 3:
+                continue
+            found.append((label, value, m.start(), m.end()))
+            taken.add(label)
+        said = _DAYS_SAID.search(text)
+        if said and "days" not in taken:
+            found.append(("days", said.group("n"), said.start(), said.end()))
+        words = _MINUTES_IN_WORDS.search(text)
+        if words and "duration" not in taken:
+            minutes = _TENS[words.group("t")] + (_UNITS[words.group("u")] if words.group("u") else 0)
+            found.append(("duration", str(minutes), words.start(), words.end()))
+        for label, value, start, end in found:  # the ruler or the numbers may have read it already
+            span = source_span(doc, start, end, label, value)
+            if span is not None:
+                spans.append(span)
         if spans:
             kept = [e for e in doc.ents if not any(e.start < s.end and s.start < e.end for s in spans)]
             doc.ents = filter_spans(kept + spans)
