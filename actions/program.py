@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -36,7 +37,7 @@ from bot.nlu.answers import (
     states_no_injury,
 )
 from knowledge.models import SERIOUS_TIERS, KnowledgeBase
-from knowledge.planner import build_plan
+from knowledge.planner import NoExercisesLeft, build_plan
 
 FORM = "program_form"
 # life stages the article treats as reasons to train, not as conditions needing clearance
@@ -84,6 +85,10 @@ class ValidateProgramForm(FormValidationAction):
         goal stated in any answer is still picked up."""
         goal = self.extract_goal(dispatcher, tracker, domain)
         events = await super().run(dispatcher, tracker, domain)
+        spare = latest_cues(tracker).get("spare") or []  # "bad knees": the plan spares them
+        if spare:
+            joints = sorted({*(tracker.slots.get("spared_joints") or []), *spare})
+            events.append(SlotSet("spared_joints", joints))
         return events + [SlotSet(k, v) for k, v in goal.items()]
 
     def extract_goal(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -213,6 +218,65 @@ class ValidateProgramForm(FormValidationAction):
         return {slot: None, "form_misses": misses}
 
 
+@dataclass
+class PlanEdits:
+    """The plan's edits: the slots' exercises taken out, joints spared and exercises put back,
+    with this message's cues applied, and a line for each change to tell the person."""
+
+    removed: set[str] = field(default_factory=set)
+    spared: set[str] = field(default_factory=set)
+    restored: set[str] = field(default_factory=set)
+    changes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_tracker(cls, kb: KnowledgeBase, tracker: Tracker) -> PlanEdits:
+        """The edits so far plus the latest message's ("no squats", "put the row back")."""
+        slots, cues = tracker.slots, latest_cues(tracker)
+        edits = cls({_family(i) for i in slots.get("removed_exercises") or []},
+                    set(slots.get("spared_joints") or []),
+                    {_family(i) for i in slots.get("restored_exercises") or []})
+        for ex_id in cues.get("remove") or []:
+            if _family(ex_id) not in edits.removed:
+                edits.removed.add(_family(ex_id))
+                edits.restored.discard(_family(ex_id))
+                edits.changes.append(f"I took out the {_name(kb, ex_id)}")
+        for ex_id in cues.get("swap") or []:
+            edits.removed.add(_family(ex_id))
+            edits.restored.discard(_family(ex_id))
+            ex = kb.exercise(ex_id)
+            alike = [e for e in kb.exercises if ex is not None and e.multi_joint == ex.multi_joint
+                     and _family(e.id) not in edits.removed]
+            edits.changes.append(
+                f"I swapped out the {_name(kb, ex_id)}; " + (
+                    "the plan uses the article's other exercises in its place" if alike else
+                    "the article names no other exercise like it, so the plan goes on without it"))
+        for ex_id in cues.get("restore") or []:
+            edits.removed.discard(_family(ex_id))
+            edits.restored.add(_family(ex_id))
+            edits.changes.append(f"I put the {_name(kb, ex_id)} back")
+        for joint in cues.get("spare") or []:
+            if joint not in edits.spared:
+                edits.spared.add(joint)
+                edits.changes.append(f"I left out what the coach thinks loads your "
+                                     f"{joint.replace('_', ' ')} (the coach's own caution)")
+        return edits
+
+    def events(self) -> list[dict[str, Any]]:
+        """SlotSet events that keep the edits for the next rebuild."""
+        return [SlotSet("removed_exercises", sorted(self.removed)),
+                SlotSet("spared_joints", sorted(self.spared)),
+                SlotSet("restored_exercises", sorted(self.restored))]
+
+
+def _family(exercise_id: str) -> str:
+    return exercise_id.removeprefix("dumbbell_")
+
+
+def _name(kb: KnowledgeBase, exercise_id: str) -> str:
+    ex = kb.exercise(exercise_id)
+    return ex.name.lower() if ex else exercise_id.replace("_", " ")
+
+
 def plan_message(kb: KnowledgeBase, plan: Plan) -> dict[str, Any]:
     """The utter_message arguments that show a plan: the text and its typed `plan` payload share
     one intro and one closing (the CLI's `coach plan` renders the same)."""
@@ -261,13 +325,22 @@ class ActionBuildProgram(Action):
             days = DEFAULTS["days"]
         duration = slots.get("duration")
         minutes = int(duration) if duration and str(duration).isdigit() else None
-        plan = build_plan(kb, goal=parse_goal(str(slots.get("goal") or "size")) or "size",
-                          experience=parse_experience(str(slots.get("experience") or ""))
-                          or DEFAULTS["experience"],
-                          days=int(days), equipment=parse_equipment(str(slots.get("equipment") or ""))
-                          or DEFAULTS["equipment"], minutes=minutes,
-                          condition=injuries != NO_INJURY)
-        if previous:
+        edits = PlanEdits.from_tracker(kb, tracker)
+        try:
+            plan = build_plan(kb, goal=parse_goal(str(slots.get("goal") or "size")) or "size",
+                              experience=parse_experience(str(slots.get("experience") or ""))
+                              or DEFAULTS["experience"], days=int(days),
+                              equipment=parse_equipment(str(slots.get("equipment") or ""))
+                              or DEFAULTS["equipment"], minutes=minutes,
+                              condition=injuries != NO_INJURY, removed=edits.removed,
+                              spared=edits.spared, restored=edits.restored)
+        except NoExercisesLeft as exc:  # the edit is not kept: the plan they have stays
+            dispatcher.utter_message(response="utter_plan_nothing_left", left_out=exc.left_out,
+                                     example=exc.left_out[0] if exc.left_out else "squat")
+            return []
+        if edits.changes:
+            dispatcher.utter_message(response="utter_plan_edited", changes=edits.changes)
+        elif previous:
             dispatcher.utter_message(response="utter_plan_changed")
         dispatcher.utter_message(**plan_message(kb, plan))
         for category in ("medical", "form"):
@@ -275,5 +348,6 @@ class ActionBuildProgram(Action):
         summary = {"days": str(plan.days_per_week), "experience": plan.experience,
                    "equipment": plan.equipment, "goal": plan.goal}
         return [SlotSet("plan", summary), SlotSet("days", str(plan.days_per_week)),
+                *edits.events(),
                 SlotSet("last_topic", "training_approach"),
                 SlotSet("last_answer", answer_record("plan", "training_approach", []))]

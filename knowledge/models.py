@@ -118,6 +118,10 @@ class Topic(Strict):
         return fact.section or self.section
 
 
+Joint = Literal["knees", "hips", "lower_back", "shoulders", "elbows", "wrists"]
+JOINTS: tuple[str, ...] = ("knees", "hips", "lower_back", "shoulders", "elbows", "wrists")
+
+
 class Exercise(Strict):
     """An exercise the article names; `steps` is empty when the article gives none."""
 
@@ -129,6 +133,8 @@ class Exercise(Strict):
     sources: list[str] = Field(min_length=1)
     equipment: list[Literal["dumbbells", "bodyweight", "barbell", "bench", "machine"]]
     multi_joint: bool
+    # the coach's own caution (the article names no joints): joints it leaves out of a plan for
+    coach_loads: list[Joint] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list)
     sets: IntRange | None = None
     reps: IntRange | None = None

@@ -6,18 +6,20 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.channels.calendar import plan_calendar
 from bot.core.config import CoachConfig, load_config
-from bot.core.messages import custom_schema
+from bot.core.messages import Plan, custom_schema
 from bot.core.schemas import BotMessage, ErrorOut, Health, ParseIn, ParseResult, UserMessageIn
 from bot.dialogue.engine import Engine
 
@@ -161,12 +163,28 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
     async def favicon() -> Response:
         return _static("favicon.svg", "image/svg+xml")
 
+    @app.post("/plan.ics", response_class=Response,
+              responses={200: {"content": {"text/calendar": {}}}})
+    async def plan_ics(body: PlanCalendarIn) -> Response:
+        """A plan (the `plan` of a reply's custom payload) as an iCalendar file of its days."""
+        ics = plan_calendar(body.plan, body.start or date.today())
+        return Response(ics, media_type="text/calendar",
+                        headers={"Content-Disposition": 'attachment; filename="training-plan.ics"'})
+
     @app.get("/schemas/custom.json")
     async def custom_payload_schema() -> dict[str, object]:
         """The JSON Schema of every `custom` payload kind a reply can carry."""
         return custom_schema()
 
     return app
+
+
+class PlanCalendarIn(BaseModel):
+    """The body of POST /plan.ics: a plan, and the day from which its weeks start."""
+
+    model_config = ConfigDict(extra="ignore")
+    plan: Plan
+    start: date | None = None
 
 
 def app_from_env() -> FastAPI:

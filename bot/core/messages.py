@@ -52,10 +52,13 @@ class Plan(BaseModel):
     experience: Experience
     days_per_week: int
     equipment: Equipment
-    minutes_per_session: int | None
+    minutes_per_session: int | None  # the coach's estimate of a session at the stated rest
+    minutes_given: int | None = None  # the minutes the person said they have
     days: list[PlanDay]
     weekly_sets: int
     notes: list[str]
+    removed: list[str] = Field(default_factory=list)  # exercises taken out on request
+    spared: list[str] = Field(default_factory=list)  # joints spared (knees, lower_back, ...)
     sources: list[str]
 
     def exercise_ids(self) -> set[str]:

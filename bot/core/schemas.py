@@ -54,6 +54,10 @@ class Cues(BaseModel):
     restart: bool = False  # "start over", "from scratch"
     item_ref: str | None = None  # "first" or "other": an item of the last answer's list
     meal_plan: bool = False  # asks for a meal plan, a menu or a diet plan
+    remove: list[str] = Field(default_factory=list)  # exercises to take out of a plan
+    swap: list[str] = Field(default_factory=list)  # exercises to swap for another
+    restore: list[str] = Field(default_factory=list)  # exercises to put back
+    spare: list[str] = Field(default_factory=list)  # joints to spare (knees, lower_back, ...)
     correction: bool = False  # "I didn't say strength", "that's not what I meant"
     words: list[str] = Field(default_factory=list)  # the message's words, lower-case
 

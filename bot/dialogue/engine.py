@@ -192,7 +192,8 @@ class Engine:
         kept = {"injuries", "clearance"} if tracker.slots.get("red_flag") else set()
         forget = [s for s in self.domain.forms[form].required_slots if s not in kept]
         tracker.apply([{"event": "slot", "name": s, "value": None}
-                       for s in [*forget, "goal", "plan", "requested_slot"]]
+                       for s in [*forget, "goal", "plan", "requested_slot", "removed_exercises",
+                                 "restored_exercises"]]
                       + [{"event": "active_loop", "name": None}])
         return self.utter(tracker, "utter_form_restarted") + self.run_form(
             tracker, form, parse.model_copy(update={"entities": []}))

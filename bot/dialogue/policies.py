@@ -153,6 +153,9 @@ class PlanChangePolicy(Policy):
                    and str(plan.get(e.entity, "")) != e.value]
         if changed and (parse.intent.name == "inform" or parse.cues.change):
             return "action_build_program"
+        cues = parse.cues
+        if cues.remove or cues.swap or cues.restore or cues.spare:  # "no squats", "spare my knees"
+            return "action_build_program"
         return None
 
 

@@ -43,6 +43,9 @@ class KnowledgeEntityRuler(EntityRuler):
         doc = super().__call__(doc)
         kept = [e for e in doc.ents if e.label_ not in NEGATABLE or not _negated(doc, e.start)]
         if len(kept) != len(doc.ents):
+            # what was negated stays readable: "no squats" asks to take the squat out of a plan
+            doc.user_data["negated"] = [(e.label_, e.kb_id_ or e.ent_id_, e.start_char, e.end_char)
+                                        for e in doc.ents if e not in kept]
             doc.ents = kept
         return doc
 

@@ -6,7 +6,7 @@ their factories with spaCy. Adding a component is one class, one line here, one 
 
 from __future__ import annotations
 
-from bot.nlu import cues, discourse, entities, fallback, form_values, normalizer
+from bot.nlu import cues, discourse, entities, fallback, form_values, normalizer, plan_edits
 
 COMPONENTS: dict[str, type] = {
     "coach_normalizer": normalizer.Normalizer,
@@ -14,6 +14,7 @@ COMPONENTS: dict[str, type] = {
     "coach_entity_ruler": entities.KnowledgeEntityRuler,
     "coach_numbers": entities.NumberEntities,
     "coach_form_values": form_values.FormValues,
+    "coach_plan_edits": plan_edits.PlanEdits,
     "coach_symptoms": entities.SymptomMatcher,
     "coach_safety_cues": cues.SafetyCues,
     "coach_discourse_cues": discourse.DiscourseCues,

