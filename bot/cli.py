@@ -1,4 +1,4 @@
-"""The `coach` command: train, shell, serve, validate, test, bench, actions, plan."""
+"""The `coach` command: train, shell, serve, validate, test, report, bench, actions, plan."""
 
 from __future__ import annotations
 
@@ -69,16 +69,22 @@ def train(force: bool = typer.Option(False, help="retrain even if a cached model
 
 
 @app.command()
-def validate() -> None:
-    """Check config, knowledge base, NLU data, domain and rules; errors name file and field."""
-    from bot.validate import problems
+def validate(nlu: list[Path] = typer.Option([], "--nlu", help="also check this NLU file (e.g. an "
+                                            "export of `coach report --export-nlu`); repeatable")) -> None:
+    """Check config, knowledge base, NLU data, domain, rules and test stories; errors name file and
+    field. Unused responses and intents handled by policies by design are warnings."""
+    from bot.validate import check
 
-    found = problems()
-    if found:
-        for p in found:
-            err.print(f"[red]✗[/red] {p}")
+    found = check(nlu)
+    for w in found.warnings:
+        err.print(f"[yellow]![/yellow] {w}", highlight=False, soft_wrap=True)
+    if found.errors:
+        for p in found.errors:
+            err.print(f"[red]✗[/red] {p}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
-    console.print("[green]✓[/green] config, knowledge base, NLU data, domain and rules are valid")
+    checked = ["config", "knowledge base", "NLU data", "domain", "rules", "stories", *map(str, nlu)]
+    console.print(f"[green]✓[/green] {', '.join(checked[:-1])} and {checked[-1]} are valid",
+                  highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -120,6 +126,7 @@ def serve(host: str | None = typer.Option(None, help="default: config.yml server
 class TestSuite(StrEnum):
     nlu = "nlu"
     conversations = "conversations"
+    stories = "stories"
     all = "all"
 
 
@@ -128,10 +135,31 @@ def test_cmd(suite: TestSuite = typer.Argument(TestSuite.all),
              data: Path = typer.Option(ROOT / "tests" / "data" / "nlu_test.yml", help="held-out NLU file"),
              conversations: Path = typer.Option(ROOT / "tests" / "conversations",
                                                 help="folder of conversation YAML files"),
-             out: Path = typer.Option(ROOT / ".coach" / "reports", help="where reports go")) -> None:
-    """NLU report on the held-out file and/or the conversation tests."""
+             stories: Path = typer.Option(ROOT / "bot" / "data" / "stories.yml",
+                                          help="test stories (Rasa 3.1 stories)"),
+             out: Path = typer.Option(ROOT / ".coach" / "reports", help="where reports go"),
+             junit: Path | None = typer.Option(None, help="also write the results as JUnit XML "
+                                               "(one testcase per held-out example, conversation "
+                                               "and story)")) -> None:
+    """NLU report on the held-out file, the conversation tests and/or the test stories."""
+    from bot.testing import Suite, conversation_case
+
     ok = True
+    suites: list[Suite] = []
     engine = _engine(store_kind="memory")
+
+    def show(kind: str, results: list) -> bool:  # noqa: ANN001 (ConversationResult, imported lazily)
+        failed = [r for r in results if not r.passed]
+        for result in failed:
+            console.print(f"[red]FAIL[/red] {result.file}: {result.name}")
+            for turn in result.turns:
+                if turn.failures:
+                    console.print(f"   user: {turn.user}\n   reply: {turn.reply[:300]!r}\n"
+                                  f"   {'; '.join(turn.failures)}", highlight=False)
+        console.print(f"{kind}: {len(results) - len(failed)} passed, {len(failed)} failed")
+        suites.append(Suite(name=kind, cases=[conversation_case(r, kind) for r in results]))
+        return not failed
+
     if suite in (TestSuite.nlu, TestSuite.all):
         from bot.nlu.data import load_nlu
         from bot.nlu.evaluate import evaluate, summary_lines, write_report
@@ -142,26 +170,67 @@ def test_cmd(suite: TestSuite = typer.Argument(TestSuite.all),
             console.print(line, highlight=False)
         json_path, png_path = write_report(report, out, test_data.intents, pairs)
         console.print(f"\nreport: {json_path}\nconfusion matrix: {png_path}")
+        if junit:
+            from bot.testing import nlu_cases
+
+            suites.append(Suite(name="nlu", cases=nlu_cases(engine.interpreter, test_data)))
     if suite in (TestSuite.conversations, TestSuite.all):
         from bot.testing import conversation_files, load_conversations, run_conversation
 
-        passed = failed = 0
-        for path in conversation_files(conversations):
-            for conv in load_conversations(path):
-                result = run_conversation(engine, conv, path.name)
-                if result.passed:
-                    passed += 1
-                    continue
-                failed += 1
-                console.print(f"[red]FAIL[/red] {path.name}: {conv.name}")
-                for turn in result.turns:
-                    if turn.failures:
-                        console.print(f"   user: {turn.user}\n   reply: {turn.reply[:300]!r}\n"
-                                      f"   {'; '.join(turn.failures)}", highlight=False)
-        console.print(f"conversations: {passed} passed, {failed} failed")
-        ok = failed == 0
+        results = [run_conversation(engine, conv, path.name)
+                   for path in conversation_files(conversations) for conv in load_conversations(path)]
+        ok = show("conversations", results) and ok
+    if suite in (TestSuite.stories, TestSuite.all):
+        from bot.testing import load_stories, run_story
+
+        ok = show("stories", [run_story(engine, story) for story in load_stories(stories)]) and ok
+    if junit:
+        from bot.testing import write_junit
+
+        path = write_junit(suites, junit)
+        console.print(f"JUnit XML: {path} ({sum(len(s.cases) for s in suites)} tests, "
+                      f"{sum(s.failures for s in suites)} failures)")
     if not ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def report(since: str | None = typer.Option(None, help="only messages from this day on (YYYY-MM-DD, UTC)"),
+           out: Path | None = typer.Option(None, help="folder for report.html and report.json "
+                                           "(default: <data dir>/reports)"),
+           export_nlu: Path | None = typer.Option(None, "--export-nlu",
+                                                  help="write the grouped misses as a Rasa 3.1 NLU "
+                                                  "file for review"),
+           low_confidence: float = typer.Option(0.5, min=0, max=1, help="a top intent under this "
+                                                "is low confidence"),
+           near_tie: float = typer.Option(0.15, min=0, max=1, help="top two closer than this is a "
+                                          "near tie"),
+           similarity: float = typer.Option(70.0, min=0, max=100, help="how alike (0-100) messages "
+                                            "of one group are"),
+           groups: int = typer.Option(20, min=1, help="groups shown in full")) -> None:
+    """What users asked and where the bot failed, from the tracker store: an HTML report and a
+    summary here."""
+    from datetime import date
+
+    from bot.report import export_nlu as write_nlu
+    from bot.report import report_from_store, summary_lines, write_html
+
+    config = load_config()
+    try:
+        day = date.fromisoformat(since) if since else None
+    except ValueError:
+        _fail(f"--since: {since!r} is not a date (YYYY-MM-DD)")
+        return
+    usage = report_from_store(config, day, low_confidence=low_confidence, near_tie=near_tie,
+                              threshold=similarity)
+    for line in summary_lines(usage, groups=min(groups, 10)):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+    html, data = write_html(usage, out or config.data_dir / "reports", groups)
+    console.print(f"\nreport: {html}\ndata: {data}", highlight=False)
+    if export_nlu:
+        n = write_nlu(usage, export_nlu)
+        console.print(f"NLU export: {export_nlu} ({n} examples to review; check it with "
+                      f"`coach validate --nlu {export_nlu}`)", highlight=False)
 
 
 @app.command()

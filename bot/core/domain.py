@@ -159,22 +159,80 @@ def load_domain(path: Path = DOMAIN_FILE, intents_path: Path = INTENTS_FILE) -> 
     return domain
 
 
+# what the rules policy honours: a rule maps its first step's intent(s) to its second step's action;
+# a form's rule may go on with `active_loop: <that form>` (the engine activates the form itself).
+# Anything else Rasa allows in a rule would be silently ignored, so it is rejected instead.
+_RULE_KEYS = {"rule", "steps"}
+_IGNORED_RULE_KEYS = {
+    "condition": "its `condition` (the rules policy matches the intent alone)",
+    "conversation_start": "`conversation_start` (a rule applies at any point)",
+    "wait_for_user_input": "`wait_for_user_input` (every rule ends the turn)",
+}
+
+
+def _rule_problems(raw: Any, domain: Domain, where: str) -> tuple[list[str], list[str], str]:
+    """The problems of one rule, and its intents and action when it has none."""
+    if not isinstance(raw, dict):
+        return [f"{where}: a rule must be a mapping with `rule` and `steps`"], [], ""
+    found = [f"{where}: {why} would be ignored: remove it, or write a policy that honours it"
+             for key, why in _IGNORED_RULE_KEYS.items() if key in raw]
+    found += [f"{where}: unknown key {key!r} would be ignored" for key in raw
+              if key not in _RULE_KEYS and key not in _IGNORED_RULE_KEYS]
+    steps = raw.get("steps") or []
+    if not isinstance(steps, list) or len(steps) < 2 or not all(isinstance(s, dict) for s in steps):
+        return [*found, f"{where}: a rule needs an intent step and an action step"], [], ""
+    first, second = steps[0], steps[1]
+    if "or" in first:
+        alternatives = first["or"] if isinstance(first["or"], list) else []
+        bad = [a for a in alternatives if not isinstance(a, dict) or set(a) != {"intent"}]
+        if bad or not alternatives:
+            found.append(f"{where}: steps -> 0: an `or` may only list intents ({bad or 'empty'} "
+                         "would be ignored)")
+        intents = [str(a["intent"]) for a in alternatives if isinstance(a, dict) and "intent" in a]
+    elif "intent" in first:
+        intents = [str(first["intent"])]
+        extra = sorted(set(first) - {"intent"})
+        if extra:
+            found.append(f"{where}: steps -> 0: {', '.join(extra)} would be ignored (the rules "
+                         "policy matches the intent alone)")
+    else:
+        found.append(f"{where}: steps -> 0: the first step must be an intent or an `or` of intents "
+                     f"(a rule starting with {sorted(first)} would never apply)")
+        intents = []
+    found += [f"{where}: unknown intent {intent!r}" for intent in intents
+              if intent not in domain.intents]
+    action = str(second.get("action") or "")
+    if set(second) != {"action"}:
+        found.append(f"{where}: steps -> 1: the second step must be an action (got {sorted(second)})")
+    elif action not in domain.actions and action not in domain.forms:
+        found.append(f"{where}: unknown action {action!r}")
+    for n, step in enumerate(steps[2:], start=2):
+        if n == 2 and action in domain.forms and step == {"active_loop": action}:
+            continue  # the form's activation: what the engine does when it runs the form
+        found.append(f"{where}: steps -> {n}: {step} would be ignored (a rule is one intent and "
+                     "one action; only `active_loop: <form>` may follow a form)")
+    return found, intents, action
+
+
 def load_rules(domain: Domain, path: Path = RULES_FILE) -> list[Rule]:
-    """Load rules.yml: each rule's first step (an intent or an `or` of intents) and its action."""
+    """Load rules.yml: each rule's first step (an intent or an `or` of intents) and its action.
+
+    What the rules policy would not honour (a `condition`, more steps, entities or slots on the
+    intent step, `conversation_start`, `wait_for_user_input`) is a DataError naming the file, the
+    rule and what would be ignored, one line per problem.
+    """
     doc = _read(path)
     rules: list[Rule] = []
-    for i, raw in enumerate((doc or {}).get("rules", [])):
-        where = f"{path.name}: rules -> {i}"
-        steps = raw.get("steps") or []
-        if len(steps) < 2:
-            raise DataError(f"{where}: a rule needs an intent step and an action step")
-        first, second = steps[0], steps[1]
-        intents = [s["intent"] for s in first["or"]] if "or" in first else [first.get("intent")]
-        action = second.get("action")
-        for intent in intents:
-            if intent not in domain.intents:
-                raise DataError(f"{where}: unknown intent {intent!r}")
-        if action not in domain.actions and action not in domain.forms:
-            raise DataError(f"{where}: unknown action {action!r}")
-        rules.append(Rule(name=str(raw.get("rule", i)), intents=intents, action=action))
+    found: list[str] = []
+    raw_rules = (doc or {}).get("rules", []) if isinstance(doc, dict) else None
+    if not isinstance(raw_rules, list):
+        raise DataError(f"{path.name}: rules: expected a list of rules")
+    for i, raw in enumerate(raw_rules):
+        name = str(raw.get("rule", i)) if isinstance(raw, dict) else str(i)
+        problems, intents, action = _rule_problems(raw, domain, f"{path.name}: rule {name!r}")
+        found += problems
+        if not problems:
+            rules.append(Rule(name=name, intents=intents, action=action))
+    if found:
+        raise DataError("\n".join(found))
     return rules

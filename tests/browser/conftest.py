@@ -1,7 +1,8 @@
 """Fixtures for the real-browser tests of the chat widget.
 
 A session-scoped fixture starts the real coach server (``python -m bot.cli serve``)
-on a free port with a temporary ``COACH_DATA_DIR`` and waits for ``GET /health``;
+on a free port with a temporary ``COACH_DATA_DIR`` (holding a link to the session's trained
+model, so the server does not train its own) and waits for ``GET /health``;
 another launches Debian's Chromium through Playwright. Every test gets a fresh
 browser context.
 
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.nlu.model import model_dir
 from tests.conftest import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -106,7 +108,7 @@ def embed_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def coach_server(chromium_path, embed_port, tmp_path_factory):
+def coach_server(chromium_path, embed_port, tmp_path_factory, config, engine):
     """Base URL of a running coach server (started here unless COACH_TEST_SERVER_URL is set)."""
     external = os.environ.get("COACH_TEST_SERVER_URL")
     if external:
@@ -116,6 +118,12 @@ def coach_server(chromium_path, embed_port, tmp_path_factory):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     data_dir = tmp_path_factory.mktemp("coach-data")
+    # the session's model (the `engine` fixture loaded or trained it): the same fingerprint in the
+    # server's data directory, so the server loads it instead of training one of its own
+    fp = engine.interpreter.fingerprint
+    (data_dir / "models").mkdir()
+    (data_dir / "models" / fp).symlink_to(model_dir(config, fp), target_is_directory=True)
+    _server_log["data_dir"] = data_dir
     log_path = tmp_path_factory.mktemp("coach-log") / "server.log"
     _server_log["path"] = log_path
     env = dict(os.environ)
@@ -156,6 +164,12 @@ def coach_server(chromium_path, embed_port, tmp_path_factory):
         yield base
     finally:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def coach_server_data_dir(coach_server) -> Path | None:
+    """The started server's COACH_DATA_DIR (None for an external server)."""
+    return _server_log.get("data_dir")
 
 
 @pytest.fixture(scope="session")

@@ -64,7 +64,8 @@ def test_users_typing(engine: Engine, text: str, intent: str | None) -> None:
     parse = engine.parse(text)
     if intent:
         assert parse.intent.name == intent, parse.intent_ranking[:3]
-    assert 0.0 <= parse.intent.confidence <= 1.0
+    else:  # no particular intent: a real one or the fallback, never something made up
+        assert parse.intent.name in [*engine.domain.intents, FALLBACK_INTENT]
 
 
 @pytest.mark.parametrize("text,entity,value", [
@@ -117,8 +118,7 @@ def test_button_payloads_parse_as_intent_and_entities(engine: Engine) -> None:
                                   '/inform{"days": ', "/unknown_intent", "💪" * 5000])
 def test_bad_input_gives_a_valid_parse(engine: Engine, text: str) -> None:
     parse = engine.parse(text)
-    assert parse.intent.name
-    assert 0.0 <= parse.intent.confidence <= 1.0
+    assert parse.intent.name in [*engine.domain.intents, FALLBACK_INTENT]
 
 
 def test_empty_text_is_fallback_without_entities(engine: Engine) -> None:
@@ -129,10 +129,8 @@ def test_empty_text_is_fallback_without_entities(engine: Engine) -> None:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=400))
 def test_any_string_parses(engine: Engine, text: str) -> None:
-    parse = engine.parse(text)
-    assert 0.0 <= parse.intent.confidence <= 1.0
+    parse = engine.parse(text)  # confidences in [0, 1]: the ParseResult schema enforces them
     scores = [r.confidence for r in parse.intent_ranking]
-    assert all(0.0 <= s <= 1.0 for s in scores)
     assert scores == sorted(scores, reverse=True)
     for ent in parse.entities:
         assert 0 <= ent.start <= ent.end <= len(text)
