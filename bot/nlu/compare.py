@@ -11,6 +11,7 @@ back and the mean top-intent confidence.
     COACH_DATA_DIR=/tmp/x python -m bot.nlu.compare --out .coach/reports/classifier_comparison.json
     python -m bot.nlu.compare --only bow1,bow2 --seeds 7,8
     python -m bot.nlu.compare --only bow2 --tune     # fallback thresholds on a validation split
+    python -m bot.nlu.compare --only bow1,bow2 --cv 5  # grouped 5-fold CV on the training data
 
 Threshold tuning (`--tune`) never looks at the held-out file: it carves a validation split out of
 the training data (near-duplicate groups kept on one side), trains on the rest, and picks the
@@ -202,10 +203,9 @@ def _normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
 
 
-def validation_split(data: NluData, share: float = 0.2, seed: int = 7,
-                     similar: float = 90.0) -> tuple[NluData, NluData]:
-    """(train, validation) from the training data, stratified by intent; sentences >= `similar`
-    percent alike (rapidfuzz ratio, normalised) stay on one side, as the held-out file requires."""
+def near_duplicate_groups(data: NluData, similar: float = 90.0) -> list[list[int]]:
+    """Indices of the examples, grouped so that sentences >= `similar` percent alike (rapidfuzz
+    ratio on normalised text, transitively) share a group."""
     from rapidfuzz import fuzz, process
 
     texts = [_normalise(e.text) for e in data.examples]
@@ -224,9 +224,21 @@ def validation_split(data: NluData, share: float = 0.2, seed: int = 7,
     groups: dict[int, list[int]] = {}
     for i in range(len(texts)):
         groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+def _subset(data: NluData, keep: set[int]) -> NluData:
+    return NluData(examples=[e for i, e in enumerate(data.examples) if i in keep],
+                   synonyms=data.synonyms, lookups=data.lookups)
+
+
+def validation_split(data: NluData, share: float = 0.2, seed: int = 7,
+                     similar: float = 90.0) -> tuple[NluData, NluData]:
+    """(train, validation) from the training data, stratified by intent; sentences >= `similar`
+    percent alike (rapidfuzz ratio, normalised) stay on one side, as the held-out file requires."""
     rng = random.Random(seed)
     by_intent: dict[str, list[list[int]]] = {}
-    for members in groups.values():
+    for members in near_duplicate_groups(data, similar):
         by_intent.setdefault(data.examples[members[0]].intent, []).append(members)
     valid: set[int] = set()
     for intent in sorted(by_intent):
@@ -239,11 +251,60 @@ def validation_split(data: NluData, share: float = 0.2, seed: int = 7,
                 break
             valid.update(members)
             taken += len(members)
-    train = NluData(examples=[e for i, e in enumerate(data.examples) if i not in valid],
-                    synonyms=data.synonyms, lookups=data.lookups)
-    validation = NluData(examples=[e for i, e in enumerate(data.examples) if i in valid],
-                         synonyms=data.synonyms, lookups=data.lookups)
-    return train, validation
+    rest = set(range(len(data.examples))) - valid
+    return _subset(data, rest), _subset(data, valid)
+
+
+def grouped_folds(data: NluData, k: int = 5, seed: int = 7, similar: float = 90.0) -> list[set[int]]:
+    """k disjoint folds covering the data, stratified by intent, near-duplicate groups kept whole
+    (each group goes to the fold that has the fewest examples of its intent so far)."""
+    rng = random.Random(seed)
+    by_intent: dict[str, list[list[int]]] = {}
+    for members in near_duplicate_groups(data, similar):
+        by_intent.setdefault(data.examples[members[0]].intent, []).append(members)
+    folds: list[set[int]] = [set() for _ in range(k)]
+    for intent in sorted(by_intent):
+        clusters = by_intent[intent]
+        rng.shuffle(clusters)
+        counts = [0] * k
+        for members in sorted(clusters, key=len, reverse=True):
+            f = min(range(k), key=lambda i: (counts[i], i))
+            folds[f].update(members)
+            counts[f] += len(members)
+    return folds
+
+
+def cross_validate(config: CoachConfig, data: NluData, k: int = 5, seed: int = 7) -> dict[str, Any]:
+    """Grouped k-fold cross-validation on the training data: each fold is parsed by a model
+    trained on the others; scores pooled over all examples (no held-out file involved)."""
+    right = falls = wrong = 0
+    confs: list[float] = []
+    oks: list[bool] = []
+    per_fold = []
+    for fold in grouped_folds(data, k, seed):
+        train = _subset(data, set(range(len(data.examples))) - fold)
+        validation = _subset(data, fold)
+        interpreter = Interpreter(nlu_model.train(config, data=train), config.nlu.max_chars)
+        fold_right = 0
+        for ex in validation.examples:
+            parse = interpreter.parse(ex.text)
+            name = parse.intent.name
+            top, conf = top_intent(parse)
+            confs.append(conf)
+            oks.append(top == ex.intent)
+            if name == FALLBACK_INTENT:
+                falls += 1
+            elif name == ex.intent:
+                right += 1
+                fold_right += 1
+            else:
+                wrong += 1
+        per_fold.append(round(fold_right / max(1, len(validation.examples)), 4))
+    n = max(1, len(confs))
+    return {"folds": k, "examples": len(confs), "accuracy": round(right / n, 4),
+            "top1_accuracy": round(sum(oks) / n, 4), "fallback_share": round(falls / n, 4),
+            "wrong_share": round(wrong / n, 4), "ece": round(expected_calibration_error(confs, oks), 4),
+            "cost": round((WRONG_COST * wrong + falls) / n, 4), "fold_accuracy": per_fold}
 
 
 THRESHOLDS = [round(0.20 + 0.05 * i, 2) for i in range(11)]  # 0.20 .. 0.70
@@ -301,7 +362,8 @@ HEADERS = ["config", "acc", "mF1", "ECE", "fallbk", "wrong", "p50ms", "p99ms", "
 
 def table(rows: list[dict[str, Any]]) -> str:
     widths = [len(fmt.format(0 if key != "name" else "")) for key, fmt in COLUMNS]
-    lines = [" ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(HEADERS, widths, strict=True)))]
+    pairs = enumerate(zip(HEADERS, widths, strict=True))
+    lines = [" ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in pairs)]
     for row in rows:
         lines.append(" ".join(fmt.format(row[key]) for key, fmt in COLUMNS))
     return "\n".join(lines)
@@ -320,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", type=Path, default=FRESH)
     parser.add_argument("--tune", action="store_true",
                         help="also choose fallback thresholds on a validation split of the training data")
+    parser.add_argument("--cv", type=int, default=0,
+                        help="also run grouped k-fold cross-validation on the training data")
     parser.add_argument("--timing-repeats", type=int, default=3)
     args = parser.parse_args(argv)
 
@@ -336,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
           f"fresh messages {len(fresh)}, seeds {seeds}", file=sys.stderr)
 
     results: dict[str, Any] = {"held_out": str(args.held_out), "fresh": str(args.fresh),
-                               "seeds": seeds, "rows": [], "runs": [], "tuning": {}}
+                               "seeds": seeds, "rows": [], "runs": [], "tuning": {}, "cv": {}}
     for name in names:
         runs = []
         for seed in seeds:
@@ -345,11 +409,19 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(measure(name, config, train_data, held_out, fresh, args.timing_repeats))
         results["runs"] += runs
         results["rows"].append(_mean_rows(runs))
+        if args.cv:
+            config = with_classifier(base, CANDIDATES[name], args.threshold, args.ambiguity, seeds[0])
+            print(f"  {name} {args.cv}-fold cross-validation ...", file=sys.stderr, flush=True)
+            results["cv"][name] = cross_validate(config, train_data, args.cv, seeds[0])
         if args.tune:
             config = with_classifier(base, CANDIDATES[name], args.threshold, args.ambiguity, seeds[0])
             print(f"  {name} tuning thresholds ...", file=sys.stderr, flush=True)
             results["tuning"][name] = tune_thresholds(config, train_data, seeds[0])
     print(table(results["rows"]))
+    for name, cv in results["cv"].items():
+        print(f"{name}: {cv['folds']}-fold grouped CV on the training data: acc {cv['accuracy']} "
+              f"(top-1 {cv['top1_accuracy']}), ECE {cv['ece']}, fallback {cv['fallback_share']}, "
+              f"wrong {cv['wrong_share']}, cost {cv['cost']}")
     for name, tuned in results["tuning"].items():
         b, c = tuned["best"], tuned["current"]
         print(f"{name}: validation split {tuned['validation_examples']} of "
