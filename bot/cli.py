@@ -1,4 +1,5 @@
-"""The `coach` command: train, shell, serve, validate, test, report, bench, actions, plan."""
+"""The `coach` command: train, shell, serve, validate, test, report, bench, actions, plan, and the
+store's export, delete and purge."""
 
 from __future__ import annotations
 
@@ -98,16 +99,39 @@ def shell() -> None:
 @app.command()
 def serve(host: str | None = typer.Option(None, help="default: config.yml server.host"),
           port: int | None = typer.Option(None, help="default: config.yml server.port"),
-          workers: int = typer.Option(1, min=1, help="uvicorn worker processes")) -> None:
+          workers: int = typer.Option(1, min=1, help="uvicorn worker processes"),
+          insecure: bool = typer.Option(False, "--insecure", help="serve a non-loopback host "
+                                        "without COACH_AUTH_TOKEN (the tracker and delete routes "
+                                        "then stay closed)")) -> None:
     """Serve the widget and the HTTP API (training the model first if needed)."""
     import uvicorn
+
+    from bot.channels.guards import is_loopback_host
+    from bot.channels.observability import configure_logging
 
     config = load_config()
     host = host or config.server.host
     port = port or config.server.port
+    if not is_loopback_host(host) and not config.server.auth_token:
+        if not insecure:
+            _fail(f"--host {host} is reachable from other machines: set COACH_AUTH_TOKEN (or "
+                  "server.auth_token) to guard the tracker, delete and metrics routes, or pass "
+                  "--insecure to serve without them")
+        err.print(f"[yellow]warning:[/yellow] serving {host} without a token (--insecure): the "
+                  "tracker and delete routes are closed and /metrics is open")
+    config.server.host = host
+    os.environ["COACH_HOST"] = host  # the workers read their config again: the same host
+    configure_logging()
     if workers > 1:
         if config.stores.tracker == "memory":
             _fail("the memory store cannot be shared by several workers: use sqlite or redis://")
+        # every worker's metrics in one /metrics (prometheus-client's multiprocess mode)
+        import shutil
+
+        metrics_dir = config.data_dir / "prometheus"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         # train once before the workers start, in a child process so that this supervisor
         # process does not hold a model of its own
         import subprocess
@@ -121,6 +145,53 @@ def serve(host: str | None = typer.Option(None, help="default: config.yml server
     engine = _engine()
     console.print(f"Hypertrophy Coach on http://{host}:{port} (store: {engine.store.kind})")
     uvicorn.run(create_app(engine, config), host=host, port=port, log_level="warning")
+
+
+def _store():  # noqa: ANN202 (TrackerStore; bot.stores is imported lazily to keep start-up fast)
+    from bot.stores import store_from_config
+
+    config = load_config()
+    return store_from_config(config.stores, config.data_dir)
+
+
+@app.command()
+def export(sender: str = typer.Argument(..., help="the conversation's sender id")) -> None:
+    """Print a conversation's tracker as JSON (as GET /conversations/{sender}/tracker does)."""
+    store = _store()
+    tracker = store.load(sender, full=True)
+    store.close()
+    if tracker is None:
+        _fail(f"no conversation {sender!r} in the {store.kind} store")
+        return
+    typer.echo(json.dumps(tracker.public(), indent=2, ensure_ascii=False))
+
+
+@app.command()
+def delete(sender: str = typer.Argument(..., help="the conversation's sender id")) -> None:
+    """Erase a conversation from the store: its state and every event."""
+    store = _store()
+    with store.lock(sender):
+        found = store.delete(sender)
+    store.close()
+    if not found:
+        _fail(f"no conversation {sender!r} in the {store.kind} store")
+    console.print(f"erased conversation {sender!r} from the {store.kind} store", highlight=False)
+
+
+@app.command()
+def purge() -> None:
+    """Erase the conversations not updated for longer than stores.retention_days (the server
+    also does this at start-up and hourly; Redis expires them itself)."""
+    config = load_config()
+    if not config.stores.retention_days:
+        _fail("stores.retention_days is not set in config.yml: conversations are kept")
+    store = _store()
+    gone = store.purge()
+    store.close()
+    note = " (Redis expires conversations itself; those without an expiry were given one)" \
+        if store.kind == "redis" else ""
+    console.print(f"erased {gone} conversations not updated for {config.stores.retention_days:g} "
+                  f"days{note}", highlight=False)
 
 
 class TestSuite(StrEnum):

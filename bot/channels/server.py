@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.channels.calendar import plan_calendar
+from bot.channels.guards import AdminGuard, ApiError, GuardMiddleware, RateLimits, error_response
+from bot.channels.observability import (
+    METRICS_CONTENT_TYPE,
+    REQUEST,
+    Metrics,
+    ObserveMiddleware,
+    collect_saved_events,
+    configure_logging,
+    install_action_error_counter,
+    set_conversation,
+)
 from bot.core.config import CoachConfig, load_config
 from bot.core.messages import Plan, custom_schema
 from bot.core.schemas import BotMessage, ErrorOut, Health, ParseIn, ParseResult, UserMessageIn
@@ -25,35 +38,40 @@ from bot.dialogue.engine import Engine
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent.parent / "static"
-MAX_BODY_BYTES = 1_000_000
+MAX_SENDER_CHARS = int(UserMessageIn.model_json_schema()["properties"]["sender"]["maxLength"])
+PURGE_EVERY_S = 3600.0  # with a retention set, old conversations are purged hourly while serving
+ADMIN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "no token given"},
+    403: {"model": ErrorOut, "description": "wrong token, or no token configured on a public host"}}
+
+__all__ = ["ApiError", "app_from_env", "create_app"]
 
 
-class ApiError(Exception):
-    """A request the API refuses: status code, message and the field at fault."""
-
-    def __init__(self, status: int, error: str, field: str | None = None, detail: Any = None) -> None:
-        super().__init__(error)
-        self.status, self.error, self.field, self.detail = status, error, field, detail
-
-
-def _error(status: int, error: str, field: str | None = None, detail: Any = None) -> JSONResponse:
-    body = ErrorOut(error=error, field=field, detail=detail).model_dump(exclude_none=True)
-    return JSONResponse(body, status_code=status)
+def check_sender(sender: str, field: str = "sender") -> str:
+    """A sender id is 1 to MAX_SENDER_CHARS characters without control characters."""
+    if not sender.strip():
+        raise ApiError(400, f"'{field}' must not be empty", field)
+    if len(sender) > MAX_SENDER_CHARS:
+        raise ApiError(400, f"'{field}' is longer than {MAX_SENDER_CHARS} characters", field)
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in sender):
+        raise ApiError(400, f"'{field}' must not contain control characters", field)
+    return sender
 
 
 async def _json_body(request: Request, model: type[BaseModel], text_field: str,
                      max_chars: int) -> Any:
-    """Check content type, size, JSON and schema; ApiError names the field at fault."""
+    """Check content type, JSON and schema; ApiError names the field at fault. (The body's size
+    and nesting were checked by GuardMiddleware before the route ran.)"""
     ctype = request.headers.get("content-type", "")
     if "application/json" not in ctype.lower():
         raise ApiError(415, "Content-Type must be application/json", "content-type")
     raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, f"request body over {MAX_BODY_BYTES} bytes", text_field)
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"malformed JSON: {exc}", "body") from exc
+    except RecursionError as exc:  # GuardMiddleware refuses deep bodies first; never a 500
+        raise ApiError(400, "the JSON body nests too deep", "body") from exc
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object", "body")
     text = data.get(text_field)
@@ -75,52 +93,98 @@ def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
-    """The FastAPI application around an engine."""
+    """The FastAPI application around an engine. `config.server.host` is the host it is served
+    on: without a token, the tracker and admin routes answer only on a loopback host."""
     config = config or engine.config
+    store = engine.store.configure(config.stores)
+    store.add_listener(collect_saved_events)
+    install_action_error_counter()
+    metrics = Metrics([*engine.domain.intents, "nlu_fallback"])
+    admin = AdminGuard(config.server.auth_token, config.server.host)
+    limits = RateLimits(config.server.rate_limit, config.stores.tracker)
+
+    async def purge_old() -> None:
+        try:
+            gone = await run_in_threadpool(store.purge)
+        except Exception:  # a failed purge is retried on the next round, never fatal
+            log.exception("retention purge failed")
+            return
+        if gone:
+            log.info("retention: erased %d conversations not updated for %g days", gone,
+                     config.stores.retention_days)
+
+    async def purge_hourly() -> None:
+        while True:
+            await asyncio.sleep(PURGE_EVERY_S)
+            await purge_old()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        purging = None
+        if store.retention_s:  # at start-up, before the first request, then hourly
+            await purge_old()
+            purging = asyncio.create_task(purge_hourly())
         yield
-        engine.store.close()
+        if purging is not None:
+            purging.cancel()
+            with suppress(asyncio.CancelledError):
+                await purging
+        store.close()
 
     app = FastAPI(title="Hypertrophy Coach", version="0.1.0", lifespan=lifespan,
                   description="A rule-based hypertrophy-training coach (Rasa-compatible REST API).")
+    # outermost last: CORS (so refusals carry its headers), then metrics, then the body guard
+    app.add_middleware(GuardMiddleware, config=config, limits=limits)
+    app.add_middleware(ObserveMiddleware, metrics=metrics, routes=app.router.routes)
     if config.server.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=config.server.cors_origins,
-                           allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["Content-Type"])
+                           allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+                           allow_headers=["Content-Type", "Authorization"])
     max_chars = config.server.max_message_chars
     # a turn that waits on a network (action server, Redis lock) runs in a worker thread
     in_loop = not engine.waits_on_network
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return _error(exc.status, exc.error, exc.field, exc.detail)
+        return error_response(exc.status, exc.error, exc.field, exc.detail, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = (exc.errors() or [{}])[0]
+        loc = [str(p) for p in first.get("loc", ()) if p != "body"]
+        field = ".".join(loc) or "body"
+        if first.get("type") == "json_invalid":
+            return error_response(400, "malformed JSON", "body")
+        return error_response(400, f"{field}: {first.get('msg', 'invalid')}", field)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, str(exc.detail))
+        return error_response(exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s", request.url.path)
-        return _error(500, "internal error: the request was not processed; please try again")
+        return error_response(500, "internal error: the request was not processed; please try again")
 
     @app.exception_handler(TimeoutError)
     async def _busy(request: Request, exc: TimeoutError) -> JSONResponse:
-        return _error(503, f"conversation busy, try again: {exc}")
+        return error_response(503, f"conversation busy, try again: {exc}", headers={"Retry-After": "1"})
 
     @app.post("/webhooks/rest/webhook", response_model=list[BotMessage],
               response_model_exclude_none=True, openapi_extra=_body_schema(UserMessageIn),
               responses={400: {"model": ErrorOut}, 413: {"model": ErrorOut},
-                         415: {"model": ErrorOut}})
+                         415: {"model": ErrorOut}, 429: {"model": ErrorOut}})
     async def webhook(request: Request) -> Response:
         """Send a user message; get the bot's replies (Rasa's REST channel)."""
         msg = await _json_body(request, UserMessageIn, "message", max_chars)
-        if not msg.sender.strip():
-            raise ApiError(400, "'sender' must not be empty", "sender")
+        set_conversation(check_sender(msg.sender))
+        await limits.sender(request.scope, msg.sender)
         if in_loop:  # CPU-bound and well under a millisecond: a thread hop would cost more
             replies = engine.handle(msg.sender, msg.message)
         else:
             replies = await run_in_threadpool(engine.handle, msg.sender, msg.message)
+        ctx = REQUEST.get()
+        metrics.observe_turn(ctx.events if ctx else [], replies)
         return Response(json.dumps([r.model_dump(exclude_none=True) for r in replies]),
                         media_type="application/json")
 
@@ -131,12 +195,40 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
         body = await _json_body(request, ParseIn, "text", max_chars)
         return engine.parse(body.text)
 
-    @app.get("/conversations/{sender}/tracker")
-    async def tracker(sender: str) -> dict[str, Any]:
+    @app.get("/conversations/{sender}/tracker", responses=ADMIN_RESPONSES)
+    async def tracker(sender: str, request: Request) -> dict[str, Any]:
         """The conversation's tracker: slots, latest message, events, active loop (as Rasa
-        does, an unknown sender gets an empty tracker)."""
+        does, an unknown sender gets an empty tracker). Needs the token when one is set."""
+        admin.check(request)
+        set_conversation(check_sender(sender))
         found = await run_in_threadpool(engine.tracker, sender)
         return (found or engine.new_tracker(sender)).public()
+
+    @app.delete("/conversations/{sender}",
+                responses={**ADMIN_RESPONSES, 404: {"model": ErrorOut, "description": "no such "
+                                                    "conversation"}})
+    async def delete_conversation(sender: str, request: Request) -> dict[str, Any]:
+        """Erase a conversation from the store: its state and every event. Needs the token."""
+        admin.check(request)
+        set_conversation(check_sender(sender))
+
+        def erase() -> bool:
+            with store.lock(sender):
+                return store.delete(sender)
+
+        if not await run_in_threadpool(erase):
+            raise ApiError(404, f"no conversation {sender!r}", "sender")
+        log.info("conversation erased on request")
+        return {"deleted": sender}
+
+    @app.get("/metrics", response_class=Response,
+             responses={200: {"content": {"text/plain": {}}}, **ADMIN_RESPONSES})
+    async def prometheus_metrics(request: Request) -> Response:
+        """Prometheus text: requests and latency by route, intents, fallbacks, safety stops by
+        tier, plans built, action errors, rate-limited requests. Needs the token when one is set."""
+        if admin.has_token:
+            admin.check(request)
+        return Response(metrics.exposition(), media_type=METRICS_CONTENT_TYPE)
 
     @app.get("/health", response_model=Health)
     async def health() -> Health:
@@ -164,7 +256,7 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
         return _static("favicon.svg", "image/svg+xml")
 
     @app.post("/plan.ics", response_class=Response,
-              responses={200: {"content": {"text/calendar": {}}}})
+              responses={200: {"content": {"text/calendar": {}}}, 400: {"model": ErrorOut}})
     async def plan_ics(body: PlanCalendarIn) -> Response:
         """A plan (the `plan` of a reply's custom payload) as an iCalendar file of its days."""
         ics = plan_calendar(body.plan, body.start or date.today())
@@ -180,16 +272,27 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
 
 
 class PlanCalendarIn(BaseModel):
-    """The body of POST /plan.ics: a plan, and the day from which its weeks start."""
+    """The body of POST /plan.ics: a plan, and the day from which its weeks start (within what a
+    calendar can hold: one to seven training days, sessions under a day, years 1900 to 9000)."""
 
     model_config = ConfigDict(extra="ignore")
     plan: Plan
-    start: date | None = None
+    start: date | None = Field(None, ge=date(1900, 1, 1), le=date(9000, 12, 31))
+
+    @field_validator("plan")
+    @classmethod
+    def _fits_a_week(cls, plan: Plan) -> Plan:
+        if not 1 <= len(plan.days) <= 7:
+            raise ValueError("a plan for a calendar has 1 to 7 training days")
+        if plan.minutes_per_session is not None and not 1 <= plan.minutes_per_session <= 24 * 60:
+            raise ValueError("minutes_per_session must be 1 to 1440")
+        return plan
 
 
 def app_from_env() -> FastAPI:
     """An app built from config.yml and COACH_* variables (for `uvicorn --factory`, workers)."""
     from bot.app import build_engine
 
+    configure_logging()
     config = load_config()
     return create_app(build_engine(config), config)

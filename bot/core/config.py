@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from limits import parse as parse_rate
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.core.errors import ConfigError
 
@@ -54,10 +56,50 @@ class ActionsConfig(_Model):
     endpoint: str | None = None
 
 
+# a conversation keeps at least the events a turn loads (bot.core.tracker.ACTION_EVENT_WINDOW)
+MIN_EVENTS_KEPT = 100
+MIN_TOKEN_CHARS = 16
+
+
 class StoresConfig(_Model):
     data_dir: str = ".coach"
     tracker: str = "sqlite"
     lock_timeout_s: float = Field(10, gt=0)
+    # conversations not updated for longer are erased (Redis: a TTL; SQLite: a purge); None keeps
+    retention_days: float | None = Field(None, gt=0)
+    # the oldest events beyond this many are trimmed from a conversation (its state is kept)
+    max_events: int | None = Field(None, ge=MIN_EVENTS_KEPT)
+
+    @property
+    def retention_s(self) -> float | None:
+        """The retention in seconds, or None to keep conversations."""
+        return self.retention_days * 86400 if self.retention_days else None
+
+
+class RateLimitConfig(_Model):
+    """Rate limits in the `limits` library's notation ("30/minute", "5 per second"); None is off."""
+
+    per_sender: str | None = "30/minute"
+    per_address: str | None = "120/minute"
+    # client addresses or networks never limited (the machine itself: benchmarks, evaluations)
+    exempt: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+
+    @field_validator("per_sender", "per_address")
+    @classmethod
+    def _rate(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_rate(value)
+            except ValueError as exc:
+                raise ValueError(f"not a rate limit such as '30/minute': {value!r}") from exc
+        return value
+
+    @field_validator("exempt")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ipaddress.ip_network(item, strict=False)  # a ValueError names the bad entry
+        return value
 
 
 class ServerConfig(_Model):
@@ -65,6 +107,11 @@ class ServerConfig(_Model):
     port: int = Field(5005, ge=1, le=65535)
     max_message_chars: int = Field(2000, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
+    # guards the tracker and admin routes (COACH_AUTH_TOKEN overrides); None: loopback only
+    auth_token: str | None = Field(None, min_length=MIN_TOKEN_CHARS)
+    max_body_bytes: int = Field(65536, ge=1024)
+    max_json_depth: int = Field(32, ge=2, le=1000)
+    rate_limit: RateLimitConfig = RateLimitConfig()
 
 
 class CoachConfig(_Model):
@@ -84,7 +131,8 @@ class CoachConfig(_Model):
 
 
 def load_config(path: Path | str | None = None, env: dict[str, str] | None = None) -> CoachConfig:
-    """Read and validate config.yml; COACH_* environment variables override the stores and CORS."""
+    """Read and validate config.yml; COACH_* environment variables override the stores, CORS, the
+    action endpoint, the bind host and the auth token."""
     path = Path(path) if path else DEFAULT_CONFIG
     env = dict(os.environ) if env is None else env
     try:
@@ -105,4 +153,11 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
         config.server.cors_origins = [*config.server.cors_origins, *extra]
     if env.get("COACH_ACTION_ENDPOINT"):
         config.actions.endpoint = env["COACH_ACTION_ENDPOINT"]
+    if env.get("COACH_HOST"):
+        config.server.host = env["COACH_HOST"]
+    if env.get("COACH_AUTH_TOKEN"):
+        if len(env["COACH_AUTH_TOKEN"]) < MIN_TOKEN_CHARS:
+            raise ConfigError(f"COACH_AUTH_TOKEN: at least {MIN_TOKEN_CHARS} characters, please "
+                              "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+        config.server.auth_token = env["COACH_AUTH_TOKEN"]
     return config

@@ -10,22 +10,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.core.config import StoresConfig
 from bot.core.errors import ConfigError
-from bot.stores.base import TrackerStore
+from bot.stores.base import SaveListener, TrackerStore
 from bot.stores.memory import MemoryTrackerStore
 from bot.stores.redis import RedisTrackerStore
 from bot.stores.sqlite import SQLiteTrackerStore
 
-__all__ = ["MemoryTrackerStore", "RedisTrackerStore", "SQLiteTrackerStore", "TrackerStore",
-           "make_store"]
+__all__ = ["MemoryTrackerStore", "RedisTrackerStore", "SQLiteTrackerStore", "SaveListener",
+           "TrackerStore", "is_redis", "make_store", "store_from_config"]
+
+
+def is_redis(kind: str) -> bool:
+    """Whether a store name is a Redis URL."""
+    return kind.startswith(("redis://", "rediss://", "unix://"))
 
 
 def make_store(kind: str, data_dir: Path, lock_timeout_s: float = 10.0) -> TrackerStore:
     """The store config.yml (or COACH_TRACKER_STORE) names: sqlite, memory or a redis:// URL."""
-    if kind.startswith(("redis://", "rediss://", "unix://")):
+    if is_redis(kind):
         return RedisTrackerStore(kind, lock_timeout_s)
     if kind == "sqlite":
         return SQLiteTrackerStore(Path(data_dir) / "trackers.db", lock_timeout_s)
     if kind == "memory":
         return MemoryTrackerStore()
     raise ConfigError(f"stores -> tracker: unknown store {kind!r} (sqlite, memory or redis://...)")
+
+
+def store_from_config(stores: StoresConfig, data_dir: Path) -> TrackerStore:
+    """The configured store with its retention and event cap applied."""
+    return make_store(stores.tracker, data_dir, stores.lock_timeout_s).configure(stores)

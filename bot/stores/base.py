@@ -3,23 +3,53 @@
 from __future__ import annotations
 
 import threading
+import time
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock
 
+from bot.core.config import StoresConfig
 from bot.core.tracker import Tracker
+
+# called after a save with the tracker and the events that save added (the server's metrics)
+SaveListener = Callable[[Tracker, list[dict[str, Any]]], None]
 
 
 class TrackerStore(ABC):
-    """Loads and saves trackers; `lock(sender)` serialises the turns of one conversation."""
+    """Loads and saves trackers; `lock(sender)` serialises the turns of one conversation.
+
+    Two policies apply on save when set (`configure`): `max_events` trims a conversation's oldest
+    events beyond that many (its state, slots and recent events stay), and `retention_s` erases a
+    conversation not updated for longer (Redis: a TTL on its keys; the others: `purge`)."""
 
     kind = "abstract"
     networked = False  # whether load, save and lock wait on the network
     _locks: LocalLocks | FileLocks
+    max_events: int | None = None
+    retention_s: float | None = None
+    clock: Callable[[], float] = staticmethod(time.time)  # tests pass a fake clock
+    _listeners: tuple[SaveListener, ...] = ()
+
+    def configure(self, stores: StoresConfig) -> TrackerStore:
+        """Apply config.yml's `stores.max_events` and `stores.retention_days`."""
+        self.max_events = stores.max_events
+        self.retention_s = stores.retention_s
+        return self
+
+    def add_listener(self, listener: SaveListener) -> None:
+        """Call `listener(tracker, new_events)` after every save (once, however often added)."""
+        if listener not in self._listeners:
+            self._listeners = (*self._listeners, listener)
+
+    def _saved(self, tracker: Tracker, new: list[dict[str, Any]]) -> None:
+        tracker.mark_persisted()
+        for listener in self._listeners:
+            listener(tracker, new)
 
     @abstractmethod
     def load(self, sender_id: str, full: bool = False) -> Tracker | None:
@@ -28,6 +58,18 @@ class TrackerStore(ABC):
     @abstractmethod
     def save(self, tracker: Tracker) -> None:
         """Persist the state and append the tracker's unsaved events."""
+
+    @abstractmethod
+    def delete(self, sender_id: str) -> bool:
+        """Erase the conversation (state and every event); whether there was one."""
+
+    @abstractmethod
+    def senders(self) -> list[str]:
+        """The ids of every stored conversation."""
+
+    def purge(self, now: float | None = None) -> int:
+        """Erase the conversations not updated for longer than `retention_s`; how many."""
+        return 0
 
     @contextmanager
     def lock(self, sender_id: str) -> Iterator[None]:

@@ -16,6 +16,8 @@ class MemoryTrackerStore(TrackerStore):
     def __init__(self) -> None:
         self._states: dict[str, str] = {}
         self._events: dict[str, list[str]] = {}
+        self._totals: dict[str, int] = {}  # events ever saved (trimmed ones included)
+        self._updated: dict[str, float] = {}
         self._locks = LocalLocks()
 
     def load(self, sender_id: str, full: bool = False) -> Tracker | None:
@@ -24,10 +26,33 @@ class MemoryTrackerStore(TrackerStore):
             return None
         stored = self._events.get(sender_id, [])
         recent = stored if full else stored[-ACTION_EVENT_WINDOW:]
-        return Tracker.from_parts(state, [json.loads(e) for e in recent], len(stored))
+        return Tracker.from_parts(state, [json.loads(e) for e in recent],
+                                  self._totals.get(sender_id, len(stored)))
 
     def save(self, tracker: Tracker) -> None:
-        self._events.setdefault(tracker.sender_id, []).extend(
-            json.dumps(e) for e in tracker.unsaved_events())
-        self._states[tracker.sender_id] = tracker.state_json()
-        tracker.mark_persisted()
+        sender = tracker.sender_id
+        new = tracker.unsaved_events()
+        events = self._events.setdefault(sender, [])
+        events.extend(json.dumps(e) for e in new)
+        self._totals[sender] = self._totals.get(sender, 0) + len(new)
+        if self.max_events and len(events) > self.max_events:
+            del events[:len(events) - self.max_events]
+        self._states[sender] = tracker.state_json()
+        self._updated[sender] = self.clock()
+        self._saved(tracker, new)
+
+    def delete(self, sender_id: str) -> bool:
+        self._events.pop(sender_id, None)
+        self._totals.pop(sender_id, None)
+        self._updated.pop(sender_id, None)
+        return self._states.pop(sender_id, None) is not None
+
+    def senders(self) -> list[str]:
+        return list(self._states)
+
+    def purge(self, now: float | None = None) -> int:
+        if not self.retention_s:
+            return 0
+        cutoff = (self.clock() if now is None else now) - self.retention_s
+        old = [s for s, t in list(self._updated.items()) if t < cutoff]
+        return sum(self.delete(s) for s in old)

@@ -27,6 +27,9 @@ class RedisTrackerStore(TrackerStore):
     def _keys(self, sender_id: str) -> tuple[str, str]:
         return self.prefix + "state:" + sender_id, self.prefix + "events:" + sender_id
 
+    def _lock_key(self, sender_id: str) -> str:
+        return self.prefix + "lock:" + sender_id
+
     def load(self, sender_id: str, full: bool = False) -> Tracker | None:
         state_key, events_key = self._keys(sender_id)
         pipe = self.client.pipeline()
@@ -44,13 +47,50 @@ class RedisTrackerStore(TrackerStore):
         new = tracker.unsaved_events()
         if new:
             pipe.rpush(events_key, *[json.dumps(e) for e in new])
-        pipe.set(state_key, tracker.state_json())
+        if self.max_events:
+            pipe.ltrim(events_key, -self.max_events, -1)
+        ttl = int(self.retention_s) if self.retention_s else None
+        pipe.set(state_key, tracker.state_json(), ex=ttl)
+        if ttl:  # Redis erases the conversation once it has not been saved for the retention
+            pipe.expire(events_key, ttl)
         pipe.execute()
-        tracker.mark_persisted()
+        self._saved(tracker, new)
+
+    def delete(self, sender_id: str) -> bool:
+        state_key, events_key = self._keys(sender_id)
+        pipe = self.client.pipeline()
+        pipe.delete(state_key)
+        pipe.delete(events_key, self._lock_key(sender_id))
+        found, _ = pipe.execute()
+        return bool(found)
+
+    def senders(self) -> list[str]:
+        start = len(self.prefix + "state:")
+        return sorted(key.decode()[start:] for key in
+                      self.client.scan_iter(match=self.prefix + "state:*", count=1000))
+
+    def purge(self, now: float | None = None) -> int:
+        """Redis erases expired conversations itself; this gives the retention's TTL to those
+        saved before a retention was configured (they had none). Erases nothing itself."""
+        if not self.retention_s:
+            return 0
+        ttl = int(self.retention_s)
+        keys = [key for sender in self.senders() for key in self._keys(sender)]
+        for start in range(0, len(keys), 1000):
+            batch = keys[start:start + 1000]
+            pipe = self.client.pipeline()
+            for key in batch:
+                pipe.ttl(key)
+            pipe_set = self.client.pipeline()
+            for key, left in zip(batch, pipe.execute(), strict=True):
+                if left == -1:  # exists without an expiry
+                    pipe_set.expire(key, ttl)
+            pipe_set.execute()
+        return 0
 
     @contextmanager
     def lock(self, sender_id: str) -> Iterator[None]:
-        lock = self.client.lock(self.prefix + "lock:" + sender_id, timeout=self.lock_timeout_s,
+        lock = self.client.lock(self._lock_key(sender_id), timeout=self.lock_timeout_s,
                                 blocking_timeout=self.lock_timeout_s)
         if not lock.acquire():
             raise TimeoutError(f"conversation {sender_id!r} is busy")
