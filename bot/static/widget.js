@@ -360,12 +360,12 @@
     return slug || "hypertrophy-plan";
   }
 
-  function downloadPlan(doc) {
-    var blob = new Blob([planMarkdown(doc)], { type: "text/markdown;charset=utf-8" });
+  /** Offer a blob as a file download. */
+  function saveBlob(blob, filename) {
     var url = URL.createObjectURL(blob);
     var a = document.createElement("a");
     a.href = url;
-    a.download = slugify(doc.title) + ".md";
+    a.download = filename;
     a.style.display = "none";
     document.body.appendChild(a);
     a.click();
@@ -373,6 +373,10 @@
       URL.revokeObjectURL(url);
       if (a.parentNode) a.parentNode.removeChild(a);
     }, 2000);
+  }
+
+  function downloadPlan(doc) {
+    saveBlob(new Blob([planMarkdown(doc)], { type: "text/markdown;charset=utf-8" }), slugify(doc.title) + ".md");
   }
 
   // ---------------------------------------------------------------- message rendering
@@ -502,17 +506,7 @@
         return res.blob();
       })
       .then(function (blob) {
-        var url = URL.createObjectURL(blob);
-        var a = document.createElement("a");
-        a.href = url;
-        a.download = slugify(title) + ".ics";
-        a.style.display = "none";
-        document.body.appendChild(a);
-        a.click();
-        setTimeout(function () {
-          URL.revokeObjectURL(url);
-          if (a.parentNode) a.parentNode.removeChild(a);
-        }, 2000);
+        saveBlob(blob, slugify(title) + ".ics");
       })
       .catch(function () {
         button.appendChild(el("span", { class: "hc-sr-only", text: " (could not make the calendar file, please try again)" }));
