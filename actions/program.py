@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import (
     answer_record,
+    button_payload,
     knowledge,
     latest_cues,
     latest_intent,
@@ -277,6 +278,10 @@ def _name(kb: KnowledgeBase, exercise_id: str) -> str:
     return ex.name.lower() if ex else exercise_id.replace("_", " ")
 
 
+PLAN_BUTTONS = [{"title": "Why this rest?", "payload": button_payload("ask_why", topic="rest_periods")},
+                {"title": "Why these sets?", "payload": button_payload("ask_why", topic="weekly_volume")}]
+
+
 def plan_message(kb: KnowledgeBase, plan: Plan) -> dict[str, Any]:
     """The utter_message arguments that show a plan: the text and its typed `plan` payload share
     one intro and one closing (the CLI's `coach plan` renders the same)."""
@@ -284,7 +289,13 @@ def plan_message(kb: KnowledgeBase, plan: Plan) -> dict[str, Any]:
                if ex is not None and ex.has_steps]
     intro = nested_response("utter_plan_intro", title=plan.title)
     closing = nested_response("utter_plan_closing", stepped=stepped)
+    # the "how do I do ...?" button names an exercise the plan has (one taken out is not offered)
+    steps_buttons = [{"title": f"How do I do the {ex.name.lower()}?",
+                      "payload": button_payload("ask_exercise_steps", exercise=ex.id)}
+                     for ex in (kb.exercise(i) for i in sorted(plan.exercise_ids()))
+                     if ex is not None and ex.has_steps][:1]
     return {"response": "utter_plan", "plan": plan.model_dump(), "intro": intro, "closing": closing,
+            "buttons": [*PLAN_BUTTONS, *steps_buttons],
             "json_message": {"kind": "plan", "plan": plan.model_dump(), "intro": intro,
                              "closing": closing}}
 
