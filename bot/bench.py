@@ -106,7 +106,7 @@ def in_process(messages: int) -> dict[str, Any]:
     for i in range(messages):
         sender = f"bench-{i // 20}"  # conversations of 20 turns
         start = time.perf_counter()
-        engine.handle(sender, texts[i % len(texts)])
+        engine.handle_sync(sender, texts[i % len(texts)])
         engine_ms.append((time.perf_counter() - start) * 1000)
     return {"model_load_s": round(load_s, 3), "parse": _summary(parse_ms),
             "engine_message": _summary(engine_ms), "messages": messages}

@@ -24,6 +24,18 @@ console = Console()
 err = Console(stderr=True)
 
 
+@app.callback()
+def _project(project: Path | None = typer.Option(
+        None, "--project", help="the project directory (config.yml, bot/, knowledge/, actions/); "
+        "default: the current directory when it holds config.yml. Give it before the command.")) -> None:
+    """Hypertrophy Coach: a rule-based hypertrophy-training chatbot."""
+    # `coach --project DIR` is taken by bot.launcher before this module loads; a --project
+    # that reaches here came too late to change where the data is read from
+    if project is not None and project.resolve() != ROOT:
+        _fail(f"--project {project}: run it as `coach --project {project} COMMAND` (or set "
+              "COACH_PROJECT); `python -m bot.cli` cannot change the project")
+
+
 def _fail(message: str) -> None:
     err.print(f"[red]error:[/red] {message}")
     raise typer.Exit(1)

@@ -26,12 +26,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process, utils
 
-from bot.core.config import ROOT, CoachConfig
+from bot.core.config import CoachConfig, project_file
 from bot.core.errors import CoachError
 from bot.core.messages import Tier
 
 TEMPLATES = Path(__file__).parent / "reporting"
-NLU_DATA = ROOT / "bot" / "data" / "nlu.yml"
+NLU_DATA = project_file("bot/data/nlu.yml")
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTION = "action_fallback"
 OUT_OF_SCOPE_INTENTS = ("out_of_scope", "out_of_scope_medical")

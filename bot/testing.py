@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, field_validator
 
-from bot.core.config import ROOT
+from bot.core.config import project_file
 from bot.core.errors import DataError
 from bot.core.schemas import BotMessage
 from bot.core.tracker import Tracker
@@ -33,7 +33,7 @@ from bot.dialogue.engine import Engine
 from bot.nlu.data import NluData
 from bot.nlu.interpreter import Interpreter
 
-STORIES_FILE = ROOT / "bot" / "data" / "stories.yml"
+STORIES_FILE = project_file("bot/data/stories.yml")
 
 
 class Turn(BaseModel):
@@ -175,7 +175,7 @@ def check_turn(turn: Turn, messages: list[BotMessage], record: TurnRecord | None
 
 def play_turn(engine: Engine, sender: str, text: str) -> tuple[list[BotMessage], TurnRecord]:
     """Send one message; the reply and what the tracker recorded of the turn."""
-    messages = engine.handle(sender, text)
+    messages = engine.handle_sync(sender, text)
     tracker = engine.tracker(sender)
     record = turn_record(tracker, tuple(engine.domain.forms)) if tracker else TurnRecord()
     return messages, record

@@ -22,7 +22,7 @@ from typing import get_args
 
 import yaml
 
-from bot.core.config import ROOT, CoachConfig, load_config
+from bot.core.config import PACKAGE_ROOT, ROOT, CoachConfig, load_config
 from bot.core.domain import FALLBACK_INTENT, Domain, load_domain, load_rules
 from bot.core.errors import CoachError
 from bot.core.messages import Equipment, Experience, Goal
@@ -201,7 +201,9 @@ def response_references(domain: Domain, roots: Sequence[Path] | None = None) -> 
     """Names and glob patterns of every response the code, the templates and the domain refer to."""
     refs: set[str] = set()
     this_file = Path(__file__).resolve()
-    for root in roots or [ROOT / r for r in REFERENCE_ROOTS]:
+    # the code that runs (installed or checked out) and the project's own copies of it, if any
+    for root in roots or sorted({base / r for base in (PACKAGE_ROOT, ROOT) for r in REFERENCE_ROOTS
+                                 if (base / r).is_dir()}):
         for path in sorted(root.rglob("*")):
             if path.suffix == ".py" and path.resolve() != this_file:
                 tree = ast.parse(path.read_text(encoding="utf-8"), str(path))

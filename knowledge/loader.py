@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.core.config import project_file
 from knowledge.models import (
     Article,
     Disclaimer,
@@ -23,7 +24,7 @@ from knowledge.models import (
     Vocabulary,
 )
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = project_file("knowledge/data")
 
 # file name -> (top-level key, model, whether the key holds a list of entries with ids)
 FILES: dict[str, tuple[str, type[BaseModel], bool]] = {

@@ -70,7 +70,7 @@ def chat(engine: Engine) -> Callable[[str], str]:
     sender = f"t-{uuid.uuid4().hex[:10]}"
 
     def send(text: str) -> str:
-        return reply_text(engine.handle(sender, text))
+        return reply_text(engine.handle_sync(sender, text))
 
     send.sender = sender  # type: ignore[attr-defined]
     return send
@@ -80,7 +80,7 @@ def chat(engine: Engine) -> Callable[[str], str]:
 def chat_messages(engine: Engine) -> Callable[[str], list[BotMessage]]:
     """Like `chat`, but returns the messages themselves."""
     sender = f"t-{uuid.uuid4().hex[:10]}"
-    return lambda text: engine.handle(sender, text)
+    return lambda text: engine.handle_sync(sender, text)
 
 
 @pytest.fixture(scope="session")

@@ -3,19 +3,20 @@ checks every request body passes (size, JSON nesting) before a route parses it."
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import json
 import logging
 import math
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from limits import RateLimitItem, parse
+from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -118,16 +119,17 @@ def _given_token(request: Request) -> str | None:
 # ---- rate limits --------------------------------------------------------------------------------
 def limits_storage_uri(store: str) -> str:
     """Where the limits' counters live: the Redis of a Redis store (shared by every worker and
-    machine), else this process's memory."""
+    machine), else this process's memory; both through limits' asyncio storages."""
     if store.startswith(("redis://", "rediss://")):
-        return store
+        return "async+" + store
     if store.startswith("unix://"):
-        return "redis+unix://" + store.removeprefix("unix://")
-    return "memory://"
+        return "async+redis+unix://" + store.removeprefix("unix://")
+    return "async+memory://"
 
 
 class RateLimits:
-    """Per-sender and per-client-address limits (the `limits` library, moving windows)."""
+    """Per-sender and per-client-address limits (the `limits` library's asyncio API, moving
+    windows; with Redis through redis-py's asyncio client, which the store uses too)."""
 
     def __init__(self, config: RateLimitConfig, store: str) -> None:
         self.per_sender: RateLimitItem | None = parse(config.per_sender) if config.per_sender else None
@@ -135,8 +137,24 @@ class RateLimits:
             parse(config.per_address) if config.per_address else None
         self.exempt = [ipaddress.ip_network(n, strict=False) for n in config.exempt]
         self.uri = limits_storage_uri(store)
-        self.networked = self.uri != "memory://"
-        self.limiter = MovingWindowRateLimiter(storage_from_string(self.uri))
+        self.networked = "redis" in self.uri
+        self._limiter = None if self.networked else MovingWindowRateLimiter(
+            storage_from_string(self.uri))
+        # a Redis client's connections belong to one event loop: one limiter per loop
+        self._limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
+                                                  MovingWindowRateLimiter] = weakref.WeakKeyDictionary()
+
+    @property
+    def limiter(self) -> MovingWindowRateLimiter:
+        """The limiter for the running event loop."""
+        if self._limiter is not None:
+            return self._limiter
+        loop = asyncio.get_running_loop()
+        limiter = self._limiters.get(loop)
+        if limiter is None:
+            limiter = self._limiters[loop] = MovingWindowRateLimiter(
+                storage_from_string(self.uri, implementation="redispy"))
+        return limiter
 
     def exempted(self, scope: Scope) -> bool:
         """Whether the client's address is in `server.rate_limit.exempt`."""
@@ -148,13 +166,10 @@ class RateLimits:
         if item is None:
             return None
         try:
-            if self.networked:  # the limiter waits on Redis: keep the event loop free
-                allowed = await run_in_threadpool(self.limiter.hit, item, "coach", scope_name, key)
-            else:
-                allowed = self.limiter.hit(item, "coach", scope_name, key)
-            if allowed:
+            limiter = self.limiter
+            if await limiter.hit(item, "coach", scope_name, key):
                 return None
-            stats = self.limiter.get_window_stats(item, "coach", scope_name, key)
+            stats = await limiter.get_window_stats(item, "coach", scope_name, key)
         except Exception:  # a limiter that cannot reach its storage must not stop the chat
             log.exception("rate limiter unavailable (%s)", self.uri)
             return None

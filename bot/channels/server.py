@@ -16,7 +16,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.channels.calendar import plan_calendar
@@ -32,6 +31,7 @@ from bot.channels.observability import (
     set_conversation,
 )
 from bot.core.config import CoachConfig, load_config
+from bot.core.errors import StoreUnavailable
 from bot.core.messages import Plan, custom_schema
 from bot.core.schemas import BotMessage, ErrorOut, Health, ParseIn, ParseResult, UserMessageIn
 from bot.dialogue.engine import Engine
@@ -105,7 +105,7 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
 
     async def purge_old() -> None:
         try:
-            gone = await run_in_threadpool(store.purge)
+            gone = await store.purge_async()
         except Exception:  # a failed purge is retried on the next round, never fatal
             log.exception("retention purge failed")
             return
@@ -129,7 +129,10 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
             purging.cancel()
             with suppress(asyncio.CancelledError):
                 await purging
-        store.close()
+        await store.close_async()
+        close_actions = getattr(engine.actions, "close", None)
+        if close_actions is not None:
+            await close_actions()
 
     app = FastAPI(title="Hypertrophy Coach", version="0.1.0", lifespan=lifespan,
                   description="A rule-based hypertrophy-training coach (Rasa-compatible REST API).")
@@ -141,8 +144,6 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
                            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
                            allow_headers=["Content-Type", "Authorization"])
     max_chars = config.server.max_message_chars
-    # a turn that waits on a network (action server, Redis lock) runs in a worker thread
-    in_loop = not engine.waits_on_network
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -166,6 +167,13 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
         log.exception("unexpected error on %s", request.url.path)
         return error_response(500, "internal error: the request was not processed; please try again")
 
+    @app.exception_handler(StoreUnavailable)
+    async def _store_down(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        log.error("%s", exc)
+        return error_response(503, "the conversation store is unreachable: nothing was processed; "
+                              "please try again shortly", headers={"Retry-After":
+                                                                  str(exc.retry_after_s)})
+
     @app.exception_handler(TimeoutError)
     async def _busy(request: Request, exc: TimeoutError) -> JSONResponse:
         return error_response(503, f"conversation busy, try again: {exc}", headers={"Retry-After": "1"})
@@ -173,16 +181,15 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
     @app.post("/webhooks/rest/webhook", response_model=list[BotMessage],
               response_model_exclude_none=True, openapi_extra=_body_schema(UserMessageIn),
               responses={400: {"model": ErrorOut}, 413: {"model": ErrorOut},
-                         415: {"model": ErrorOut}, 429: {"model": ErrorOut}})
+                         415: {"model": ErrorOut}, 429: {"model": ErrorOut},
+                         503: {"model": ErrorOut, "description": "the conversation store is "
+                               "unreachable or the conversation busy: retry after Retry-After"}})
     async def webhook(request: Request) -> Response:
         """Send a user message; get the bot's replies (Rasa's REST channel)."""
         msg = await _json_body(request, UserMessageIn, "message", max_chars)
         set_conversation(check_sender(msg.sender))
         await limits.sender(request.scope, msg.sender)
-        if in_loop:  # CPU-bound and well under a millisecond: a thread hop would cost more
-            replies = engine.handle(msg.sender, msg.message)
-        else:
-            replies = await run_in_threadpool(engine.handle, msg.sender, msg.message)
+        replies = await engine.handle(msg.sender, msg.message)
         ctx = REQUEST.get()
         metrics.observe_turn(ctx.events if ctx else [], replies)
         return Response(json.dumps([r.model_dump(exclude_none=True) for r in replies]),
@@ -201,7 +208,7 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
         does, an unknown sender gets an empty tracker). Needs the token when one is set."""
         admin.check(request)
         set_conversation(check_sender(sender))
-        found = await run_in_threadpool(engine.tracker, sender)
+        found = await store.load_async(sender, full=True)
         return (found or engine.new_tracker(sender)).public()
 
     @app.delete("/conversations/{sender}",
@@ -212,11 +219,9 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
         admin.check(request)
         set_conversation(check_sender(sender))
 
-        def erase() -> bool:
-            with store.lock(sender):
-                return store.delete(sender)
-
-        if not await run_in_threadpool(erase):
+        async with store.locked(sender):
+            found = await store.delete_async(sender)
+        if not found:
             raise ApiError(404, f"no conversation {sender!r}", "sender")
         log.info("conversation erased on request")
         return {"deleted": sender}

@@ -40,5 +40,5 @@ def run_shell(engine: Engine, read: Callable[[str], str] = input,
             continue
         if text.isdigit() and 1 <= int(text) <= len(payloads):
             text = payloads[int(text) - 1]
-        out, payloads = format_replies(engine.handle(sender, text))
+        out, payloads = format_replies(engine.handle_sync(sender, text))
         write(out)

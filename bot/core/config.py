@@ -13,7 +13,30 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.core.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+# where the packages bot/, knowledge/ and actions/ are (a source checkout, or site-packages)
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def project_root() -> Path:
+    """The project directory coach works on: COACH_PROJECT (what `coach --project DIR` sets),
+    else the current directory when it holds a config.yml, else the source checkout."""
+    named = os.environ.get("COACH_PROJECT")
+    if named:
+        return Path(named).expanduser().resolve()
+    here = Path.cwd()
+    if (here / "config.yml").is_file():
+        return here
+    return PACKAGE_ROOT
+
+
+def project_file(relative: str) -> Path:
+    """A data file of the project (bot/domain.yml, knowledge/data ...): the project's own copy
+    when it has one, else the copy installed with the package."""
+    own = ROOT / relative
+    return own if own.exists() else PACKAGE_ROOT / relative
+
+
+ROOT = project_root()
 DEFAULT_CONFIG = ROOT / "config.yml"
 
 
@@ -135,6 +158,9 @@ def load_config(path: Path | str | None = None, env: dict[str, str] | None = Non
     action endpoint, the bind host and the auth token."""
     path = Path(path) if path else DEFAULT_CONFIG
     env = dict(os.environ) if env is None else env
+    if not path.is_file():
+        raise ConfigError(f"no config file {path}: run coach in a project directory (one that "
+                          "holds config.yml) or name it: coach --project DIR COMMAND")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:

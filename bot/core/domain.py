@@ -8,12 +8,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.core.config import ROOT
+from bot.core.config import project_file
 from bot.core.errors import DataError
 
-DOMAIN_FILE = ROOT / "bot" / "domain.yml"
-RULES_FILE = ROOT / "bot" / "data" / "rules.yml"
-INTENTS_FILE = ROOT / "bot" / "data" / "intents.yml"
+DOMAIN_FILE = project_file("bot/domain.yml")
+RULES_FILE = project_file("bot/data/rules.yml")
+INTENTS_FILE = project_file("bot/data/intents.yml")
 FALLBACK_INTENT = "nlu_fallback"
 
 

@@ -26,3 +26,9 @@ class ActionFailed(CoachError):
         super().__init__(f"action {action} failed: {reason}")
         self.action = action
         self.reason = reason
+
+
+class StoreUnavailable(CoachError):
+    """The conversation store cannot be reached (Redis down); the request may be retried."""
+
+    retry_after_s = 2

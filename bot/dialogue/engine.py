@@ -1,8 +1,14 @@
-"""The whole flow of one message: parse -> update tracker -> choose action -> run it -> render."""
+"""The whole flow of one message: parse -> update tracker -> choose action -> run it -> render.
+
+`Engine.handle` is a coroutine: the store's lock, load and save and every action are awaited, so
+a turn that waits on Redis, a SQLite thread or an action server leaves the server's event loop to
+other conversations. `handle_sync` runs it on the engine's own loop for the command line and tests."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -30,7 +36,7 @@ class Actions(Protocol):
 
     remote: bool  # whether a call waits on the network
 
-    def run(self, payload: dict[str, Any]) -> dict[str, Any]: ...
+    async def run(self, payload: dict[str, Any]) -> dict[str, Any]: ...
 
 
 class Engine:
@@ -46,6 +52,8 @@ class Engine:
         self.actions = actions
         self.store = store
         self.renderer = renderer
+        self._loop: asyncio.AbstractEventLoop | None = None  # handle_sync's
+        self._thread_loop: asyncio.AbstractEventLoop | None = None  # handle_sync's, in a thread
         ctx = PolicyContext(domain=domain, rules=rules, retrieval=retrieval)
         self.policies = [POLICIES[name](ctx) for name in config.dialogue.policies]
         self.entity_slots = domain.entity_slots()
@@ -56,16 +64,16 @@ class Engine:
             for intent in rule.intents}
 
     # ---- the flow -----------------------------------------------------------------------------
-    def handle(self, sender: str, text: str) -> list[BotMessage]:
+    async def handle(self, sender: str, text: str) -> list[BotMessage]:
         """Answer one user message; the conversation is loaded and saved under its lock."""
-        with self.store.lock(sender):
-            tracker = self.store.load(sender) or self.new_tracker(sender)
+        async with self.store.locked(sender):
+            tracker = await self.store.load_async(sender) or self.new_tracker(sender)
             parse = self.interpreter.parse(text)
             tracker.add_user(parse)
             replies: list[BotMessage] = []
             for part in self.clauses(text, parse):
                 try:
-                    replies += self.respond(tracker, part)
+                    replies += await self.respond(tracker, part)
                 except Exception:  # a bug: a polite reply and a logged traceback, and the
                     # conversation (with this message) is still saved
                     log.exception("turn failed for %s", sender)
@@ -76,17 +84,35 @@ class Engine:
             for reply in replies:
                 tracker.add_bot(reply.text, reply.model_dump(exclude={"recipient_id", "text"},
                                                              exclude_none=True))
-            self.store.save(tracker)
+            await self.store.save_async(tracker)
         return replies
 
-    def respond(self, tracker: Tracker, parse: ParseResult) -> list[BotMessage]:
+    def handle_sync(self, sender: str, text: str) -> list[BotMessage]:
+        """`handle` from synchronous code (the shell, tests, benchmarks). It runs on an event
+        loop the engine keeps, so clients bound to a loop (Redis, httpx) are reused; called
+        where a loop is already running (as under Playwright's sync API), that loop runs in a
+        thread of its own."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no loop here: run ours in this thread
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+            return self._loop.run_until_complete(self.handle(sender, text))
+        if self._thread_loop is None:
+            self._thread_loop = asyncio.new_event_loop()
+            threading.Thread(target=self._thread_loop.run_forever, daemon=True,
+                             name="engine-loop").start()
+        return asyncio.run_coroutine_threadsafe(self.handle(sender, text),
+                                                self._thread_loop).result()
+
+    async def respond(self, tracker: Tracker, parse: ParseResult) -> list[BotMessage]:
         """Choose and run the action for one parse (one clause of the message)."""
         parse = self.confirm_guess(tracker, parse)
         tracker.latest_message = parse.model_dump()
         self.fill_slots(tracker, parse)
         form_before = tracker.active_loop
         action = self.choose(tracker, parse)
-        replies = self.run(action, tracker, parse)
+        replies = await self.run(action, tracker, parse)
         if action != "action_fallback" and tracker.slots.get("fallback_count"):
             tracker.set_slot("fallback_count", 0)
         interrupted = form_before and tracker.active_loop and action not in self.domain.forms
@@ -131,25 +157,25 @@ class Engine:
                 return action
         return "action_fallback"
 
-    def run(self, action: str, tracker: Tracker, parse: ParseResult) -> list[BotMessage]:
+    async def run(self, action: str, tracker: Tracker, parse: ParseResult) -> list[BotMessage]:
         """Run an action, a form step, or the form's cancellation."""
         if action == CANCEL_FORM:
             tracker.apply([{"event": "active_loop", "name": None}])
             return self.utter(tracker, "utter_form_cancelled")
         if action == RESTART_FORM:
-            return self.restart_form(tracker, parse)
+            return await self.restart_form(tracker, parse)
         if action in self.domain.forms:
-            return self.run_form(tracker, action, parse)
-        return self.call(tracker, action)
+            return await self.run_form(tracker, action, parse)
+        return await self.call(tracker, action)
 
-    def call(self, tracker: Tracker, action: str,
-             extra_events: list[dict[str, Any]] | None = None) -> list[BotMessage]:
+    async def call(self, tracker: Tracker, action: str,
+                   extra_events: list[dict[str, Any]] | None = None) -> list[BotMessage]:
         """Run one rasa_sdk action, apply its events and render its messages."""
         payload = {"next_action": action, "sender_id": tracker.sender_id,
                    "tracker": tracker.sdk_state(extra_events), "domain": self.domain_dict,
                    "version": "3.1"}
         try:
-            result = self.actions.run(payload)
+            result = await self.actions.run(payload)
         except ActionFailed:
             log.exception("action %s failed for %s", action, tracker.sender_id)
             return self.utter(tracker, "utter_error")
@@ -164,11 +190,11 @@ class Engine:
             return self.utter(tracker, "utter_error")
         for event in events:  # rasa's FollowupAction: an action hands over to another
             if event.get("event") == "followup" and event.get("name") != action:
-                replies += self.call(tracker, str(event["name"]))
+                replies += await self.call(tracker, str(event["name"]))
         return replies
 
     # ---- forms --------------------------------------------------------------------------------
-    def run_form(self, tracker: Tracker, form: str, parse: ParseResult) -> list[BotMessage]:
+    async def run_form(self, tracker: Tracker, form: str, parse: ParseResult) -> list[BotMessage]:
         """Rasa's form loop: slot candidates -> validate_<form> -> ask the next slot or submit."""
         starting = not tracker.active_loop
         if starting:
@@ -176,16 +202,16 @@ class Engine:
                            {"event": "slot", "name": "form_misses", "value": None},
                            {"event": "slot", "name": "proposed_default", "value": None}])
         candidates = self.slot_candidates(tracker, form, parse)
-        replies = self.call(tracker, f"validate_{form}", extra_events=candidates)
+        replies = await self.call(tracker, f"validate_{form}", extra_events=candidates)
         if tracker.slots.get("requested_slot"):
             # the start names a remembered red flag and the clearance it needs (from the slots)
             intro = self.utter(tracker, f"utter_{form}_start", **self.template_slots(tracker)) \
                 if starting else []
             return intro + replies + self.ask_requested(tracker)
         tracker.apply([{"event": "active_loop", "name": None}])
-        return replies + self.call(tracker, "action_build_program")
+        return replies + await self.call(tracker, "action_build_program")
 
-    def restart_form(self, tracker: Tracker, parse: ParseResult) -> list[BotMessage]:
+    async def restart_form(self, tracker: Tracker, parse: ParseResult) -> list[BotMessage]:
         """"Start over": forget the interview's answers and any plan, then ask again from the
         first question. What safety needs is kept: a red flag, and the clearance given for it."""
         form = str((tracker.active_loop or {}).get("name") or PROGRAM_FORM)
@@ -195,7 +221,7 @@ class Engine:
                        for s in [*forget, "goal", "plan", "requested_slot", "removed_exercises",
                                  "restored_exercises"]]
                       + [{"event": "active_loop", "name": None}])
-        return self.utter(tracker, "utter_form_restarted") + self.run_form(
+        return self.utter(tracker, "utter_form_restarted") + await self.run_form(
             tracker, form, parse.model_copy(update={"entities": []}))
 
     def slot_candidates(self, tracker: Tracker, form: str, parse: ParseResult) -> list[dict[str, Any]]:
@@ -261,11 +287,6 @@ class Engine:
             return parses
         return [parse]
 
-    @property
-    def waits_on_network(self) -> bool:
-        """Whether a turn may wait on the network (an action server, a Redis store and lock)."""
-        return self.actions.remote or self.store.networked
-
     def parse(self, text: str) -> ParseResult:
         """The NLU result for a text (POST /model/parse)."""
         return self.interpreter.parse(text)
@@ -275,5 +296,6 @@ class Engine:
         return Tracker.new(sender, list(self.domain.slots))
 
     def tracker(self, sender: str) -> Tracker | None:
-        """The stored tracker of a conversation, with all its events."""
+        """The stored tracker of a conversation, with all its events (from code with no event
+        loop; the server awaits `store.load_async(sender, full=True)`)."""
         return self.store.load(sender, full=True)

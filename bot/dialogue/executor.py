@@ -1,9 +1,12 @@
-"""Run custom actions: in-process through rasa_sdk's ActionExecutor, or over Rasa's webhook."""
+"""Run custom actions: in-process through rasa_sdk's ActionExecutor, or over Rasa's webhook.
+
+Both are awaited: the in-process executor's coroutine runs on the caller's event loop (an action
+that awaits something simply yields the loop), and the webhook is called with an async client."""
 
 from __future__ import annotations
 
 import asyncio
-import threading
+import weakref
 from typing import Any
 
 import httpx
@@ -13,59 +16,23 @@ from bot.core.errors import ActionFailed
 
 
 class InProcessActions:
-    """rasa_sdk's ActionExecutor with the `actions` package registered; one event loop per thread."""
+    """rasa_sdk's ActionExecutor with the `actions` package registered."""
 
     remote = False
 
     def __init__(self, package: str = "actions") -> None:
         self.executor = ActionExecutor()
         self.executor.register_package(package)
-        self._local = threading.local()
-
-    def _loop(self) -> asyncio.AbstractEventLoop:
-        loop = getattr(self._local, "loop", None)
-        if loop is None:
-            loop = asyncio.new_event_loop()
-            self._local.loop = loop
-        return loop
 
     def names(self) -> list[str]:
         """The registered action names."""
         return sorted(self.executor.actions)
 
-    def _complete(self, payload: dict[str, Any]) -> Any:
-        """Run the executor's coroutine to the end from synchronous code.
-
-        Our actions are synchronous, so the coroutine finishes on its first step; it is driven
-        directly, which also works inside a running event loop (the server's). One that really
-        awaits something is run again on a private loop in a helper thread.
-        """
-        coro = self.executor.run(payload)
-        try:
-            coro.send(None)
-        except StopIteration as done:
-            return done.value
-        coro.close()
-        box: dict[str, Any] = {}
-
-        def finish() -> None:
-            try:
-                box["result"] = self._loop().run_until_complete(self.executor.run(payload))
-            except Exception as exc:  # noqa: BLE001 (re-raised in the caller's thread)
-                box["error"] = exc
-
-        worker = threading.Thread(target=finish)
-        worker.start()
-        worker.join()
-        if "error" in box:
-            raise box["error"]
-        return box["result"]
-
-    def run(self, payload: dict[str, Any]) -> dict[str, Any]:
+    async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Run one action call; returns {'events': [...], 'responses': [...]}."""
         name = payload.get("next_action", "")
         try:
-            result = self._complete(payload)
+            result = await self.executor.run(payload)
         except Exception as exc:  # a bug in an action must not kill the conversation
             raise ActionFailed(name, repr(exc)) from exc
         if result is None:
@@ -80,16 +47,35 @@ class RemoteActions:
 
     def __init__(self, url: str, timeout_s: float = 10.0) -> None:
         self.url = url
-        self.client = httpx.Client(timeout=timeout_s)
+        self.timeout_s = timeout_s
+        # an async client's connections belong to one event loop
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = \
+            weakref.WeakKeyDictionary()
 
-    def run(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def _client(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = self._clients[loop] = httpx.AsyncClient(timeout=self.timeout_s)
+        return client
+
+    async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
         """POST the action call; returns {'events': [...], 'responses': [...]}."""
         name = payload.get("next_action", "")
         try:
-            response = self.client.post(self.url, json=payload)
+            response = await self._client().post(self.url, json=payload)
         except httpx.HTTPError as exc:
             raise ActionFailed(name, f"action server unreachable: {exc}") from exc
         if response.status_code != 200:
             raise ActionFailed(name, f"action server answered {response.status_code}: "
                                      f"{response.text[:200]}")
-        return response.json()
+        try:
+            return dict(response.json())
+        except ValueError as exc:
+            raise ActionFailed(name, "action server answered with no JSON") from exc
+
+    async def close(self) -> None:
+        """Close the client of the running event loop."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()

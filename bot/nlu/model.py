@@ -15,16 +15,16 @@ from spacy.training import Example as SpacyExample
 from spacy.util import minibatch
 
 import bot.nlu.registry  # noqa: F401  (registers the project's components)
-from bot.core.config import ROOT, CoachConfig
+from bot.core.config import PACKAGE_ROOT, CoachConfig, project_file
 from bot.core.errors import ModelNotTrained
 from bot.nlu.context import TrainingContext
 from bot.nlu.data import NluData, load_nlu
 from knowledge.loader import data_files, load_knowledge
 from knowledge.models import KnowledgeBase
 
-NLU_DATA = ROOT / "bot" / "data" / "nlu.yml"
+NLU_DATA = project_file("bot/data/nlu.yml")
 # the code that shapes a trained model (parsing and evaluation code changes no model)
-CODE_FILES = sorted(p for p in (ROOT / "bot" / "nlu").glob("*.py")
+CODE_FILES = sorted(p for p in (PACKAGE_ROOT / "bot" / "nlu").glob("*.py")
                     if p.name not in ("evaluate.py", "interpreter.py", "compare.py"))
 CLASSIFIER = "textcat"
 

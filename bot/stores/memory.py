@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.core.tracker import ACTION_EVENT_WINDOW, Tracker
-from bot.stores.base import LocalLocks, TrackerStore
+from bot.stores.base import AsyncLocalLocks, LocalLocks, TrackerStore
 
 
 class MemoryTrackerStore(TrackerStore):
@@ -19,6 +19,7 @@ class MemoryTrackerStore(TrackerStore):
         self._totals: dict[str, int] = {}  # events ever saved (trimmed ones included)
         self._updated: dict[str, float] = {}
         self._locks = LocalLocks()
+        self._async_locks = AsyncLocalLocks()
 
     def load(self, sender_id: str, full: bool = False) -> Tracker | None:
         state = self._states.get(sender_id)
@@ -56,3 +57,16 @@ class MemoryTrackerStore(TrackerStore):
         cutoff = (self.clock() if now is None else now) - self.retention_s
         old = [s for s, t in list(self._updated.items()) if t < cutoff]
         return sum(self.delete(s) for s in old)
+
+    # nothing here waits: the coroutines call the plain methods directly
+    async def load_async(self, sender_id: str, full: bool = False) -> Tracker | None:
+        return self.load(sender_id, full)
+
+    async def save_async(self, tracker: Tracker) -> None:
+        self.save(tracker)
+
+    async def delete_async(self, sender_id: str) -> bool:
+        return self.delete(sender_id)
+
+    async def purge_async(self) -> int:
+        return self.purge()

@@ -8,12 +8,13 @@ import threading
 from pathlib import Path
 
 from bot.core.tracker import ACTION_EVENT_WINDOW, Tracker
-from bot.stores.base import FileLocks, TrackerStore
+from bot.stores.base import AsyncFileLocks, FileLocks, TrackerStore
 
 
 class SQLiteTrackerStore(TrackerStore):
     """A SQLite file: conversations survive a restart. One connection per thread, WAL mode; the
-    per-conversation lock holds across worker processes too."""
+    per-conversation lock holds across worker processes too. The coroutines (`load_async` ...)
+    run the queries in a worker thread (TrackerStore's defaults), off the event loop."""
 
     kind = "sqlite"
 
@@ -22,6 +23,7 @@ class SQLiteTrackerStore(TrackerStore):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._locks = FileLocks(self.path.parent / "locks", lock_timeout_s)
+        self._async_locks = AsyncFileLocks(self.path.parent / "locks", lock_timeout_s)
         conn = self._conn()
         conn.execute("CREATE TABLE IF NOT EXISTS trackers (sender_id TEXT PRIMARY KEY, "
                      "state TEXT NOT NULL, n_events INTEGER NOT NULL, updated REAL NOT NULL)")

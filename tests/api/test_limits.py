@@ -82,10 +82,10 @@ def test_limits_are_shared_through_redis(make_client: MakeClient, redis_url: str
 
 
 def test_limits_storage_follows_the_store() -> None:
-    assert limits_storage_uri("sqlite") == "memory://"
-    assert limits_storage_uri("memory") == "memory://"
-    assert limits_storage_uri("redis://h:1/0") == "redis://h:1/0"
-    assert limits_storage_uri("unix:///run/redis.sock") == "redis+unix:///run/redis.sock"
+    assert limits_storage_uri("sqlite") == "async+memory://"
+    assert limits_storage_uri("memory") == "async+memory://"
+    assert limits_storage_uri("redis://h:1/0") == "async+redis://h:1/0"
+    assert limits_storage_uri("unix:///run/redis.sock") == "async+redis+unix:///run/redis.sock"
 
 
 @pytest.mark.parametrize("bad", ["lots", "30 per fortnight", "-1/minute"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from bot.channels.server import create_app
 from bot.core.config import CoachConfig
 from bot.core.errors import ActionFailed
 from bot.dialogue.engine import Engine
-from bot.stores import MemoryTrackerStore
+from bot.stores import MemoryTrackerStore, SQLiteTrackerStore
 from tests.api.conftest import TOKEN, MakeClient
 
 WEBHOOK = "/webhooks/rest/webhook"
@@ -74,26 +75,23 @@ class FailingActions:
 
     remote = False
 
-    def run(self, payload: dict[str, Any]) -> dict[str, Any]:
+    async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
         raise ActionFailed(payload["next_action"], "boom")
 
 
-class NetworkedMemoryStore(MemoryTrackerStore):
-    """A memory store the server treats as networked: turns run in a worker thread."""
-
-    networked = True
-
-
 @pytest.fixture()
-def failing_client(engine: Engine, config: CoachConfig, request: pytest.FixtureRequest) -> TestClient:
+def failing_client(engine: Engine, config: CoachConfig, request: pytest.FixtureRequest,
+                   tmp_path: Path) -> TestClient:
     bot = copy.copy(engine)
     bot.actions = FailingActions()
-    bot.store = NetworkedMemoryStore() if getattr(request, "param", False) else MemoryTrackerStore()
+    # memory runs the whole turn on the event loop; SQLite awaits its worker thread in between
+    bot.store = SQLiteTrackerStore(tmp_path / "t.db") if getattr(request, "param", False) \
+        else MemoryTrackerStore()
     return TestClient(create_app(bot, config))
 
 
 @pytest.mark.parametrize("failing_client", [False, True], indirect=True,
-                         ids=["in-loop", "worker-thread"])
+                         ids=["memory", "sqlite-thread"])
 def test_action_errors_are_counted_and_logged_with_the_conversation(
         failing_client: TestClient) -> None:
     seen: list[str] = []

@@ -56,20 +56,20 @@ def test_second_miss_offers_the_help_menu(chat) -> None:
 
 def test_failing_action_becomes_a_polite_reply(config: CoachConfig, caplog) -> None:
     class Broken:
-        def run(self, payload: dict[str, Any]) -> dict[str, Any]:
+        async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
             raise ActionFailed(payload["next_action"], "boom")
 
     engine = build_engine(config, store=MemoryTrackerStore())
     engine.actions = Broken()
-    reply = reply_text(engine.handle("s1", "what is hypertrophy"))
+    reply = reply_text(engine.handle_sync("s1", "what is hypertrophy"))
     assert "something went wrong" in reply
     assert "boom" in caplog.text
     assert engine.tracker("s1") is not None  # the conversation survived
 
 
 def test_variations_are_deterministic(engine: Engine) -> None:
-    a = [m.text for m in engine.handle("same-id-1", "hi")]
-    b = build_engine(engine.config, store=MemoryTrackerStore()).handle("same-id-1", "hi")
+    a = [m.text for m in engine.handle_sync("same-id-1", "hi")]
+    b = build_engine(engine.config, store=MemoryTrackerStore()).handle_sync("same-id-1", "hi")
     assert a == [m.text for m in b]
 
 
@@ -93,8 +93,8 @@ def test_same_replies_in_process_and_over_the_action_server(config: CoachConfig)
         assert isinstance(local.actions, InProcessActions)
         sender = f"both-{uuid.uuid4().hex[:6]}"
         for text in SCRIPT:
-            a = [m.model_dump() for m in local.handle(sender, text)]
-            b = [m.model_dump() for m in remote.handle(sender, text)]
+            a = [m.model_dump() for m in local.handle_sync(sender, text)]
+            b = [m.model_dump() for m in remote.handle_sync(sender, text)]
             assert a == b, text
     finally:
         proc.terminate()
@@ -104,7 +104,7 @@ def test_same_replies_in_process_and_over_the_action_server(config: CoachConfig)
 def test_unreachable_action_server_is_a_polite_reply(config: CoachConfig) -> None:
     engine = build_engine(config, store=MemoryTrackerStore())
     engine.actions = RemoteActions(f"http://127.0.0.1:{free_port()}/webhook", timeout_s=2)
-    assert "something went wrong" in reply_text(engine.handle("x", "what is hypertrophy"))
+    assert "something went wrong" in reply_text(engine.handle_sync("x", "what is hypertrophy"))
 
 
 @pytest.mark.parametrize("payload,expected", [
@@ -131,9 +131,9 @@ def test_a_broken_template_becomes_a_polite_reply(config: CoachConfig, caplog) -
         return real(message, sender, turn)
 
     engine.renderer.render = render  # type: ignore[method-assign]
-    reply = reply_text(engine.handle("tpl-1", "how long should i rest between sets"))
+    reply = reply_text(engine.handle_sync("tpl-1", "how long should i rest between sets"))
     assert "something went wrong" in reply and "broken on purpose" in caplog.text
-    assert "60-90" in reply_text(build_engine(config, store=engine.store).handle("tpl-1",
+    assert "60-90" in reply_text(build_engine(config, store=engine.store).handle_sync("tpl-1",
                                                                                 "rest time for size"))
 
 
@@ -142,6 +142,6 @@ def test_yes_to_did_you_mean_answers_the_first_suggestion(engine: Engine) -> Non
     tracker.set_slot("fallback_guesses", {"intents": ["ask_rest", "ask_reps"],
                                           "text": "the pauses thing between sets"})
     engine.store.save(tracker)
-    reply = reply_text(engine.handle("guess-1", "yes"))
+    reply = reply_text(engine.handle_sync("guess-1", "yes"))
     assert "60-90" in reply and "What would you like to know next" not in reply
     assert engine.tracker("guess-1").slots["fallback_guesses"] is None

@@ -111,6 +111,6 @@ def fill(engine: Engine, store: TrackerStore, monkeypatch: pytest.MonkeyPatch) -
             senders.append(sender)
             for text in messages:
                 clock.step = 1.0 if text == SLOW else 0.001
-                scripted.handle(sender, text)
+                scripted.handle_sync(sender, text)
                 clock.now += 30  # the person reads and types
     return senders

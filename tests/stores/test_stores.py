@@ -43,8 +43,8 @@ def test_redis_store(redis_url: str) -> None:
 def test_two_engines_share_a_conversation_through_redis(config: CoachConfig, redis_url: str) -> None:
     a = build_engine(config, store=RedisTrackerStore(redis_url))
     b = build_engine(config, store=RedisTrackerStore(redis_url))
-    reply_text(a.handle("shared-1", "how long should i rest for size"))
-    assert "3-5 minutes" in reply_text(b.handle("shared-1", "and for strength?"))
+    reply_text(a.handle_sync("shared-1", "how long should i rest for size"))
+    assert "3-5 minutes" in reply_text(b.handle_sync("shared-1", "and for strength?"))
 
 
 def test_redis_lock_serialises_concurrent_turns(config: CoachConfig, redis_url: str) -> None:
@@ -54,7 +54,7 @@ def test_redis_lock_serialises_concurrent_turns(config: CoachConfig, redis_url: 
     def talk(engine, n: int) -> None:
         try:
             for i in range(10):
-                engine.handle("locked-1", f"hi {n} {i}")
+                engine.handle_sync("locked-1", f"hi {n} {i}")
         except BaseException as exc:  # noqa: BLE001 (collected and asserted below)
             errors.append(exc)
 
