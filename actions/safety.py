@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -167,11 +167,19 @@ class ActionRecordClearance(Action):
                                      what=flag.label.lower() if flag else "injury",
                                      who=subject["who"], short=subject["short"])
             return []
-        dispatcher.utter_message(response="utter_clearance_noted",
+        latest = tracker.latest_message or {}
+        # "... cleared me. Can I get a plan now?": the interview starts right away
+        plan_now = bool(cues.get("mentions_plan")) \
+            or (latest.get("intent") or {}).get("name") == "request_program"
+        dispatcher.utter_message(response="utter_clearance_noted_plan" if plan_now
+                                 else "utter_clearance_noted",
                                  provider=_provider_phrase(str(cues.get("provider"))),
                                  what=f"your {flag.label.lower()}")
         events = [] if remembered else stop_events(flag, None, in_form=False)
-        return events + [SlotSet("clearance", "provider")]
+        events.append(SlotSet("clearance", "provider"))
+        if plan_now:
+            events.append(FollowupAction("program_form"))
+        return events
 
 
 def _provider_phrase(word: str) -> str:

@@ -166,10 +166,11 @@ class Engine:
             return await self.restart_form(tracker, parse)
         if action in self.domain.forms:
             return await self.run_form(tracker, action, parse)
-        return await self.call(tracker, action)
+        return await self.call(tracker, action, parse=parse)
 
     async def call(self, tracker: Tracker, action: str,
-                   extra_events: list[dict[str, Any]] | None = None) -> list[BotMessage]:
+                   extra_events: list[dict[str, Any]] | None = None,
+                   parse: ParseResult | None = None) -> list[BotMessage]:
         """Run one rasa_sdk action, apply its events and render its messages."""
         payload = {"next_action": action, "sender_id": tracker.sender_id,
                    "tracker": tracker.sdk_state(extra_events), "domain": self.domain_dict,
@@ -189,8 +190,13 @@ class Engine:
             log.exception("rendering the reply of %s failed for %s", action, tracker.sender_id)
             return self.utter(tracker, "utter_error")
         for event in events:  # rasa's FollowupAction: an action hands over to another
-            if event.get("event") == "followup" and event.get("name") != action:
-                replies += await self.call(tracker, str(event["name"]))
+            name = str(event.get("name"))
+            if event.get("event") != "followup" or name == action:
+                continue
+            if name in self.domain.forms and parse is not None and not tracker.active_loop:
+                replies += await self.run_form(tracker, name, parse)  # the form starts
+            else:
+                replies += await self.call(tracker, name)
         return replies
 
     # ---- forms --------------------------------------------------------------------------------
@@ -265,7 +271,10 @@ class Engine:
     @staticmethod
     def template_slots(tracker: Tracker) -> dict[str, Any]:
         """The validated slots form templates may use (never one holding the user's raw text)."""
-        return {name: tracker.slots.get(name) for name in TEMPLATE_SLOTS}
+        values = {name: tracker.slots.get(name) for name in TEMPLATE_SLOTS}
+        # whether the clearance a remembered red flag needs was given (validated values only)
+        values["cleared"] = tracker.slots.get("clearance") in ("yes", "provider")
+        return values
 
     def utter(self, tracker: Tracker, response: str, **values: Any) -> list[BotMessage]:
         """A domain response rendered directly (no action needed)."""

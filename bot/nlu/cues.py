@@ -64,7 +64,12 @@ _COMPLAINT = re.compile(
 _CARRY_ON = re.compile(r"\b(?:still|anyway|anyways|just|keep|carry on|continue|push|work around|"
                        r"train around|tomorrow|tonight|later today|next session|finish\w*|go back|"
                        r"get back|resume|keep going|is that ok|is it ok|says (?:he'?s|she'?s|i'?m) "
-                       r"fine|feel(?:s|ing)? fine now|feel(?:s|ing)? ok now|better now)\b")
+                       r"fine|feel(?:s|ing)? fine now|feel(?:s|ing)? ok now|better now)\b"
+                       # "so can I train today?", "when can I lift again?"
+                       r"|\b(?:can|could|should|may) i (?:still |even )?(?:train|lift|work ?out|exercise|"
+                       r"go to the gym|hit the gym|do (?:legs|leg day|my workout))\b"
+                       r"|\b(?:train|lift|work ?out|exercise|gym)\w*\b[^.?!]{0,20}\b(?:today|tomorrow|"
+                       r"tonight|again|this week)\b")
 # names a training plan ("what about a program for after the birth?")
 _PLAN_WORDS = re.compile(r"\b(?:plan|plans|program|programs|programme|routine|routines|split|"
                          r"training schedule|workout schedule)\b")
