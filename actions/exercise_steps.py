@@ -83,8 +83,12 @@ class ActionExerciseSteps(Action):
             return [SlotSet("last_topic", "exercise_steps"), SlotSet("exercise", shown.id),
                     SlotSet("last_answer", answer_record("exercise", "exercise_steps", [],
                                                          exercise=shown.id))]
-        intro = None if ex.has_steps else nested_response(
-            "utter_exercise_no_steps", note=ex.no_steps_note, variant=shown.name)
+        lead = [] if cue(tracker, "how_to") else _leading_steps(shown, tracker)
+        if lead:  # a detail question no single step answers alone: the likeliest lead, then all
+            intro: dict[str, Any] | None = nested_response("utter_exercise_lead", lines=lead)
+        else:
+            intro = None if ex.has_steps else nested_response(
+                "utter_exercise_no_steps", note=ex.no_steps_note, variant=shown.name)
         dispatcher.utter_message(**steps_message(shown, intro))
         utter_disclaimer(dispatcher, shown.disclaimer)
         return [SlotSet("last_topic", "exercise_steps"), SlotSet("exercise", shown.id),
@@ -108,6 +112,22 @@ def _asked_step(ex: Exercise, tracker: Tracker) -> str | None:
     if len(hits) > 1 and hits[1].coverage >= hits[0].coverage:
         return None  # two steps fit as well: the whole exercise answers better
     return hits[0].text
+
+
+# a weaker match still worth putting first, before all the steps
+LEAD_COVERAGE = 0.25
+
+
+def _leading_steps(ex: Exercise, tracker: Tracker) -> list[str]:
+    """For a detail question ("how far down does the weight go on a row?") that no one step
+    answers alone: the best-matching step (two when they match equally), to lead the steps."""
+    text = str(tracker.latest_message.get("text") or "")
+    if len(latest_cues(tracker).get("words") or []) < 3:
+        return []
+    hits = fact_index().search(text, topic="exercise:" + ex.id, limit=3)
+    if not hits or hits[0].coverage < LEAD_COVERAGE or hits[0].matched < 2:
+        return []
+    return [h.text for h in hits[:2] if h.coverage >= hits[0].coverage]
 
 
 def _names_something(tracker: Tracker) -> bool:

@@ -36,7 +36,10 @@ SOURCES = "sources"  # the pseudo-topic of the article's own details and its ref
 _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly": "age",
          "senior": "age", "lifting": "lift", "lifted": "lift", "weights": "weight",
          "injured": "injury", "organization": "organisation", "breaks": "rest", "break": "rest",
-         "push": "press", "pushing": "press", "drive": "press"}
+         "push": "press", "pushing": "press", "drive": "press",
+         # form details asked in everyday words: where to look, how wide, how to begin
+         "eyes": "look", "eye": "look", "gaze": "look", "looking": "look", "wide": "width",
+         "wider": "width", "begin": "start", "beginning": "start", "first": "start"}
 
 
 def stem(word: str) -> str:
