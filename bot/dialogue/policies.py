@@ -58,6 +58,19 @@ class ScopePolicy(Policy):
         return "action_meal_plan" if parse.cues.meal_plan else None
 
 
+class PlanRequestPolicy(Policy):
+    """A request for a plan worded around a topic ("I'm 67 and want a routine to keep my
+    muscles") starts the interview instead of answering the topic; before any plan only (after
+    one, plan_change reads changes) and never for a meal plan (scope declines those first)."""
+
+    def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
+        if parse.cues.asks_for_plan and parse.intent.name != PLAN_REQUEST \
+                and not tracker.active_loop and not tracker.slots.get("plan") \
+                and not parse.cues.meal_plan and not parse.intent.name.startswith("/"):
+            return PROGRAM_FORM
+        return None
+
+
 class SafetyTriagePolicy(Policy):
     """Crisis first, then a red flag by its tier, even mid-form; ordinary soreness gets a calm
     reply; a clearance in words after a red flag is recorded.

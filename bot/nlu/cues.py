@@ -74,6 +74,15 @@ _CARRY_ON = re.compile(r"\b(?:still|anyway|anyways|just|keep|carry on|continue|p
 _PLAN_WORDS = re.compile(r"\b(?:plan|plans|program|programs|programme|routine|routines|split|"
                          r"training schedule|workout schedule)\b")
 
+# asks for one ("want a routine to keep my muscles", "routine for a 65 year old beginner?"), as
+# opposed to asking about one ("is a 5 day split better than 3?")
+_ASKS_FOR_PLAN = re.compile(
+    r"\b(?:want|wanna|need|(?:would|i'?d|id) (?:like|love)|give me|make me|build me|build|write me|"
+    r"write|set up|create|design|recommend|suggest|get me|looking for|put together|come up with)\b"
+    r"[^.?!]{0,25}\b(?:plan|program|programme|routine|split|training schedule|workout schedule)\b"
+    r"|\b(?:plan|program|programme|routine|split)s? for (?:me|a (?:\d{2}|older|senior|beginner)\w*|"
+    r"an? (?:older|senior|elderly|\d{2}) ?\w*|someone (?:my age|over \d{2}|in (?:my|their) \d0s))\b")
+
 
 class SafetyCues:
     """Adds to doc.user_data["cues"] (where coach_symptoms put the red-flag tier): about_other,
@@ -90,6 +99,8 @@ class SafetyCues:
             cues["about_other"] = True
         if _PLAN_WORDS.search(text):
             cues["mentions_plan"] = True
+            if _ASKS_FOR_PLAN.search(text):
+                cues["asks_for_plan"] = True
         if _SORENESS.search(text):
             cues["soreness"] = True
         provider = _PROVIDER.search(text)

@@ -23,7 +23,8 @@ _VALUES: list[tuple[str, str, re.Pattern[str]]] = [
         r"health (?:issues?|problems?|conditions?)|medical (?:issues?|problems?|conditions?)|"
         r"conditions?|problems? with my body)\b|\bnothing (?:injured|wrong|hurts)\b|"
         r"\binjury[- ]free\b|\b(?:i'?m|im|i am|totally|perfectly|fully) (?:healthy|fine health)\b|"
-        r"(?:^|[,;:]|\band)\s*(?:all )?healthy\s*(?:[.,;:!]|$)|\bin good health\b|"
+        r"(?:^|[,;:.!]|\band)\s*(?:all |very |totally )?healthy\s*(?:[.,;:!]|$|\band\b)|\bin good health\b|"
+        r"\bhealthy as an? (?:horse|ox)\b|"
         r"\bno (?:aches|pains) or injuries\b")),
     ("experience", "beginner", re.compile(
         r"\b(?:\d{1,2}|a few|a couple of|couple|few|one|two|three|four|five|six|seven|eight|nine|"
@@ -35,9 +36,13 @@ _VALUES: list[tuple[str, str, re.Pattern[str]]] = [
                                           r"years of experience)\b")),
     ("equipment", "full_gym", re.compile(r"(?<!full )(?<!home )\bgym\b(?! membership)")),
     ("equipment", "dumbbells", re.compile(r"\bdumbbell (?:plan|program|routine|workout|split)\b|"
-                                          r"\b(?:db|dbs) only\b|\bonly (?:db|dbs)\b")),
+                                          r"\b(?:db|dbs) only\b|\bonly (?:db|dbs)\b|"
+                                          # "a home gym with db's and a bench" (not "db rows")
+                                          r"\bdb'?s\b(?! ?(?:rows?|squats?|press\w*|curls?|skull\w*|"
+                                          r"deadlifts?|fl(?:y|ies)))")),
     ("duration", "60", re.compile(r"\b(?:an? )?hour (?:per|a|each) (?:session|workout|day)\b|"
-                                  r"\b(?:sessions?|workouts?) of an hour\b")),
+                                  r"\b(?:sessions?|workouts?) of an hour\b|\bhour[- ]long\b|"
+                                  r"\b(?:an? |one |1 )?hour (?:sessions?|workouts?)\b")),
     # "i meant for size": a goal said as what the person wants (not "best exercises for growth")
     ("goal", "size", re.compile(r"\b(?:mean|meant|want|wanted|said|asked|aim|aiming|going|goal is|"
                                 r"it'?s|its)\b[^.?!]{0,12}\bfor (?:hypertrophy|size|muscle size|mass|"

@@ -18,6 +18,7 @@ from bot.dialogue.policies import (
     FallbackPolicy,
     FollowUpPolicy,
     PlanChangePolicy,
+    PlanRequestPolicy,
     PolicyContext,
     ReferencePolicy,
     RetrievalPolicy,
@@ -67,9 +68,19 @@ def tracker(form: str | None = None, **slots: Any) -> Tracker:
 
 
 def test_every_registered_policy_has_unit_tests_here() -> None:
-    tested = {ScopePolicy, SafetyTriagePolicy, ActiveFormPolicy, RetrievalPolicy, PlanChangePolicy,
-              ReferencePolicy, RulePolicy, FollowUpPolicy, FallbackPolicy}
+    tested = {ScopePolicy, SafetyTriagePolicy, ActiveFormPolicy, PlanRequestPolicy, RetrievalPolicy,
+              PlanChangePolicy, ReferencePolicy, RulePolicy, FollowUpPolicy, FallbackPolicy}
     assert set(POLICIES.values()) == tested
+
+
+# ---- plan request -----------------------------------------------------------------------------------
+def test_a_plan_asked_for_around_a_topic_starts_the_interview_before_any_plan() -> None:
+    policy = PlanRequestPolicy(ctx())
+    assert policy.predict(tracker(), parse("ask_aging", asks_for_plan=True)) == PROGRAM_FORM
+    assert policy.predict(tracker(), parse("ask_aging")) is None  # a question about age
+    assert policy.predict(tracker(), parse("request_program", asks_for_plan=True)) is None  # rules
+    assert policy.predict(tracker(), parse("ask_aging", asks_for_plan=True, meal_plan=True)) is None
+    assert policy.predict(tracker(plan={"days": []}), parse("ask_aging", asks_for_plan=True)) is None
 
 
 # ---- scope ------------------------------------------------------------------------------------------
