@@ -318,15 +318,30 @@ def report(since: str | None = typer.Option(None, help="only messages from this 
 
 @app.command()
 def bench(messages: int = typer.Option(2000, help="messages for the in-process figures"),
-          http: bool = typer.Option(True, help="also measure over HTTP with a real server"),
-          senders: int = typer.Option(8, help="concurrent senders for the HTTP load test"),
-          workers: int = typer.Option(1, min=1, help="server worker processes")) -> None:
-    """Measure parse and engine latency, HTTP latency and throughput, start-up and memory."""
-    from bot.bench import run_bench
+          http: bool = typer.Option(True, help="also measure over HTTP through nginx"),
+          senders: list[int] = typer.Option([8, 64], help="concurrent senders of a load level "
+                                            "(repeat for several levels)"),
+          single: int = typer.Option(500, help="messages of the one-sender latency run"),
+          load_messages: int = typer.Option(1280, help="messages per load level, shared out "
+                                            "among its senders"),
+          layout: list[str] = typer.Option(["sqlite-1", "redis-2"], help="STORE-WORKERS behind "
+                                           "nginx: sqlite-1, redis-2, redis-3 ... (repeatable)")) -> None:
+    """Measure parse and engine latency in-process, then over HTTP through nginx for one worker
+    on SQLite and two on Redis: latency, throughput at 8 and 64 senders, cold start, memory."""
+    from bot.bench import run_bench, summary_table
 
-    report = run_bench(messages=messages, http=http, senders=senders, workers=workers,
-                       console=console)
+    layouts: list[tuple[str, int]] = []
+    for item in layout:
+        store, _, count = item.partition("-")
+        if store not in ("sqlite", "redis") or not count.isdigit() or int(count) < 1:
+            _fail(f"--layout {item!r}: STORE-WORKERS such as sqlite-1 or redis-2")
+        layouts.append((store, int(count)))
+    report = run_bench(messages=messages, http=http, senders=senders, single=single,
+                       load_messages=load_messages, layouts=layouts, console=err)
     console.print_json(json.dumps(report))
+    if http:
+        console.print(summary_table(report))
+        console.print(report["load"]["note"], highlight=False)
 
 
 @app.command()
