@@ -15,6 +15,9 @@ from typing import Any
 
 import redis
 import redis.asyncio as aredis
+import redis.asyncio.retry as aretry
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from bot.core.errors import StoreUnavailable
 from bot.core.tracker import ACTION_EVENT_WINDOW, Tracker
@@ -24,6 +27,14 @@ from bot.stores.base import TrackerStore
 UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
                redis.exceptions.BusyLoadingError, ConnectionError, OSError)
 LOCK_POLL_S = 0.002  # how often a taken conversation lock is tried again (redis-py's default: 0.1 s)
+# a pooled connection that died with a Redis restart fails once: a new one is tried at once, so
+# the first message after a restart is answered (only a Redis still down gives the 503)
+RETRIES = 3
+RETRY_ON = [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
+
+
+def _backoff() -> ExponentialBackoff:
+    return ExponentialBackoff(cap=0.2, base=0.01)
 
 
 @contextmanager
@@ -42,7 +53,8 @@ class RedisTrackerStore(TrackerStore):
 
     def __init__(self, url: str, lock_timeout_s: float = 10.0, prefix: str = "coach:") -> None:
         self.url = url
-        self.client = redis.Redis.from_url(url)
+        self.client = redis.Redis.from_url(url, retry=Retry(_backoff(), RETRIES),
+                                           retry_on_error=RETRY_ON)
         self._aclients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aredis.Redis] = \
             weakref.WeakKeyDictionary()
         self.prefix = prefix
@@ -53,7 +65,8 @@ class RedisTrackerStore(TrackerStore):
         loop = asyncio.get_running_loop()
         client = self._aclients.get(loop)
         if client is None:
-            client = self._aclients[loop] = aredis.Redis.from_url(self.url)
+            client = self._aclients[loop] = aredis.Redis.from_url(
+                self.url, retry=aretry.Retry(_backoff(), RETRIES), retry_on_error=RETRY_ON)
         return client
 
     def _keys(self, sender_id: str) -> tuple[str, str]:

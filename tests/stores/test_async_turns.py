@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,28 @@ from bot.app import build_engine
 from bot.core.config import CoachConfig
 from bot.dialogue.executor import InProcessActions
 from bot.stores import MemoryTrackerStore, RedisTrackerStore, SQLiteTrackerStore, TrackerStore
+
+
+def run(make: Callable[[], Awaitable[Any]]) -> Any:
+    """Run a coroutine on an event loop of its own thread (a test that ran earlier in this
+    process, such as Playwright's sync API, may have left a loop running in this one)."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        async def main() -> Any:
+            return await make()
+
+        try:
+            box["result"] = asyncio.run(main())
+        except BaseException as exc:  # noqa: BLE001 (re-raised in the test's thread)
+            box["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
 
 
 def _user_texts(store: TrackerStore, sender: str) -> list[str]:
@@ -39,7 +63,7 @@ def test_concurrent_turns_of_one_conversation_are_serialised(
     async def all_at_once() -> list[Any]:
         return await asyncio.gather(*(engine.handle("same-1", t) for t in texts))
 
-    replies = asyncio.run(all_at_once())
+    replies = run(all_at_once)
     assert all(r for r in replies)
     seen = _user_texts(store, "same-1")
     assert sorted(seen) == sorted(texts) and len(seen) == len(set(seen))  # none lost or doubled
@@ -72,7 +96,7 @@ def test_an_action_that_awaits_runs_once(config: CoachConfig) -> None:
     payload = {"next_action": "action_test_awaits", "sender_id": "a-1",
                "tracker": engine.new_tracker("a-1").sdk_state(), "domain": engine.domain_dict,
                "version": "3.1"}
-    result = asyncio.run(actions.run(payload))
+    result = run(lambda: actions.run(payload))
     assert AwaitingAction.runs == 1
     assert result["responses"][0]["text"] == "done waiting"
 
@@ -102,10 +126,10 @@ def test_a_lock_held_by_another_process_times_out(tmp_path: Path) -> None:
                 pass
 
         with pytest.raises(TimeoutError):
-            asyncio.run(try_it())
+            run(try_it)
         release.set()
         holder.join(20)
-        asyncio.run(try_it())  # free again once the other process let go
+        run(try_it)  # free again once the other process let go
     finally:
         release.set()
         holder.join(20)
