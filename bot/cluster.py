@@ -148,6 +148,12 @@ class Cluster:
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise ValueError("a cluster has at least one worker")
+        self.redis_server = find_program("redis-server") if self.store == "redis" else None
+        self.nginx_bin = find_program("nginx") if self.proxy else None
+        if self.store == "redis" and not self.redis_server:
+            raise ClusterError("redis-server is not installed (Debian: apt-get install redis-server)")
+        if self.proxy and not self.nginx_bin:
+            raise ClusterError("nginx is not installed (Debian: apt-get install nginx)")
         self.dir = Path(tempfile.mkdtemp(prefix="coach-cluster-"))
         self.data_dir = self.dir / "data"
         self.redis_port = free_port() if self.store == "redis" else None
@@ -155,12 +161,6 @@ class Cluster:
         self.nodes = [Worker(i, free_port(), self.dir / f"worker-{i}.log") for i in range(self.workers)]
         self.redis: subprocess.Popen[bytes] | None = None
         self.nginx: subprocess.Popen[bytes] | None = None
-        self.redis_server = find_program("redis-server") if self.store == "redis" else None
-        self.nginx_bin = find_program("nginx") if self.proxy else None
-        if self.store == "redis" and not self.redis_server:
-            raise ClusterError("redis-server is not installed (Debian: apt-get install redis-server)")
-        if self.proxy and not self.nginx_bin:
-            raise ClusterError("nginx is not installed (Debian: apt-get install nginx)")
 
     # ---- addresses ------------------------------------------------------------------------
     @property
