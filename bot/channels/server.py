@@ -189,7 +189,7 @@ def create_app(engine: Engine, config: CoachConfig | None = None) -> FastAPI:
         msg = await _json_body(request, UserMessageIn, "message", max_chars)
         set_conversation(check_sender(msg.sender))
         await limits.sender(request.scope, msg.sender)
-        replies = await engine.handle(msg.sender, msg.message)
+        replies = await engine.handle(msg.sender, msg.message, msg.message_id)
         ctx = REQUEST.get()
         metrics.observe_turn(ctx.events if ctx else [], replies)
         return Response(json.dumps([r.model_dump(exclude_none=True) for r in replies]),

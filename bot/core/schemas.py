@@ -106,6 +106,9 @@ class UserMessageIn(BaseModel):
     sender: str = Field(min_length=1, max_length=200)
     message: str = Field(min_length=1)
     metadata: dict[str, Any] = Field(default_factory=dict)
+    # the client's id for this message: sent again with a retry, it gets the first answer again
+    # instead of a second turn (the widget sends one; Rasa's clients may leave it out)
+    message_id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
 class ParseIn(BaseModel):

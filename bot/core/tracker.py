@@ -26,6 +26,8 @@ class Tracker(BaseModel):
     turn: int = 0
     # stores load only the recent events; this many earlier ones stay in the store
     events_before: int = 0
+    # the last turn's message id and replies: a retried message (same id) gets them again
+    last_turn: dict[str, Any] | None = None
     _persisted: int = PrivateAttr(default=0)  # how many of `events` the store already holds
 
     def mark_persisted(self) -> None:
@@ -54,13 +56,16 @@ class Tracker(BaseModel):
         """A fresh conversation with every domain slot unset."""
         return cls(sender_id=sender_id, slots={name: None for name in slot_names})
 
-    def add_user(self, parse: ParseResult, channel: str = "rest") -> None:
-        """Record the user's message."""
+    def add_user(self, parse: ParseResult, channel: str = "rest", message_id: str | None = None) -> None:
+        """Record the user's message (with the client's message id, when it sent one)."""
         data = parse.model_dump()
         self.turn += 1
         self.latest_message = data
-        self.events.append({"event": "user", "timestamp": time.time(), "text": parse.text,
-                            "parse_data": data, "input_channel": channel})
+        event: dict[str, Any] = {"event": "user", "timestamp": time.time(), "text": parse.text,
+                                 "parse_data": data, "input_channel": channel}
+        if message_id is not None:
+            event["message_id"] = message_id
+        self.events.append(event)
 
     def add_bot(self, text: str | None, data: dict[str, Any]) -> None:
         """Record one bot message (text plus buttons/custom)."""

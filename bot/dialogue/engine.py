@@ -64,12 +64,17 @@ class Engine:
             for intent in rule.intents}
 
     # ---- the flow -----------------------------------------------------------------------------
-    async def handle(self, sender: str, text: str) -> list[BotMessage]:
-        """Answer one user message; the conversation is loaded and saved under its lock."""
+    async def handle(self, sender: str, text: str, message_id: str | None = None) -> list[BotMessage]:
+        """Answer one user message; the conversation is loaded and saved under its lock. A message
+        whose id was the last turn's (a client retrying after a lost answer) gets that turn's
+        replies again and changes nothing."""
         async with self.store.locked(sender):
             tracker = await self.store.load_async(sender) or self.new_tracker(sender)
+            last = tracker.last_turn or {}
+            if message_id is not None and last.get("message_id") == message_id:
+                return [BotMessage.model_validate(r) for r in last.get("replies") or []]
             parse = self.interpreter.parse(text)
-            tracker.add_user(parse)
+            tracker.add_user(parse, message_id=message_id)
             replies: list[BotMessage] = []
             for part in self.clauses(text, parse):
                 try:
@@ -84,10 +89,12 @@ class Engine:
             for reply in replies:
                 tracker.add_bot(reply.text, reply.model_dump(exclude={"recipient_id", "text"},
                                                              exclude_none=True))
+            tracker.last_turn = {"message_id": message_id, "replies": [
+                r.model_dump(exclude_none=True) for r in replies]} if message_id is not None else None
             await self.store.save_async(tracker)
         return replies
 
-    def handle_sync(self, sender: str, text: str) -> list[BotMessage]:
+    def handle_sync(self, sender: str, text: str, message_id: str | None = None) -> list[BotMessage]:
         """`handle` from synchronous code (the shell, tests, benchmarks). It runs on an event
         loop the engine keeps, so clients bound to a loop (Redis, httpx) are reused; called
         where a loop is already running (as under Playwright's sync API), that loop runs in a
@@ -97,12 +104,12 @@ class Engine:
         except RuntimeError:  # no loop here: run ours in this thread
             if self._loop is None:
                 self._loop = asyncio.new_event_loop()
-            return self._loop.run_until_complete(self.handle(sender, text))
+            return self._loop.run_until_complete(self.handle(sender, text, message_id))
         if self._thread_loop is None:
             self._thread_loop = asyncio.new_event_loop()
             threading.Thread(target=self._thread_loop.run_forever, daemon=True,
                              name="engine-loop").start()
-        return asyncio.run_coroutine_threadsafe(self.handle(sender, text),
+        return asyncio.run_coroutine_threadsafe(self.handle(sender, text, message_id),
                                                 self._thread_loop).result()
 
     async def respond(self, tracker: Tracker, parse: ParseResult) -> list[BotMessage]:

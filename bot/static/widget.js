@@ -786,14 +786,25 @@
     var bubble = renderUserMessage(display);
     ui.log.appendChild(bubble);
     scrollToBottom();
-    deliver(text, display, bubble);
+    deliver(text, display, bubble, newMessageId());
   }
 
-  function deliver(text, display, bubble) {
+  /** An id for one message: a retry sends the same id, so the server never answers it twice. */
+  function newMessageId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+
+  function deliver(text, display, bubble, messageId) {
     setBusy(true);
     showTyping(true);
     bubble.classList.remove("hc-msg--failed");
-    request("POST", "/webhooks/rest/webhook", { sender: state.sender, message: text, metadata: {} })
+    request("POST", "/webhooks/rest/webhook", {
+      sender: state.sender,
+      message: text,
+      metadata: {},
+      message_id: messageId,
+    })
       .then(function (data) {
         showTyping(false);
         var messages = Array.isArray(data) ? data.map(normaliseBotMessage) : [];
@@ -811,7 +822,7 @@
         if (isRetryable(err)) {
           var msg = err instanceof HttpError ? TEXT.serverError : TEXT.networkError;
           showError(msg, function () {
-            deliver(text, display, bubble);
+            deliver(text, display, bubble, messageId);
           });
         } else {
           var detail = err.body && isNonEmptyString(err.body.error) ? err.body.error : "";

@@ -27,6 +27,8 @@ from bot.stores.base import TrackerStore
 UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
                redis.exceptions.BusyLoadingError, ConnectionError, OSError)
 LOCK_POLL_S = 0.002  # how often a taken conversation lock is tried again (redis-py's default: 0.1 s)
+# how long a conversation's lock lives unless its holder renews it (it does, every third of this)
+LOCK_TTL_S = 3.0
 # a pooled connection that died with a Redis restart fails once: a new one is tried at once, so
 # the first message after a restart is answered (only a Redis still down gives the 503)
 RETRIES = 3
@@ -41,6 +43,8 @@ def _backoff() -> ExponentialBackoff:
 def _reachable(url: str) -> Iterator[None]:
     try:
         yield
+    except TimeoutError:
+        raise  # a busy conversation (an OSError too), not an unreachable Redis
     except UNREACHABLE as exc:
         raise StoreUnavailable(f"Redis at {url} is unreachable: {exc}") from exc
 
@@ -195,16 +199,28 @@ class RedisTrackerStore(TrackerStore):
 
     @asynccontextmanager
     async def locked(self, sender_id: str) -> AsyncIterator[None]:
-        """A Redis lock (SET NX with an expiry), so workers on any machine take turns; it
-        expires by itself after `lock_timeout_s` should its holder die."""
+        """A Redis lock (SET NX with an expiry), so workers on any machine take turns. It lives
+        LOCK_TTL_S and is renewed while its turn runs, so a worker killed mid-turn holds the
+        conversation up for LOCK_TTL_S at most; waiting for it gives up after `lock_timeout_s`."""
         with _reachable(self.url):
-            lock = self._aclient().lock(self._lock_key(sender_id), timeout=self.lock_timeout_s,
+            lock = self._aclient().lock(self._lock_key(sender_id), timeout=LOCK_TTL_S,
                                         blocking_timeout=self.lock_timeout_s, sleep=LOCK_POLL_S)
             if not await lock.acquire():
                 raise TimeoutError(f"conversation {sender_id!r} is busy")
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(LOCK_TTL_S / 3)
+                try:
+                    await lock.reacquire()
+                except (redis.exceptions.LockError, *UNREACHABLE):
+                    return  # lost: the save that follows still happens; nothing to undo here
+
+        renewing = asyncio.create_task(renew())
         try:
             yield
         finally:
+            renewing.cancel()
             try:
                 await lock.release()
             except (redis.exceptions.LockError, *UNREACHABLE):

@@ -558,9 +558,11 @@ def test_custom_kinds_render_specially(chat, tmp_path):
 def test_failed_request_shows_retry_and_keeps_message(chat, coach_server):
     page = chat.page
     calls = {"n": 0}
+    ids: list[str] = []
 
     def flaky(route):
         calls["n"] += 1
+        ids.append(json.loads(route.request.post_data or "{}").get("message_id"))
         if calls["n"] == 1:
             route.abort("connectionrefused")  # network error
         elif calls["n"] == 2:
@@ -590,6 +592,37 @@ def test_failed_request_shows_retry_and_keeps_message(chat, coach_server):
     assert [t.strip() for t in chat.user_messages().all_inner_texts()] == [text]  # not duplicated
     assert calls["n"] == 3
     assert user_texts(fetch_tracker(coach_server, chat.sender_id())) == [text]
+    # every attempt carried the same message id, so a lost answer is never a second turn
+    assert len(ids) == 3 and ids[0] and len(set(ids)) == 1
+
+
+def test_a_retry_after_a_lost_answer_is_not_a_second_turn(chat, coach_server):
+    """The server saved the turn but its answer was lost (a proxy's 502): the retry carries the
+    same message id and gets the same answer; the conversation holds the message once."""
+    page = chat.page
+    calls = {"n": 0}
+    saved: list[str] = []
+
+    def lose_first_answer(route):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            route.fetch()  # the server answers, and saves the turn ...
+            saved.extend(user_texts(fetch_tracker(coach_server, chat.sender_id())))
+            route.fulfill(status=502, content_type="text/html", body="<h1>502</h1>")  # ... lost
+        else:
+            route.continue_()
+
+    page.route(WEBHOOK_GLOB, lose_first_answer)
+    before = chat.bot_count()
+    chat.input.fill("make me a plan")
+    chat.input.press("Enter")
+    retry = page.locator(".hc-error").get_by_role("button", name="Retry")
+    retry.wait_for()
+    retry.click()
+    replies = chat.wait_for_reply(before)
+    assert any("experience" in r.lower() for r in replies), replies
+    assert saved == ["make me a plan"]  # the first attempt was a turn
+    assert user_texts(fetch_tracker(coach_server, chat.sender_id())) == ["make me a plan"]
 
 
 def test_rejected_message_is_returned_to_the_input(chat):

@@ -112,3 +112,52 @@ def test_redis_down_answers_503_with_retry_after_and_recovers_by_itself(redis_cl
     assert [e["text"] for e in state["events"] if e["event"] == "user"] == \
         ["make me a plan", "beginner", "3 days"]
     assert str(state["slots"]["days"]) == "3"
+
+
+def test_a_worker_killed_mid_turn_with_clients_retrying_by_message_id(redis_cluster: Cluster) -> None:
+    """Kill a worker while messages are in flight: a client that got no answer (a 502, a reset)
+    sends the same message again with the same message_id, as the widget does. Every message
+    ends up answered and in its conversation exactly once, even when the killed worker had
+    already saved the turn."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.scale.chat import script
+
+    conversations = script(16, 12, f"midturn-{uuid.uuid4().hex[:6]}")
+    retried = 0
+    lock = threading.Lock()
+
+    def converse(sender: str) -> list[str]:
+        nonlocal retried
+        problems: list[str] = []
+        with httpx.Client(base_url=redis_cluster.url, timeout=30) as client:
+            for n, text in enumerate(conversations[sender]):
+                body = {"sender": sender, "message": text, "message_id": f"{sender}-{n}"}
+                for attempt in range(20):
+                    try:
+                        response = client.post(WEBHOOK, json=body)
+                    except httpx.TransportError:
+                        response = None
+                    if response is not None and response.status_code == 200 and response.json():
+                        break
+                    with lock:
+                        retried += 1
+                    time.sleep(0.2)
+                else:
+                    problems.append(f"{sender} {text!r}: never answered")
+        return problems
+
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(converse, s) for s in conversations]
+        time.sleep(1.0)
+        redis_cluster.kill_worker(0)  # mid-flight: some turns are running on it
+        problems = [p for f in futures for p in f.result()]
+    try:
+        assert not problems
+        with httpx.Client(base_url=redis_cluster.url, timeout=30) as client:
+            for sender, texts in conversations.items():
+                assert user_texts(client, sender, TOKEN) == texts, sender
+    finally:
+        redis_cluster.start_worker(0)

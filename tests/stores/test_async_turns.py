@@ -133,3 +133,37 @@ def test_a_lock_held_by_another_process_times_out(tmp_path: Path) -> None:
     finally:
         release.set()
         holder.join(20)
+
+
+def test_a_redis_lock_is_renewed_while_held_and_a_dead_holder_frees_it_soon(
+        redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import bot.stores.redis as redis_store
+
+    monkeypatch.setattr(redis_store, "LOCK_TTL_S", 0.3)
+    holder = RedisTrackerStore(redis_url)
+    waiter = RedisTrackerStore(redis_url, lock_timeout_s=0.2)
+
+    async def hold_long_and_try_meanwhile() -> bool:
+        async with holder.locked("renew-1"):
+            await asyncio.sleep(0.8)  # well past the lock's life: renewals keep it
+            try:
+                async with waiter.locked("renew-1"):
+                    return False
+            except TimeoutError:
+                return True
+
+    assert run(hold_long_and_try_meanwhile)
+    # a holder that died (never releases): its lock is gone within the lock's life
+    dead = holder.client.lock(holder._lock_key("renew-2"), timeout=0.3)
+    assert dead.acquire()
+    start = time.monotonic()
+    patient = RedisTrackerStore(redis_url, lock_timeout_s=5)
+
+    async def take() -> None:
+        async with patient.locked("renew-2"):
+            pass
+
+    run(take)
+    assert time.monotonic() - start < 2
