@@ -135,7 +135,7 @@ def test_a_worker_killed_mid_turn_with_clients_retrying_by_message_id(redis_clus
         with httpx.Client(base_url=redis_cluster.url, timeout=30) as client:
             for n, text in enumerate(conversations[sender]):
                 body = {"sender": sender, "message": text, "message_id": f"{sender}-{n}"}
-                for attempt in range(20):
+                for _attempt in range(20):
                     try:
                         response = client.post(WEBHOOK, json=body)
                     except httpx.TransportError:
