@@ -34,6 +34,8 @@ IN_TOPIC_COVERAGE = 0.45  # share of the question's words a fact must hold to be
 CONDITION_FACTS = 2  # condition-specific facts added to another topic's answer
 CROSS_TOPIC_COVERAGE = 0.65  # ... and a fact of another topic (the classifier may have erred),
 CROSS_TOPIC_MARGIN = 0.25  # when it fits the question clearly better than the topic's own facts
+NEAR_COVERAGE = 0.15  # a fitting fact this close to the best match leads instead of another goal's
+FOLLOW_UP_WORDS = 6  # a message this short may lean on the exercise just discussed
 DOSE_TOPICS = {"rest_periods", "weekly_volume", "reps_intensity"}
 # a bare entity with no topic of its own points at a topic
 ENTITY_TOPICS = {"condition": "health_conditions", "muscle": "exercise_selection"}
@@ -160,12 +162,19 @@ class ActionAnswerTopic(Action):
         of another topic it clearly matches (the classifier may have chosen the wrong topic)."""
         facts = select_facts(topic, entities, all_entity_values(tracker))
         extra: list[Fact] = []
-        here = fact_index().search(text, topic=topic.id, limit=1)
-        best_here = here[0].coverage if here else 0.0
-        if here and here[0].coverage >= IN_TOPIC_COVERAGE and here[0].matched >= 2:
-            # the part of the topic the question names leads the answer
-            asked = topic.fact(here[0].fact_id)
-            if fact_applies(asked, entities, all_entity_values(tracker)):  # not strength's for size
+        hits = fact_index().search(text, topic=topic.id, limit=3)
+        best_here = hits[0].coverage if hits else 0.0
+        # the part of the topic the question names leads the answer; a fact for another goal
+        # ("rest between sets" matches strength's rest too) only when no fitting fact matches
+        # about as well, and then after the answer
+        fitting = [h for h in hits if h.coverage >= IN_TOPIC_COVERAGE and h.matched >= 2
+                   and fact_applies(topic.fact(h.fact_id), entities, all_entity_values(tracker))]
+        if fitting and fitting[0].coverage >= best_here - NEAR_COVERAGE:
+            asked = topic.fact(fitting[0].fact_id)
+            facts = [asked, *[f for f in facts if f.id != asked.id]]
+        elif hits and hits[0].coverage >= IN_TOPIC_COVERAGE and hits[0].matched >= 2:
+            asked = topic.fact(hits[0].fact_id)
+            if fact_applies(asked, entities, all_entity_values(tracker)):
                 facts = [asked, *[f for f in facts if f.id != asked.id]]
             else:
                 extra.append(asked)
@@ -192,8 +201,13 @@ class ActionAnswerTopic(Action):
         exercise_id = entities.get("exercise")
         about_exercise = (tracker.get_slot("last_topic") == "exercise_steps"
                           or (tracker.get_slot("last_answer") or {}).get("exercise"))
-        if not exercise_id and "goal" not in entities and about_exercise:
-            exercise_id = tracker.get_slot("exercise")  # "how many sets?" after the row's steps
+        # "how many sets?" right after the row's steps is about the row; "how many sets should I
+        # do per week in total?" is a new question, not a follow-up: context fills only what a
+        # short or pointing message leaves out
+        leans = cue(tracker, "points_back") or cue(tracker, "continues") \
+            or len(latest_cues(tracker).get("words") or []) <= FOLLOW_UP_WORDS
+        if not exercise_id and "goal" not in entities and about_exercise and leans:
+            exercise_id = tracker.get_slot("exercise")
         named = kb.exercise(exercise_id) if exercise_id else None
         ex = stepped_variant(kb, named) if named else None
         if named is None:

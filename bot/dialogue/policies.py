@@ -94,7 +94,9 @@ class SafetyTriagePolicy(Policy):
         if cues.tier:
             return "action_safety_stop"
         if cues.soreness and (parse.intent.name in self.props.soreness_report or (
-                parse.intent.name == SYMPTOM_INTENT and cues.complaint)):
+                parse.intent.name == SYMPTOM_INTENT and cues.complaint) or (
+                parse.intent.name in self.props.follow_up and cues.question)):  # "is being sore
+            # the next day a sign it worked?" read as an interview answer
             return "action_soreness"
         if parse.intent.name == SYMPTOM_INTENT and cues.complaint:
             return "action_safety_stop"

@@ -27,10 +27,15 @@ class IntentFallback:
     keeps the classifier's real scores, so the dialogue can offer "did you mean".
     """
 
-    def __init__(self, threshold: float, ambiguity_threshold: float) -> None:
+    def __init__(self, threshold: float, ambiguity_threshold: float,
+                 small_talk: Iterable[str] = (), small_talk_max_words: int = 0) -> None:
         self.threshold = threshold
         self.ambiguity_threshold = ambiguity_threshold
         self.topic_intents: set[str] = set()
+        # a greeting, thanks or goodbye is short: a longer question classified as one ("is being
+        # sore the next day a sign it worked?" as goodbye) is a misfire, so it falls back
+        self.small_talk = set(small_talk)
+        self.small_talk_max_words = small_talk_max_words
 
     def learn(self, ctx: TrainingContext) -> None:
         """The intents that a knowledge topic (or an exercise's steps) answers."""
@@ -56,7 +61,11 @@ class IntentFallback:
         gap = top["confidence"] - (ranking[1]["confidence"] if len(ranking) > 1 else 0.0)
         second = ranking[1]["name"] if len(ranking) > 1 else ""
         two_topics = top["name"] in self.topic_intents and second in self.topic_intents
-        if top["confidence"] < self.threshold or (gap < self.ambiguity_threshold and not two_topics):
+        cues = doc.user_data.get("cues") or {}
+        misfire = (top["name"] in self.small_talk and bool(cues.get("question"))
+                   and len(cues.get("words") or []) > self.small_talk_max_words > 0)
+        if misfire or top["confidence"] < self.threshold or (
+                gap < self.ambiguity_threshold and not two_topics):
             doc._.intent = {"name": FALLBACK_INTENT, "confidence": self.threshold}
         else:
             doc._.intent = dict(top)
@@ -66,8 +75,9 @@ class IntentFallback:
 
 
 @Language.factory("coach_intent_fallback",
-                  default_config={"threshold": 0.4, "ambiguity_threshold": 0.08})
-def make_intent_fallback(nlp: Language, name: str, threshold: float,
-                         ambiguity_threshold: float) -> IntentFallback:
+                  default_config={"threshold": 0.4, "ambiguity_threshold": 0.08,
+                                  "small_talk": [], "small_talk_max_words": 0})
+def make_intent_fallback(nlp: Language, name: str, threshold: float, ambiguity_threshold: float,
+                         small_talk: list[str], small_talk_max_words: int) -> IntentFallback:
     """Factory registered for config.yml."""
-    return IntentFallback(threshold, ambiguity_threshold)
+    return IntentFallback(threshold, ambiguity_threshold, small_talk, small_talk_max_words)

@@ -36,7 +36,7 @@ def test_with_classifier_replaces_only_the_textcat_model_and_thresholds() -> Non
         if old.name == "textcat":
             assert changed.settings()["model"]["ngram_size"] == 2
         elif old.name == compare.FALLBACK:
-            assert changed.settings() == {"threshold": 0.4, "ambiguity_threshold": 0.05}
+            assert changed.settings() == {**old.settings(), "threshold": 0.4, "ambiguity_threshold": 0.05}
         else:
             assert changed.settings() == old.settings()
     assert new.nlu.training.seed == 11
