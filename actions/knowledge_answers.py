@@ -77,6 +77,12 @@ class ActionAnswerItem(Action):
         record = dict(tracker.get_slot("last_answer") or {})
         topic = kb.topic(str(record.get("topic")))
         shown = record.get("item")
+        if latest_cues(tracker).get("item_ref") == "which":  # "which one is better?": each one
+            dispatcher.utter_message(response="utter_compare_items",
+                                     facts=[topic.fact(i.fact).text for i in topic.items],
+                                     json_message={"kind": "answer", "topic": topic.id,
+                                                   "section": topic.section})
+            return [SlotSet("last_topic", topic.id)]
         index = 0 if latest_cues(tracker).get("item_ref") == "first" else (
             1 - int(shown) if shown in (0, 1) else 1)
         item = topic.items[min(index, len(topic.items) - 1)]
@@ -97,8 +103,8 @@ class ActionAnswerTopic(Action):
             domain: DomainDict) -> list[dict[str, Any]]:
         kb = knowledge()
         intent = latest_intent(tracker)
-        if cue(tracker, "correction"):  # "i didn't say strength": the last topic, corrected
-            intent = "inform"
+        if cue(tracker, "correction") or latest_cues(tracker).get("item_ref") == "which":
+            intent = "inform"  # "i didn't say strength", "which one for size?": the last topic
         entities = latest_entities(tracker)
         text = str(tracker.latest_message.get("text") or "")
         if "goal" not in entities and tracker.get_slot("goal") and cue(tracker, "continues"):

@@ -161,16 +161,21 @@ class ActionRecordClearance(Action):
         reported = reported_flags(kb, tracker)
         flag = remembered or (reported[0] if reported else None)
         cues = latest_cues(tracker)
-        if flag is None or not clearance_in_words(flag, cues, asked=False):
+        # "... cleared me. Can I get a plan now?": the interview starts right away (a plan named
+        # in words: the classifier's request_program alone is not enough to start one)
+        plan_now = bool(cues.get("mentions_plan"))
+        if flag is None:  # "I saw my doctor and I'm cleared now", with no warning sign on record
+            dispatcher.utter_message(response="utter_clearance_welcome" if not plan_now
+                                     else "utter_clearance_welcome_plan",
+                                     provider=_provider_phrase(str(cues.get("provider"))))
+            events: list[dict[str, Any]] = [SlotSet("clearance", "provider")]
+            return events + ([FollowupAction("program_form")] if plan_now else [])
+        if not clearance_in_words(flag, cues, asked=False):
             subject = clearance_subject(flag)
             dispatcher.utter_message(response="utter_clearance_needs_words",
-                                     what=flag.label.lower() if flag else "injury",
-                                     who=subject["who"], short=subject["short"])
+                                     what=flag.label.lower(), who=subject["who"],
+                                     short=subject["short"])
             return []
-        latest = tracker.latest_message or {}
-        # "... cleared me. Can I get a plan now?": the interview starts right away
-        plan_now = bool(cues.get("mentions_plan")) \
-            or (latest.get("intent") or {}).get("name") == "request_program"
         dispatcher.utter_message(response="utter_clearance_noted_plan" if plan_now
                                  else "utter_clearance_noted",
                                  provider=_provider_phrase(str(cues.get("provider"))),

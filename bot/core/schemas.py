@@ -53,7 +53,7 @@ class Cues(BaseModel):
     how_to: bool = False  # asks for a whole exercise or topic ("squat form"), not one detail
     also_maybe: str | None = None  # a knowledge intent nearly tied with the chosen one
     restart: bool = False  # "start over", "from scratch"
-    item_ref: str | None = None  # "first" or "other": an item of the last answer's list
+    item_ref: str | None = None  # "first", "other" or "which": an item of the last answer's list
     meal_plan: bool = False  # asks for a meal plan, a menu or a diet plan
     remove: list[str] = Field(default_factory=list)  # exercises to take out of a plan
     swap: list[str] = Field(default_factory=list)  # exercises to swap for another

@@ -83,9 +83,10 @@ class SafetyTriagePolicy(Policy):
         cues = parse.cues
         if cues.tier == "crisis":
             return "action_crisis_support"
-        if cues.cleared is True and cues.provider and (cues.tier or tracker.slots.get("red_flag")):
-            # "my cardiologist checked my heart and cleared me": a past sign, now cleared (in
-            # the interview, its clearance question takes the words)
+        if cues.cleared is True and cues.provider and (
+                cues.tier or tracker.slots.get("red_flag") or not cues.complaint):
+            # "my cardiologist checked my heart and cleared me", "I saw my doctor and I'm cleared
+            # now": a clearance to note (in the interview, its clearance question takes the words)
             return None if tracker.active_loop else "action_record_clearance"
         if cues.tier == "hold_off" and (parse.intent.name == PLAN_REQUEST or cues.mentions_plan) \
                 and _already_stopped_for(tracker, parse.entity_values("symptom")):
@@ -182,10 +183,12 @@ class ReferencePolicy(Policy):
         if tracker.active_loop:
             return None
         record = tracker.slots.get("last_answer") or {}
+        named = {e.entity for e in parse.entities} & CONTEXT_ENTITIES
+        if parse.cues.item_ref == "which" and named and record.get("kind") == "topic":
+            return "action_answer_topic"  # "which one is better for size?": the last topic, for size
         if parse.cues.item_ref and record.get("items"):
             return "action_answer_item"
-        corrected = {e.entity for e in parse.entities} & CONTEXT_ENTITIES
-        if parse.cues.correction and corrected and record.get("kind") == "topic":
+        if parse.cues.correction and named and record.get("kind") == "topic":
             return "action_answer_topic"
         # "where should my weight be?" right after an exercise's steps: a detail of that exercise
         if record.get("kind") == "exercise" and tracker.slots.get("exercise") \

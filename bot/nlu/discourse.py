@@ -53,7 +53,10 @@ _CORRECTION = re.compile(r"\bi (?:didn'?t|did not|never|dont|don'?t) "
                          r"\bno,? i (?:said|meant)\b")
 # "the first one", "the other one": an item of the last answer's list
 _ITEM_REF = [("first", re.compile(r"\b(?:the |that )?(?:first|1st|former)(?: one| kind| type| thing)?\b")),
-             ("other", re.compile(r"\b(?:the )?(?:other|second|2nd|latter)(?: one| kind| type| thing)?\b"))]
+             ("other", re.compile(r"\b(?:the )?(?:other|second|2nd|latter)(?: one| kind| type| thing)?\b")),
+             # "which one is better for size?": one of the things the last answer weighed
+             ("which", re.compile(r"\bwhich (?:one|of (?:them|those|these|the two)|is (?:better|best)|"
+                                  r"works (?:better|best)|should i (?:pick|choose|go with|use))\b"))]
 # a meal plan, menu or diet plan: outside the coach, whatever its topic words
 _MEAL_PLAN = re.compile(r"\b(?:meal|diet|food|nutrition|eating|bulking|cutting) (?:plan|planner|"
                         r"schedule|prep)s?\b|\bmenus?\b|\bmeals? for (?:each|every) day\b|"

@@ -106,7 +106,11 @@ def test_safety_a_worded_clearance_after_a_red_flag_is_recorded_outside_the_inte
     flag = {"id": "chest_pain", "tier": "emergency"}
     assert policy.predict(tracker(red_flag=flag), cleared) == "action_record_clearance"
     assert policy.predict(tracker(form=PROGRAM_FORM, red_flag=flag), cleared) is None  # the form asks
-    assert policy.predict(tracker(), cleared) is None  # nothing to clear
+    # with no warning sign on record the clearance is still noted (and welcomed)
+    assert policy.predict(tracker(), cleared) == "action_record_clearance"
+    # ... but not when the message also complains of something (the symptom is judged first)
+    assert policy.predict(tracker(), parse("inform", cleared=True, provider="doctor",
+                                           complaint=True)) is None
 
 
 def test_safety_a_plan_for_the_same_hold_off_flag_goes_to_the_interview() -> None:
