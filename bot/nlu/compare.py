@@ -1,12 +1,13 @@
 """Compare intent-classifier settings on the same pipeline (issue #10).
 
 Every candidate replaces only the `textcat` entry's model settings (and, when asked, the fallback
-thresholds) of config.yml's pipeline; the rest of the pipeline, the training data and the training
-settings stay as they are. For each candidate: held-out intent accuracy and macro F1, expected
-calibration error of the top intent before the fallback, the share of held-out messages that fall
-back (and that get a wrong real intent), parse time per message (the whole pipeline, in-process,
-after a warm-up), training time, and on the unlabelled fresh user messages the share that fall
-back and the mean top-intent confidence.
+thresholds) of config.yml's pipeline, and a candidate named in TRAINING also its training settings
+(epochs, dropout, learn rate); the rest of the pipeline and the training data stay as they are.
+For each candidate: held-out intent accuracy and macro F1, expected calibration error of the top
+intent before the fallback, the share of held-out messages that fall back (and that get a wrong
+real intent), parse time per message (the whole pipeline, in-process, after a warm-up), training
+time, and on the unlabelled fresh user messages the share that fall back and the mean top-intent
+confidence.
 
     COACH_DATA_DIR=/tmp/x python -m bot.nlu.compare --out .coach/reports/classifier_comparison.json
     python -m bot.nlu.compare --only bow1,bow2 --seeds 7,8
@@ -48,14 +49,14 @@ _BOW = {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True,
         "no_output_layer": False, "length": 32768}
 
 
-def _tok2vec(width: int = 64) -> dict[str, Any]:
+def _tok2vec(width: int = 64, depth: int = 2) -> dict[str, Any]:
     """A small tok2vec with sub-word features (no pretrained vectors)."""
     return {
         "@architectures": "spacy.Tok2Vec.v2",
         "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": width,
                   "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"], "rows": [5000, 1000, 2500, 2500],
                   "include_static_vectors": False},
-        "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": width, "depth": 2,
+        "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": width, "depth": depth,
                    "window_size": 1, "maxout_pieces": 3},
     }
 
@@ -79,6 +80,29 @@ CANDIDATES: dict[str, dict[str, Any]] = {
             "tok2vec": _tok2vec()},
     "attention": {"@architectures": "spacy.TextCatParametricAttention.v1",
                   "exclusive_classes": True, "nO": None, "tok2vec": _tok2vec()},
+    # a lighter tok2vec (width 32, one layer) beside the bigram bag of words, for parse time
+    "ensemble_small": {"@architectures": "spacy.TextCatEnsemble.v2", "nO": None,
+                       "linear_model": {**_BOW, "ngram_size": 2},
+                       "tok2vec": _tok2vec(width=32, depth=1)},
+    "bow2_64k": {**_BOW, "ngram_size": 2, "length": 65536},
+    # the same models under other training settings (TRAINING below)
+    "bow1_e50": {**_BOW, "ngram_size": 1},
+    "bow2_e50": {**_BOW, "ngram_size": 2},
+    "bow2_e50_d2": {**_BOW, "ngram_size": 2},
+    "bow2_e20": {**_BOW, "ngram_size": 2},
+    "bow2_lr1": {**_BOW, "ngram_size": 2},
+    "bow1_e80": {**_BOW, "ngram_size": 1},
+    "bow2_e80": {**_BOW, "ngram_size": 2},
+}
+# name -> training settings that replace config.yml's nlu.training for that candidate
+TRAINING: dict[str, dict[str, Any]] = {
+    "bow1_e50": {"epochs": 50},
+    "bow2_e50": {"epochs": 50},
+    "bow2_e50_d2": {"epochs": 50, "dropout": 0.2},  # the bag of words has no dropout: as bow2_e50
+    "bow2_e20": {"epochs": 20},
+    "bow2_lr1": {"epochs": 50, "learn_rate": 0.001},
+    "bow1_e80": {"epochs": 80},
+    "bow2_e80": {"epochs": 80},
 }
 DEFAULT = ["bow1", "bow2", "bow3", "ensemble", "reduce"]
 WRONG_COST = 2.0  # a confident wrong answer costs as much as this many fallbacks
@@ -88,8 +112,9 @@ WRONG_COST = 2.0  # a confident wrong answer costs as much as this many fallback
 
 def with_classifier(config: CoachConfig, model: dict[str, Any] | None = None,
                     threshold: float | None = None, ambiguity: float | None = None,
-                    seed: int | None = None) -> CoachConfig:
-    """A copy of the config whose textcat model (and fallback thresholds, seed) are replaced."""
+                    seed: int | None = None, training: dict[str, Any] | None = None) -> CoachConfig:
+    """A copy of the config whose textcat model (and fallback thresholds, seed, training
+    settings) are replaced."""
     new = config.model_copy(deep=True)
     for component in new.nlu.pipeline:
         extra = component.model_extra if component.model_extra is not None else {}
@@ -100,6 +125,8 @@ def with_classifier(config: CoachConfig, model: dict[str, Any] | None = None,
                 extra["threshold"] = threshold
             if ambiguity is not None:
                 extra["ambiguity_threshold"] = ambiguity
+    for key, value in (training or {}).items():
+        setattr(new.nlu.training, key, value)
     if seed is not None:
         new.nlu.training.seed = seed
     return new
@@ -404,17 +431,20 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         runs = []
         for seed in seeds:
-            config = with_classifier(base, CANDIDATES[name], args.threshold, args.ambiguity, seed)
+            config = with_classifier(base, CANDIDATES[name], args.threshold, args.ambiguity, seed,
+                                     TRAINING.get(name))
             print(f"  {name} seed {seed} ...", file=sys.stderr, flush=True)
             runs.append(measure(name, config, train_data, held_out, fresh, args.timing_repeats))
         results["runs"] += runs
         results["rows"].append(_mean_rows(runs))
         if args.cv:
-            config = with_classifier(base, CANDIDATES[name], args.threshold, args.ambiguity, seeds[0])
+            config = with_classifier(base, CANDIDATES[name], args.threshold, args.ambiguity, seeds[0],
+                                     TRAINING.get(name))
             print(f"  {name} {args.cv}-fold cross-validation ...", file=sys.stderr, flush=True)
             results["cv"][name] = cross_validate(config, train_data, args.cv, seeds[0])
         if args.tune:
-            config = with_classifier(base, CANDIDATES[name], args.threshold, args.ambiguity, seeds[0])
+            config = with_classifier(base, CANDIDATES[name], args.threshold, args.ambiguity, seeds[0],
+                                     TRAINING.get(name))
             print(f"  {name} tuning thresholds ...", file=sys.stderr, flush=True)
             results["tuning"][name] = tune_thresholds(config, train_data, seeds[0])
     print(table(results["rows"]))
