@@ -35,6 +35,7 @@ CONDITION_FACTS = 2  # condition-specific facts added to another topic's answer
 CROSS_TOPIC_COVERAGE = 0.65  # ... and a fact of another topic (the classifier may have erred),
 CROSS_TOPIC_MARGIN = 0.25  # when it fits the question clearly better than the topic's own facts
 NEAR_COVERAGE = 0.15  # a fitting fact this close to the best match leads instead of another goal's
+ITEM_MARGIN = 0.2  # how much better one item's fact must match "which one ...?" to be the answer
 FOLLOW_UP_WORDS = 6  # a message this short may lean on the exercise just discussed
 DOSE_TOPICS = {"rest_periods", "weekly_volume", "reps_intensity"}
 # a bare entity with no topic of its own points at a topic
@@ -77,7 +78,22 @@ class ActionAnswerItem(Action):
         record = dict(tracker.get_slot("last_answer") or {})
         topic = kb.topic(str(record.get("topic")))
         shown = record.get("item")
-        if latest_cues(tracker).get("item_ref") == "which":  # "which one is better?": each one
+        if latest_cues(tracker).get("item_ref") == "which":
+            # "which of those is the dense one?": the item whose fact the question matches
+            # clearly best; "which one is better?": what the article says about each
+            text = str(tracker.latest_message.get("text") or "")
+            item_facts = {i.fact: n for n, i in enumerate(topic.items)}
+            hits = [h for h in fact_index().search(text, topic=topic.id, limit=10)
+                    if h.fact_id in item_facts]
+            if hits and hits[0].matched >= 1 and (len(hits) == 1 or hits[0].coverage
+                                                  >= hits[1].coverage + ITEM_MARGIN):
+                index = item_facts[hits[0].fact_id]
+                dispatcher.utter_message(response="utter_more",
+                                         facts=[topic.fact(topic.items[index].fact).text],
+                                         json_message={"kind": "answer", "topic": topic.id,
+                                                       "section": topic.section})
+                record.update(item=index)
+                return [SlotSet("last_topic", topic.id), SlotSet("last_answer", record)]
             dispatcher.utter_message(response="utter_compare_items",
                                      facts=[topic.fact(i.fact).text for i in topic.items],
                                      json_message={"kind": "answer", "topic": topic.id,
@@ -103,9 +119,11 @@ class ActionAnswerTopic(Action):
             domain: DomainDict) -> list[dict[str, Any]]:
         kb = knowledge()
         intent = latest_intent(tracker)
-        if cue(tracker, "correction") or latest_cues(tracker).get("item_ref") == "which":
-            intent = "inform"  # "i didn't say strength", "which one for size?": the last topic
         entities = latest_entities(tracker)
+        which_ref = latest_cues(tracker).get("item_ref") == "which" and bool(entities) \
+            and (tracker.get_slot("last_answer") or {}).get("kind") == "topic"
+        if cue(tracker, "correction") or which_ref:
+            intent = "inform"  # "i didn't say strength", "which one for size?": the last topic
         text = str(tracker.latest_message.get("text") or "")
         if "goal" not in entities and tracker.get_slot("goal") and cue(tracker, "continues"):
             entities["goal"] = str(tracker.get_slot("goal"))  # "and how long to rest then?"

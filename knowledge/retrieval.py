@@ -39,7 +39,8 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          "push": "press", "pushing": "press", "drive": "press",
          # form details asked in everyday words: where to look, how wide, how to begin
          "eyes": "look", "eye": "look", "gaze": "look", "looking": "look", "wide": "width",
-         "wider": "width", "begin": "start", "beginning": "start", "first": "start"}
+         "wider": "width", "begin": "start", "beginning": "start", "first": "start",
+         "denser": "dense", "larger": "large", "bigger": "big"}
 
 
 def stem(word: str) -> str:
