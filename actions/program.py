@@ -19,7 +19,7 @@ from actions.common import (
     nested_response,
     utter_disclaimer,
 )
-from actions.safety import clearance_in_words, clearance_subject, remembered_flag
+from actions.safety import clearance_in_words, clearance_subject, provider_phrase, remembered_flag
 from bot.core.messages import Plan
 from bot.nlu.answers import (
     NO_INJURY,
@@ -155,6 +155,13 @@ class ValidateProgramForm(FormValidationAction):
         if injuries and injuries != NO_INJURY and result.get("injuries"):
             names = {t.id: t.name for t in knowledge().vocabulary.condition}
             condition = names.get(injuries, "").lower() if injuries != "injury" else ""
+            cues = latest_cues(tracker)
+            if cues.get("cleared") is True and cues.get("provider") \
+                    and not tracker.slots.get("red_flag"):
+                # "I had a knee injury but my physio cleared it": noted, and the clearance given
+                dispatcher.utter_message(response="utter_condition_cleared",
+                                         provider=provider_phrase(str(cues["provider"])))
+                return {**result, "clearance": "provider"}
             dispatcher.utter_message(response="utter_condition_noted", condition=condition,
                                      json_message={"kind": "disclaimer", "category": "medical"})
             if not tracker.slots.get("red_flag"):  # the clearance question names the condition

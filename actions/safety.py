@@ -167,7 +167,7 @@ class ActionRecordClearance(Action):
         if flag is None:  # "I saw my doctor and I'm cleared now", with no warning sign on record
             dispatcher.utter_message(response="utter_clearance_welcome" if not plan_now
                                      else "utter_clearance_welcome_plan",
-                                     provider=_provider_phrase(str(cues.get("provider"))))
+                                     provider=provider_phrase(str(cues.get("provider"))))
             events: list[dict[str, Any]] = [SlotSet("clearance", "provider")]
             return events + ([FollowupAction("program_form")] if plan_now else [])
         if not clearance_in_words(flag, cues, asked=False):
@@ -178,7 +178,7 @@ class ActionRecordClearance(Action):
             return []
         dispatcher.utter_message(response="utter_clearance_noted_plan" if plan_now
                                  else "utter_clearance_noted",
-                                 provider=_provider_phrase(str(cues.get("provider"))),
+                                 provider=provider_phrase(str(cues.get("provider"))),
                                  what=f"your {flag.label.lower()}")
         events = [] if remembered else stop_events(flag, None, in_form=False)
         events.append(SlotSet("clearance", "provider"))
@@ -187,7 +187,7 @@ class ActionRecordClearance(Action):
         return events
 
 
-def _provider_phrase(word: str) -> str:
+def provider_phrase(word: str) -> str:
     """'your cardiologist' from the word the person used."""
     word = word.rstrip(".")
     return "your doctor" if word in ("doc", "docs", "dr", "doctors") else f"your {word}"

@@ -83,8 +83,11 @@ class SafetyTriagePolicy(Policy):
         cues = parse.cues
         if cues.tier == "crisis":
             return "action_crisis_support"
+        plan_answers = {e.entity for e in parse.entities} & PLAN_ENTITIES
         if cues.cleared is True and cues.provider and (
-                cues.tier or tracker.slots.get("red_flag") or not cues.complaint):
+                cues.tier or tracker.slots.get("red_flag")
+                or (not cues.complaint and len(plan_answers) < 2)):  # (a whole plan request
+            # that says "my GP cleared me" goes to the interview, which takes it)
             # "my cardiologist checked my heart and cleared me", "I saw my doctor and I'm cleared
             # now": a clearance to note (in the interview, its clearance question takes the words)
             return None if tracker.active_loop else "action_record_clearance"

@@ -25,7 +25,9 @@ _VALUES: list[tuple[str, str, re.Pattern[str]]] = [
         r"\binjury[- ]free\b|\b(?:i'?m|im|i am|totally|perfectly|fully) (?:healthy|fine health)\b|"
         r"(?:^|[,;:.!]|\band)\s*(?:all |very |totally )?healthy\s*(?:[.,;:!]|$|\band\b)|\bin good health\b|"
         r"\bhealthy as an? (?:horse|ox)\b|"
-        r"\bno (?:aches|pains) or injuries\b")),
+        r"\bno (?:aches|pains) or injuries\b|"
+        r"\bno (?:knee|shoulder|back|wrist|elbow|hip|ankle|neck|joint) "
+        r"(?:problems?|issues?|injur\w*|pain)\b")),
     ("experience", "beginner", re.compile(
         r"\b(?:\d{1,2}|a few|a couple of|couple|few|one|two|three|four|five|six|seven|eight|nine|"
         r"ten|eleven) (?:months?|weeks?|mo)\b(?! ago| off| break| out)|"
@@ -50,6 +52,18 @@ _VALUES: list[tuple[str, str, re.Pattern[str]]] = [
     # labelled answers ("days: 4", "injuries: none")
     ("condition", "none", re.compile(r"\binjur\w*\s*[:=-]\s*(?:none|no|nope|n/?a|nothing|0)\b")),
 ]
+# an injury said among the other answers of a whole plan request ("intermediate, 4 days, gym,
+# 60 min, i have a shoulder injury"): condition `injury`, so the interview asks about clearance
+# instead of asking about injuries again
+_BODY = (r"(?:knees?|shoulders?|(?:lower |upper )?back|wrists?|elbows?|hips?|ankles?|neck|hamstrings?|"
+         r"achilles|rotator cuff|acl|meniscus|disc|spine)")
+_INJURY = re.compile(
+    rf"\b(?:bad|injured|busted|dodgy|hurt|weak|sore|torn|sprained|messed up|jacked up) {_BODY}\b|"
+    rf"\b{_BODY} (?:injury|injuries|is (?:bad|injured|hurt|messed up|busted|dodgy|weak)|problems?|issues?|"
+    rf"pain|surgery)\b|\b(?:injured|hurt|tore|sprained|messed up|pulled|tweaked) my {_BODY}\b|"
+    r"\b(?:an|one|old|recent) injury\b|\bi'?m injured\b")
+_NEGATED = re.compile(r"\b(?:no|not|never|don'?t|dont|without|zero|nothing)\b[^.,;]{0,20}$")
+_PLAN_ANSWERS = {"days", "experience", "duration", "equipment"}
 # "make it 3", "back to 3", "days: 4" after a plan or in the interview: days per week (2 to 7)
 _DAYS_SAID = re.compile(r"\b(?:make it|back to|change (?:it )?to|go (?:back )?to|switch to|days?\s*[:=])"
                         r"\s*(?P<n>[2-7])\b(?!\s*(?:sets?|reps?|min\w*|sec\w*|kg|lbs?|x|hours?))")
@@ -87,6 +101,10 @@ class FormValues:
         if words and "duration" not in taken:
             minutes = _TENS[words.group("t")] + (_UNITS[words.group("u")] if words.group("u") else 0)
             found.append(("duration", str(minutes), words.start(), words.end()))
+        injury = _INJURY.search(text)
+        if injury and "condition" not in taken and len(_PLAN_ANSWERS & taken) >= 2 \
+                and not _NEGATED.search(text[:injury.start()]):
+            found.append(("condition", "injury", injury.start(), injury.end()))
         for label, value, start, end in found:  # the ruler or the numbers may have read it already
             span = source_span(doc, start, end, label, value)
             if span is not None:
