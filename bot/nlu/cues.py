@@ -72,7 +72,7 @@ _CARRY_ON = re.compile(r"\b(?:still|anyway|anyways|just|keep|carry on|continue|p
                        r"tonight|again|this week)\b")
 # names a training plan ("what about a program for after the birth?")
 _PLAN_WORDS = re.compile(r"\b(?:plan|plans|program|programs|programme|routine|routines|split|"
-                         r"training schedule|workout schedule)\b")
+                         r"schedule|make me something|set me up)\b")
 
 # asks for one ("want a routine to keep my muscles", "routine for a 65 year old beginner?"), as
 # opposed to asking about one ("is a 5 day split better than 3?")
@@ -80,6 +80,12 @@ _ASKS_FOR_PLAN = re.compile(
     r"\b(?:want|wanna|need|(?:would|i'?d|id) (?:like|love)|give me|make me|build me|build|write me|"
     r"write|set up|create|design|recommend|suggest|get me|looking for|put together|come up with)\b"
     r"[^.?!]{0,25}\b(?:plan|program|programme|routine|split|training schedule|workout schedule)\b"
+    # "whats a good beginner program?", "what should my weekly schedule look like?"
+    r"|\b(?:what'?s|whats|what is|what would be|any) (?:a |an )?(?:good|decent|solid|simple|basic|"
+    r"sensible|realistic)\b[^.?!]{0,20}\b(?:plan|program|programme|routine|split|schedule)\b"
+    r"|\bwhat (?:should|would|could|does|do) (?:my|a good|a|the) (?:weekly |week'?s |training |gym )?"
+    r"(?:plan|program|programme|routine|split|schedule|week) look like\b"
+    r"|\b(?:make|build|give|throw) me something\b|\bset me up\b"
     r"|\b(?:plan|program|programme|routine|split)s? for (?:me|a (?:\d{2}|older|senior|beginner)\w*|"
     r"an? (?:older|senior|elderly|\d{2}) ?\w*|someone (?:my age|over \d{2}|in (?:my|their) \d0s))\b")
 
