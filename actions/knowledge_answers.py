@@ -34,6 +34,7 @@ IN_TOPIC_COVERAGE = 0.45  # share of the question's words a fact must hold to be
 CONDITION_FACTS = 2  # condition-specific facts added to another topic's answer
 CROSS_TOPIC_COVERAGE = 0.65  # ... and a fact of another topic (the classifier may have erred),
 CROSS_TOPIC_MARGIN = 0.25  # when it fits the question clearly better than the topic's own facts
+LEAD_COVERAGE, LEAD_GAP = 0.3, 0.15  # a weaker match still leads when clearly above the usual lead
 NEAR_COVERAGE = 0.15  # a fitting fact this close to the best match leads instead of another goal's
 ITEM_MARGIN = 0.2  # how much better one item's fact must match "which one ...?" to be the answer
 FOLLOW_UP_WORDS = 6  # a message this short may lean on the exercise just discussed
@@ -142,7 +143,10 @@ class ActionAnswerTopic(Action):
         facts = self._facts(kb, topic, entities, tracker, text)
         reason = topic.why if cue(tracker, "why") else ""
         response = "utter_topic_answer" if topic.more else "utter_topic_answer_short"
-        dispatcher.utter_message(response=response, facts=[f.text for f in facts], dose=dose,
+        texts = [f.text for f in facts]
+        if texts and not dose:  # the sentence the question asks about leads its fact
+            texts[0] = fact_index().lead_with_asked(text, texts[0])
+        dispatcher.utter_message(response=response, facts=texts, dose=dose,
                                  reason=reason,
                                  json_message={"kind": "answer", "topic": topic.id,
                                                "section": topic.section})
@@ -186,12 +190,16 @@ class ActionAnswerTopic(Action):
         of another topic it clearly matches (the classifier may have chosen the wrong topic)."""
         facts = select_facts(topic, entities, all_entity_values(tracker))
         extra: list[Fact] = []
-        hits = fact_index().search(text, topic=topic.id, limit=3)
+        hits = fact_index().search(text, topic=topic.id, limit=8)
         best_here = hits[0].coverage if hits else 0.0
-        # the part of the topic the question names leads the answer; a fact for another goal
-        # ("rest between sets" matches strength's rest too) only when no fitting fact matches
-        # about as well, and then after the answer
-        fitting = [h for h in hits if h.coverage >= IN_TOPIC_COVERAGE and h.matched >= 2
+        # the part of the topic the question names leads the answer ("max sets of one exercise?"
+        # -> the 5-6 sets fact, not the weekly total); a fact for another goal ("rest between
+        # sets" matches strength's rest too) only when no fitting fact matches about as well,
+        # and then after the answer
+        first = next((h.coverage for h in hits if facts and h.fact_id == facts[0].id), 0.0)
+        fitting = [h for h in hits if h.matched >= 2 and (
+            h.coverage >= IN_TOPIC_COVERAGE or (h.coverage >= LEAD_COVERAGE
+                                                and h.coverage >= first + LEAD_GAP))
                    and fact_applies(topic.fact(h.fact_id), entities, all_entity_values(tracker))]
         if fitting and fitting[0].coverage >= best_here - NEAR_COVERAGE:
             asked = topic.fact(fitting[0].fact_id)

@@ -28,6 +28,9 @@ dont cant u ur ya yo get got go going want wanna gonna like really much many thi
 tell know need make let lol pls please hey hi ok okay yeah bro guys article say says said per
 exactly""".split())
 K1, B = 1.2, 0.75
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+# a sentence leads its fact when it holds this much more of the question than the first one
+LEAD_RATIO, LEAD_MARGIN = 1.5, 1.0
 MAIN_FACT_BOOST = 1.2
 SOURCES = "sources"  # the pseudo-topic of the article's own details and its references
 
@@ -123,6 +126,25 @@ class FactIndex:
             scored.append((bm25, Hit(doc_topic, fact_id, text, round(coverage, 3), len(shared))))
         scored.sort(key=lambda s: -s[0])
         return [hit for _, hit in scored[:limit]]
+
+
+    def lead_with_asked(self, question: str, text: str) -> str:
+        """The fact's text with the sentence the question asks about first ("max sets of one
+        exercise?" -> "The maximum muscle response comes from 5-6 sets of an exercise. NASM
+        suggests ..."), when one sentence holds clearly more of the question than the first."""
+        sentences = _SENTENCE.split(text)
+        if len(sentences) < 2:
+            return text
+        query = set(terms(question))
+        scores = []
+        for sentence in sentences:
+            shared = query & set(terms(sentence))
+            scores.append((sum(self.idf.get(t, 0.0) for t in shared), len(shared)))
+        best = max(range(len(sentences)), key=lambda i: scores[i][0])
+        (best_score, best_matched), (first_score, _) = scores[best], scores[0]
+        if best == 0 or best_matched < 2 or best_score < first_score * LEAD_RATIO + LEAD_MARGIN:
+            return text
+        return " ".join([sentences[best], *sentences[:best], *sentences[best + 1:]])
 
 
 @lru_cache(maxsize=1)
