@@ -101,9 +101,15 @@ class ActionSafetyStop(Action):
         kb = knowledge()
         flags = reported_flags(kb, tracker)
         previous = remembered_flag(kb, tracker)
+        if not flags and previous is not None:  # "I had some bleeding" after "I'm pregnant"
+            sign = (latest_cues(tracker).get("if_remembered") or {}).get(previous.id)
+            escalated = kb.red_flag(sign) if sign else None
+            flags = [escalated] if escalated is not None else []
         # right after a stop, "can I still train tomorrow?" repeats the stop for the same flag
         flag = flags[0] if flags else (previous if _carrying_on(tracker) else None)
         other = bool(latest_cues(tracker).get("about_other"))
+        if not flags and _carrying_on(tracker):  # "can she still train tomorrow?": the same person
+            other = other or bool((tracker.get_slot("last_answer") or {}).get("other"))
         if flag is None:  # a report with no named sign ("I feel weird after sets")
             dispatcher.utter_message(response="utter_safety_stop", tier="hold_off", name="",
                                      who="a healthcare provider", other=other, again=False,
@@ -125,7 +131,7 @@ class ActionSafetyStop(Action):
         return events + [
             SlotSet("last_topic", "risks"),
             SlotSet("last_answer", answer_record("safety", "risks", [],
-                                                 symptom=flag.id if flag else None))]
+                                                 symptom=flag.id if flag else None, other=other))]
 
 
 def _carrying_on(tracker: Tracker) -> bool:

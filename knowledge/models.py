@@ -197,6 +197,10 @@ class RedFlag(Strict):
     patterns: list[str] = Field(min_length=1)
     about: list[str] = Field(default_factory=list)
     negatable: bool = True
+    # words that are this sign only after one of these flags was reported in the conversation
+    # ("I had some bleeding yesterday" after "I'm pregnant")
+    after: list[str] = Field(default_factory=list)
+    after_patterns: list[str] = Field(default_factory=list)
 
     @property
     def label(self) -> str:

@@ -35,6 +35,8 @@ class Cues(BaseModel):
     """What a message says beyond its intent and entities (set by the NLU's cue components)."""
 
     tier: str | None = None  # the highest red-flag tier named: crisis, emergency, urgent, hold_off
+    # signs these words are only after an earlier flag: {earlier flag id: this sign's flag id}
+    if_remembered: dict[str, str] = Field(default_factory=dict)
     about_other: bool = False  # a report about somebody else ("my friend collapsed")
     soreness: bool = False  # words of ordinary soreness ("legs are sore from yesterday")
     complaint: bool = False  # any word of a complaint (pain, dizzy, weird, ...)

@@ -97,6 +97,9 @@ class SafetyTriagePolicy(Policy):
             # asks for clearance first
         if cues.tier:
             return "action_safety_stop"
+        remembered = str((tracker.slots.get("red_flag") or {}).get("id") or "")
+        if remembered in cues.if_remembered:  # "I had some bleeding" after "I'm pregnant"
+            return "action_safety_stop"
         if cues.soreness and (parse.intent.name in self.props.soreness_report or (
                 parse.intent.name == SYMPTOM_INTENT and cues.complaint) or (
                 parse.intent.name in self.props.follow_up and cues.question)):  # "is being sore

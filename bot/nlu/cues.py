@@ -61,7 +61,9 @@ _COMPLAINT = re.compile(
     r"twing\w*|tweak\w*|pull(?:ed)?|strain\w*|sprain\w*|bad|weak\w*|shak\w*|palpitat\w*|"
     r"racing|pound\w*|feel\w*|felt|stiff\w*|doms|wrecked|destroyed)\b")
 # right after a safety stop: asking to train anyway ("can I still do squats tomorrow?")
-_CARRY_ON = re.compile(r"\b(?:still|anyway|anyways|just|keep|carry on|continue|push|work around|"
+_CARRY_ON = re.compile(r"\b(?:anyways?\b(?![,.!]? *(?:how|what|which|why|when|where|who|is|are|"
+                       r"does|do|can you|could you|tell me|back to))|"
+                       r"still|just|keep|carry on|continue|push|work around|"
                        r"train around|tomorrow|tonight|later today|next session|finish\w*|go back|"
                        r"get back|resume|keep going|is that ok|is it ok|says (?:he'?s|she'?s|i'?m) "
                        r"fine|feel(?:s|ing)? fine now|feel(?:s|ing)? ok now|better now)\b"

@@ -216,6 +216,8 @@ class SymptomMatcher:
 
     def __init__(self) -> None:
         self.flags: list[tuple[str, bool, list[re.Pattern[str]]]] = []
+        # flags whose words count only after another flag: (flag id, after ids, patterns)
+        self.after: list[tuple[str, list[str], list[re.Pattern[str]]]] = []
         self.tiers: dict[str, str] = {}
         self.order: list[str] = []  # tiers, highest first
 
@@ -225,10 +227,20 @@ class SymptomMatcher:
                       for f in ctx.kb.red_flags]
         self.tiers = {f.id: f.tier for f in ctx.kb.red_flags}
         self.order = list(TIERS)
+        self.after = [(f.id, list(f.after), [re.compile(p) for p in f.after_patterns])
+                      for f in ctx.kb.red_flags if f.after and f.after_patterns]
 
     def __call__(self, doc: Doc) -> Doc:
         text = source_text(doc)
         spans: list[Span] = []
+        # "I had some bleeding" means the pregnancy warning sign if pregnancy was reported before:
+        # the cue maps each earlier flag to the sign these words would then be
+        conditional = {before: flag_id for flag_id, befores, patterns in self.after
+                       for before in befores
+                       if any(not _negated_mention(text, m.start(), m.end())
+                              for rx in patterns for m in rx.finditer(text))}
+        if conditional:
+            doc.user_data.setdefault("cues", {})["if_remembered"] = conditional
         for flag_id, negatable, patterns in self.flags:
             for rx in patterns:
                 for m in rx.finditer(text):
@@ -258,11 +270,13 @@ class SymptomMatcher:
         Path(path).mkdir(parents=True, exist_ok=True)
         srsly.write_json(Path(path) / "flags.json",
                          {"flags": [[i, neg, [p.pattern for p in ps]] for i, neg, ps in self.flags],
+                          "after": [[i, b, [p.pattern for p in ps]] for i, b, ps in self.after],
                           "tiers": self.tiers, "order": self.order})
 
     def from_disk(self, path: Any, exclude: Iterable[str] = ()) -> SymptomMatcher:
         data = srsly.read_json(Path(path) / "flags.json")
         self.flags = [(i, neg, [re.compile(p) for p in ps]) for i, neg, ps in data["flags"]]
+        self.after = [(i, list(b), [re.compile(p) for p in ps]) for i, b, ps in data.get("after", [])]
         self.tiers, self.order = data["tiers"], data["order"]
         return self
 
