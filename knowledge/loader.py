@@ -177,12 +177,19 @@ def _cross_check(kb: dict[str, Any], problems: list[str]) -> None:
         if e.disclaimer not in disclaimer_ids and e.disclaimer != "none":
             problems.append(f"knowledge/exercises.yml: {e.id} -> disclaimer: unknown '{e.disclaimer}'")
     check_sources("program.yml", "program -> sources", kb["program"].sources)
+    flag_ids = {flag.id for flag in kb["red_flags"]}
     for flag in kb["red_flags"]:
-        for j, pattern in enumerate(flag.patterns):
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                problems.append(f"knowledge/safety.yml: {flag.id} -> patterns -> {j}: bad regex: {exc}")
+        for field in ("patterns", "after_patterns"):
+            for j, pattern in enumerate(getattr(flag, field)):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    problems.append(f"knowledge/safety.yml: {flag.id} -> {field} -> {j}: bad regex: {exc}")
+        for j, before in enumerate(flag.after):
+            if before not in flag_ids or before == flag.id:
+                problems.append(f"knowledge/safety.yml: {flag.id} -> after -> {j}: unknown flag '{before}'")
+        if bool(flag.after) != bool(flag.after_patterns):
+            problems.append(f"knowledge/safety.yml: {flag.id}: 'after' and 'after_patterns' go together")
 
 
 def load_knowledge(data_dir: Path | str = DATA_DIR) -> KnowledgeBase:

@@ -96,6 +96,12 @@ BROKEN = [
     ("bad red-flag regex", "safety.yml",
      lambda d: next(f for f in d["red_flags"] if f["id"] == "chest_pain")["patterns"].append("(unclosed"),
      ["knowledge/safety.yml", "chest_pain -> patterns", "bad regex"]),
+    ("a sign after an unknown flag", "safety.yml",
+     lambda d: next(f for f in d["red_flags"] if f["id"] == "pregnancy_warning")["after"].append("twins"),
+     ["knowledge/safety.yml", "pregnancy_warning -> after -> 1", "unknown flag 'twins'"]),
+    ("after without its patterns", "safety.yml",
+     lambda d: next(f for f in d["red_flags"] if f["id"] == "chest_pain").__setitem__("after", ["pregnancy"]),
+     ["knowledge/safety.yml", "chest_pain", "go together"]),
 ]
 
 
