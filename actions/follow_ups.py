@@ -126,9 +126,17 @@ def _fact_in(topic: Topic, question: str) -> Fact | None:
     return None
 
 
+SOURCE_WORDS = frozenset("""which who whom whose organization organisation organizations
+organisations org group groups body bodies institute agency say says said recommend recommends
+recommended recommendation suggest suggests suggested advise advises advised claim claims come
+comes from source sources give gives gave number figure where study studies research""".split())
+
+
 def _named_fact(kb: KnowledgeBase, question: str) -> tuple[Topic, Fact] | None:
     """The fact a source question names ("who says to lift twice a week?"), if it names one."""
-    for hit in fact_index().search(question, limit=1):
+    # the words that ask for a source say nothing about which fact: only the rest is searched
+    asked = " ".join(w for w in question.split() if w.lower().strip("?,.!") not in SOURCE_WORDS)
+    for hit in fact_index().search(asked, limit=1):
         if hit.topic in {t.id for t in kb.topics} and hit.matched >= 2 \
                 and hit.coverage >= NAMED_FACT_COVERAGE:
             topic = kb.topic(hit.topic)

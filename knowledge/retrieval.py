@@ -43,7 +43,8 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          # form details asked in everyday words: where to look, how wide, how to begin
          "eyes": "look", "eye": "look", "gaze": "look", "looking": "look", "wide": "width",
          "wider": "width", "begin": "start", "beginning": "start", "first": "start",
-         "denser": "dense", "larger": "large", "bigger": "big"}
+         "denser": "dense", "larger": "large", "bigger": "big",
+         "watch": "monitor", "watching": "monitor", "track": "monitor", "tracking": "monitor"}
 
 
 def stem(word: str) -> str:

@@ -81,7 +81,7 @@ _PLAN_WORDS = re.compile(r"\b(?:plan|plans|program|programs|programme|routine|ro
 _ASKS_FOR_PLAN = re.compile(
     r"\b(?:want|wanna|need|(?:would|i'?d|id) (?:like|love)|give me|make me|build me|build|write me|"
     r"write|set up|create|design|recommend|suggest|get me|looking for|put together|come up with)\b"
-    r"[^.?!]{0,25}\b(?:plan|program|programme|routine|split|training schedule|workout schedule)\b"
+    r"[^.?!]{0,25}\b(?:plan|program|programme|routine|split|schedule)\b"
     # "whats a good beginner program?", "what should my weekly schedule look like?"
     r"|\b(?:what'?s|whats|what is|what would be|any) (?:a |an )?(?:good|decent|solid|simple|basic|"
     r"sensible|realistic)\b[^.?!]{0,20}\b(?:plan|program|programme|routine|split|schedule)\b"

@@ -110,7 +110,8 @@ _AGE = re.compile(r"\b(?:i'?m|i am|at|aged?|turning)\s+(?P<n>[6-9]\d|1[01]\d)\b(
 # 1-2 intermediate), never said to the user as the article's; the article defines no levels
 _YEARS = re.compile(r"\b(?P<n>\d{1,2}|a|one|two|three|four|five|six|seven|eight|nine|ten)\+?\s*"
                     r"(?:years?|yrs?)\s+(?:of\s+)?(?:lifting|training|experience|in the gym|"
-                    r"working out)|\b(?:lifting|training|working out|been at it)\s+(?:for\s+)?"
+                    r"working out)|\b(?:lifting|lifted|training|trained|working out|worked out|been at it|"
+                    r"going to the gym|gone to the gym|in the gym)\s+(?:for\s+)?"
                     r"(?:about\s+|around\s+|like\s+|almost\s+|nearly\s+|over\s+)?"
                     r"(?P<m>\d{1,2}|a|one|two|three|four|five|six|seven|eight|nine|ten)\+?\s*(?:years?|yrs?)\b")
 # a message that is only a small number answers "how many days?" ("3", "probably 4")

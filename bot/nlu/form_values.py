@@ -31,7 +31,8 @@ _VALUES: list[tuple[str, str, re.Pattern[str]]] = [
     ("experience", "beginner", re.compile(
         r"\b(?:\d{1,2}|a few|a couple of|couple|few|one|two|three|four|five|six|seven|eight|nine|"
         r"ten|eleven) (?:months?|weeks?|mo)\b(?! ago| off| break| out)|"
-        r"\b(?:new to|just (?:started|starting|got into)|never (?:lifted|trained|worked out)|"
+        r"\b(?:new to|just (?:started|starting|got into)|never (?:really )?(?:lifted|trained|worked out|"
+        r"exercised|been to (?:a|the) gym)|"
         r"first time (?:lifting|at the gym|training)|"
         r"complete beginner|total beginner|newbie|noob|novice)\b")),
     ("experience", "advanced", re.compile(r"\b(?:experienced|veteran|very experienced|"
@@ -41,7 +42,11 @@ _VALUES: list[tuple[str, str, re.Pattern[str]]] = [
                                           r"\b(?:db|dbs) only\b|\bonly (?:db|dbs)\b|"
                                           # "a home gym with db's and a bench" (not "db rows")
                                           r"\bdb'?s\b(?! ?(?:rows?|squats?|press\w*|curls?|skull\w*|"
-                                          r"deadlifts?|fl(?:y|ies)))")),
+                                          r"deadlifts?|fl(?:y|ies)))|"
+                                          # "I have dumbbell", "i've got a pair of adjustable dumbbells"
+                                          r"\b(?:i have|i'?ve got|i got|i own|have got) (?:a |an |some |"
+                                          r"two |2 |a pair of |a set of |adjustable |a couple of )*"
+                                          r"dumbbells?\b")),
     ("duration", "60", re.compile(r"\b(?:an? )?hour (?:per|a|each) (?:session|workout|day)\b|"
                                   r"\b(?:sessions?|workouts?) of an hour\b|\bhour[- ]long\b|"
                                   r"\b(?:an? |one |1 )?hour (?:sessions?|workouts?)\b")),
@@ -65,6 +70,9 @@ _INJURY = re.compile(
 _NEGATED = re.compile(r"\b(?:no|not|never|don'?t|dont|without|zero|nothing)\b[^.,;]{0,20}$")
 _PLAN_ANSWERS = {"days", "experience", "duration", "equipment"}
 # "make it 3", "back to 3", "days: 4" after a plan or in the interview: days per week (2 to 7)
+# "3 mornings a week", "4 evenings per week": days per week
+_DAYS_OF_WEEK = re.compile(r"\b(?P<n>[2-7]) (?:mornings|evenings|nights|afternoons|sessions|times|"
+                           r"workouts|lunchtimes|lunch breaks) (?:a|per|each|every) week\b")
 _DAYS_SAID = re.compile(r"\b(?:make it|back to|change (?:it )?to|go (?:back )?to|switch to|days?\s*[:=])"
                         r"\s*(?P<n>[2-7])\b(?!\s*(?:sets?|reps?|min\w*|sec\w*|kg|lbs?|x|hours?))")
 # "forty five minutes": minutes in words
@@ -94,7 +102,7 @@ class FormValues:
                 continue
             found.append((label, value, m.start(), m.end()))
             taken.add(label)
-        said = _DAYS_SAID.search(text)
+        said = _DAYS_SAID.search(text) or _DAYS_OF_WEEK.search(text)
         if said and "days" not in taken:
             found.append(("days", said.group("n"), said.start(), said.end()))
         words = _MINUTES_IN_WORDS.search(text)
