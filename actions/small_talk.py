@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import best_guess, label_buttons, props
+from actions.common import best_guess, cue, label_buttons, props
 
 GUESS_MIN_CONFIDENCE = 0.1
 
@@ -43,7 +43,8 @@ class ActionOutOfScope(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response=f"utter_{best_guess(tracker)}",
+        guess = "out_of_scope_medical" if cue(tracker, "medical_result") else best_guess(tracker)
+        dispatcher.utter_message(response=f"utter_{guess}",
                                  buttons=label_buttons(domain, _menu(domain)[:4] + _menu(domain)[-1:]))
         return []
 

@@ -57,6 +57,7 @@ class Cues(BaseModel):
     restart: bool = False  # "start over", "from scratch"
     item_ref: str | None = None  # "first", "other" or "which": an item of the last answer's list
     meal_plan: bool = False  # asks for a meal plan, a menu or a diet plan
+    medical_result: bool = False  # a test, scan or result to read ("my x-ray report says ...")
     remove: list[str] = Field(default_factory=list)  # exercises to take out of a plan
     swap: list[str] = Field(default_factory=list)  # exercises to swap for another
     restore: list[str] = Field(default_factory=list)  # exercises to put back

@@ -52,10 +52,15 @@ class Policy(ABC):
 
 
 class ScopePolicy(Policy):
-    """Asks that carry a topic word but are outside the coach: a meal plan is no training plan."""
+    """Asks that carry a topic word but are outside the coach: a meal plan is no training plan,
+    a test or scan result is for a doctor to read."""
 
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
-        return "action_meal_plan" if parse.cues.meal_plan else None
+        if parse.cues.meal_plan:
+            return "action_meal_plan"
+        if parse.cues.medical_result:  # reading a test or scan is a doctor's work (no red flag
+            return "action_out_of_scope"  # here: the safety policy has run first)
+        return None
 
 
 class PlanRequestPolicy(Policy):

@@ -61,6 +61,13 @@ _ITEM_REF = [("first", re.compile(r"\b(?:the |that )?(?:first|1st|former)(?: one
 _MEAL_PLAN = re.compile(r"\b(?:meal|diet|food|nutrition|eating|bulking|cutting) (?:plan|planner|"
                         r"schedule|prep)s?\b|\bmenus?\b|\bmeals? for (?:each|every) day\b|"
                         r"\bwhat (?:to|should i) eat (?:each|every) day\b|\bgrocery list\b")
+# a medical test, scan or result to read ("my x-ray report says ...", "my CK is 900"): for a doctor
+_MEDICAL_RESULT = re.compile(
+    r"\b(?:blood (?:test|work|results?|panel)s?|x-?rays?|mri|ct scan|ultrasound|ecg|ekg|"
+    r"bloodwork|lab (?:results?|work|report)s?|test results?|biopsy|my (?:report|results|labs)|"
+    r"(?:ck|cpk|creatine kinase|cholesterol|a1c|hba1c|blood sugar|psa|testosterone|vitamin d) "
+    r"(?:is|was|level|levels|of|at|came back)|(?:report|results?|scan|x-?ray) (?:says|said|shows?|"
+    r"showed|came back))\b")
 _WORD = re.compile(r"[a-z][a-z'-]*")
 
 
@@ -76,7 +83,7 @@ class DiscourseCues:
         for name, rx in (("change", _CHANGE), ("cancel", _CANCEL), ("points_back", _POINTS_BACK),
                          ("asks_source", _ASKS_SOURCE), ("how_to", _HOW_TO),
                          ("restart", _RESTART), ("correction", _CORRECTION),
-                         ("meal_plan", _MEAL_PLAN)):
+                         ("meal_plan", _MEAL_PLAN), ("medical_result", _MEDICAL_RESULT)):
             if rx.search(text):
                 cues[name] = True
         for ref, rx in _ITEM_REF:
