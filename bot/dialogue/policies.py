@@ -25,6 +25,7 @@ SYMPTOM_INTENT = "report_symptom"
 PLAN_REQUEST = "request_program"
 # (coverage, matched words) a match needs: lower when the classifier had nothing, higher when it
 # had a confident small-talk or out-of-scope guess to overrule
+STEP_DETAIL_BAR = (0.5, 3)  # coverage and words an exercise step must hold to answer a detail
 RETRIEVAL_BARS = {"fallback": (0.6, 2), "override": (0.75, 2),
                   "source": (0.5, 2)}  # "who recommends ...": the fact it names, and its source
 
@@ -203,6 +204,13 @@ class ReferencePolicy(Policy):
             return "action_answer_item"
         if parse.cues.correction and named and record.get("kind") == "topic":
             return "action_answer_topic"
+        # "front leg in the row, straight or bent?": a detail one of the exercise's own steps
+        # answers, whatever topic the classifier read into the exercise's name
+        if parse.first("exercise") and parse.intent.name not in self.props.exercise_dose \
+                and parse.intent.name != "ask_exercise_steps" and not parse.cues.how_to:
+            hit = self.ctx.retrieval(parse.text, *STEP_DETAIL_BAR)
+            if hit is not None and hit.topic.startswith("exercise:"):
+                return "action_exercise_steps"
         # "where should my weight be?" right after an exercise's steps: a detail of that exercise
         if record.get("kind") == "exercise" and tracker.slots.get("exercise") \
                 and parse.cues.question and not parse.cues.how_to \
