@@ -339,9 +339,9 @@ def bench(messages: int = typer.Option(2000, help="messages for the in-process f
     report = run_bench(messages=messages, http=http, senders=senders, single=single,
                        load_messages=load_messages, layouts=layouts, console=err)
     console.print_json(json.dumps(report))
-    if http:
-        console.print(summary_table(report))
-        console.print(report["load"]["note"], highlight=False)
+    if http:  # the table for people on stderr, so stdout stays one JSON document
+        err.print(summary_table(report))
+        err.print(report["load"]["note"], highlight=False)
 
 
 @app.command()
