@@ -43,6 +43,7 @@ class Cues(BaseModel):
     carry_on: bool = False  # "still", "anyway", "tomorrow": asks to train on
     mentions_plan: bool = False  # names a plan, program, routine or split
     asks_for_plan: bool = False  # asks for one ("want a routine", "a routine for a 65 year old")
+    own_plan: bool = False  # asks about the person's own plan ("my plan has 10 sets, enough?")
     provider: str | None = None  # a healthcare provider the person names ("my cardiologist")
     cleared: bool | None = None  # says a provider cleared them (True) or has not (False)
     question: bool = False  # a question mark, or a question word first

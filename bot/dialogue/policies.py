@@ -25,6 +25,7 @@ SYMPTOM_INTENT = "report_symptom"
 PLAN_REQUEST = "request_program"
 # (coverage, matched words) a match needs: lower when the classifier had nothing, higher when it
 # had a confident small-talk or out-of-scope guess to overrule
+FOLLOW_UP_WORDS = 5  # "which one is better?": a reference this short leans on the last answer
 STEP_DETAIL_BAR = (0.5, 3)  # coverage and words an exercise step must hold to answer a detail
 RETRIEVAL_BARS = {"fallback": (0.6, 2), "override": (0.75, 2),
                   "source": (0.5, 2)}  # "who recommends ...": the fact it names, and its source
@@ -202,6 +203,9 @@ class ReferencePolicy(Policy):
             return "action_answer_topic"  # "which one is better for size?": the last topic, for size
         if parse.cues.item_ref and record.get("items"):
             return "action_answer_item"
+        if parse.cues.item_ref and parse.intent.name in self.props.states_no_fact \
+                and len(parse.cues.words) <= FOLLOW_UP_WORDS:
+            return "action_fallback"  # "the other one?" with no list before it: did you mean
         if parse.cues.correction and named and record.get("kind") == "topic":
             return "action_answer_topic"
         # "front leg in the row, straight or bent?": a detail one of the exercise's own steps

@@ -79,7 +79,7 @@ _PLAN_WORDS = re.compile(r"\b(?:plan|plans|program|programs|programme|routine|ro
 # asks for one ("want a routine to keep my muscles", "routine for a 65 year old beginner?"), as
 # opposed to asking about one ("is a 5 day split better than 3?")
 _ASKS_FOR_PLAN = re.compile(
-    r"\b(?:want|wanna|need|(?:would|i'?d|id) (?:like|love)|give me|make me|build me|build|write me|"
+    r"\b(?:want|wanna|need|(?:would|i'?d|id) (?:like|love)|give me|make me|make|build me|build|write me|"
     r"write|set up|create|design|recommend|suggest|get me|looking for|put together|come up with)\b"
     r"[^.?!]{0,25}\b(?:plan|program|programme|routine|split|schedule)\b"
     # "whats a good beginner program?", "what should my weekly schedule look like?"
@@ -90,6 +90,11 @@ _ASKS_FOR_PLAN = re.compile(
     r"|\b(?:make|build|give|throw) me something\b|\bset me up\b"
     r"|\b(?:plan|program|programme|routine|split)s? for (?:me|a (?:\d{2}|older|senior|beginner)\w*|"
     r"an? (?:older|senior|elderly|\d{2}) ?\w*|someone (?:my age|over \d{2}|in (?:my|their) \d0s))\b")
+
+# the person's own existing plan, asked about ("my workout plan only has 10 sets, enough?")
+_OWN_PLAN = re.compile(r"\bmy (?:current |existing |own |old |workout |training |gym |weekly |new |"
+                       r"\d[- ]?days? |(?:two|three|four|five|six)[- ]days? |ppl |push pull legs )*"
+                       r"(?:plan|program|programme|routine|split|schedule)\b")
 
 
 class SafetyCues:
@@ -109,6 +114,8 @@ class SafetyCues:
             cues["mentions_plan"] = True
             if _ASKS_FOR_PLAN.search(text):
                 cues["asks_for_plan"] = True
+            elif _OWN_PLAN.search(text):
+                cues["own_plan"] = True
         if _SORENESS.search(text):
             cues["soreness"] = True
         provider = _PROVIDER.search(text)

@@ -13,6 +13,8 @@ from spacy.tokens import Doc
 from bot.nlu.context import TrainingContext
 
 FALLBACK_INTENT = "nlu_fallback"
+PLAN_REQUEST = "request_program"
+OWN_PLAN_MIN = 0.01  # below this the next reading of a question about one's own plan is noise
 
 for _attr in ("intent", "intent_ranking"):
     if not Doc.has_extension(_attr):
@@ -62,6 +64,16 @@ class IntentFallback:
         second = ranking[1]["name"] if len(ranking) > 1 else ""
         two_topics = top["name"] in self.topic_intents and second in self.topic_intents
         cues = doc.user_data.get("cues") or {}
+        if top["name"] == PLAN_REQUEST and cues.get("own_plan") and cues.get("question") \
+                and not cues.get("asks_for_plan"):
+            # "does my 3 day schedule meet the AHA guideline?" asks about a plan the person has:
+            # the likeliest other reading, if it is a real one
+            other = next((r for r in ranking if r["name"] not in (PLAN_REQUEST, "inform")), None)
+            if other is None or other["confidence"] < OWN_PLAN_MIN:
+                doc._.intent = {"name": FALLBACK_INTENT, "confidence": self.threshold}
+            else:
+                doc._.intent = dict(other)
+            return doc
         misfire = (top["name"] in self.small_talk and bool(cues.get("question"))
                    and len(cues.get("words") or []) > self.small_talk_max_words > 0)
         if misfire or top["confidence"] < self.threshold or (
