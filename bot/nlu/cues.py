@@ -80,7 +80,9 @@ _PLAN_WORDS = re.compile(r"\b(?:plan|plans|program|programs|programme|routine|ro
 # opposed to asking about one ("is a 5 day split better than 3?")
 _ASKS_FOR_PLAN = re.compile(
     r"\b(?:want|wanna|need|(?:would|i'?d|id) (?:like|love)|give me|make me|make|build me|build|write me|"
-    r"write|set up|create|design|recommend|suggest|get me|looking for|put together|come up with)\b"
+    r"write|set up|create|design|recommend|suggest|get me|looking for|put together|come up with|"
+    r"redo|re-do|remake|rebuild|update|adjust|tweak|modify|edit|regenerate|revise|"
+    r"refresh)\b"
     r"[^.?!]{0,25}\b(?:plan|program|programme|routine|split|schedule)\b"
     # "whats a good beginner program?", "what should my weekly schedule look like?"
     r"|\b(?:what'?s|whats|what is|what would be|any) (?:a |an )?(?:good|decent|solid|simple|basic|"
