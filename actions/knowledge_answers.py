@@ -39,6 +39,8 @@ NEAR_COVERAGE = 0.15  # a fitting fact this close to the best match leads instea
 ITEM_MARGIN = 0.2  # how much better one item's fact must match "which one ...?" to be the answer
 FOLLOW_UP_WORDS = 6  # a message this short may lean on the exercise just discussed
 DOSE_TOPICS = {"rest_periods", "weekly_volume", "reps_intensity"}
+# the word a fact must use to give the dose an intent asks for (checked on knowledge text)
+DOSE_WORDS = {"ask_rest": "rest", "ask_volume": "sets", "ask_reps": "reps"}
 # a bare entity with no topic of its own points at a topic
 ENTITY_TOPICS = {"condition": "health_conditions", "muscle": "exercise_selection"}
 
@@ -51,7 +53,8 @@ def resolve_topic(kb: KnowledgeBase, intent: str, entities: dict[str, str],
     use"), or right after a health-condition answer, stay with the health-condition topic.
     """
     if intent in intents.get("exercise_dose", []) and "exercise" not in entities and "goal" not in entities \
-            and ("condition" in entities or last_topic == "health_conditions"):
+            and (last_topic == "health_conditions"
+                 or _condition_has_dose(kb, entities.get("condition"), intent)):
         return kb.topic("health_conditions")
     topic = kb.topic_for_intent(intent)
     if topic:
@@ -65,6 +68,18 @@ def resolve_topic(kb: KnowledgeBase, intent: str, entities: dict[str, str],
         if entity in entities:
             return kb.topic(topic_id)
     return None
+
+
+def _condition_has_dose(kb: KnowledgeBase, condition: str | None, intent: str) -> bool:
+    """Whether the named condition's own facts give the asked dose (the diabetes study's sets and
+    reps do; nothing about aging gives a rest time, so "I'm 67, how long should I rest?" gets the
+    rest answer, with the aging facts after it)."""
+    if condition in (None, "none"):
+        return False
+    word = DOSE_WORDS.get(intent)
+    return word is not None and any(
+        f.when.get("condition") == condition and word in f.text.lower()
+        for f in kb.topic("health_conditions").facts)
 
 
 class ActionAnswerItem(Action):
@@ -210,6 +225,9 @@ class ActionAnswerTopic(Action):
                 facts = [asked, *[f for f in facts if f.id != asked.id]]
             else:
                 extra.append(asked)
+        dose_word = DOSE_WORDS.get(latest_intent(tracker))
+        if topic.id == "health_conditions" and dose_word:  # "diabetes, how many reps?": the study
+            facts = sorted(facts, key=lambda f: dose_word not in f.text.lower())
         if topic.id != "health_conditions" and entities.get("condition") not in (None, "none"):
             health = kb.topic("health_conditions")
             extra += [f for f in select_facts(health, {"condition": entities["condition"]})

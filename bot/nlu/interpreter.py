@@ -17,6 +17,13 @@ _PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w\-]*)(?P<json>\{.*\})?\s*$", re
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 RANKING_LENGTH = 10  # intents listed in a parse's ranking, as Rasa does
 FOCUS_BELOW = 0.6  # a long message less clear than this is re-read on its last question
+FOCUS_CLEAR = 0.8  # the question after some context wins when it alone reads this clearly
+# readings a question after some context never overrules: a report of a symptom stays one
+KEEP_WHOLE = {"report_symptom", "out_of_scope_medical"}
+# "..., how many sets should i do": a question after a comma, read on its own
+_COMMA_QUESTION = re.compile(
+    r",\s+(?=(?:so\s+)?(?:what|whats|what's|how|is|are|can|should|do|does|why|which|when|where)\b)",
+    re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 # a second question starts after '?', ';' or 'and/also/plus' followed by a question word
 _CLAUSE = re.compile(
@@ -55,6 +62,8 @@ class Interpreter:
         intent, ranking = self._intent(doc)
         if intent.name == FALLBACK_INTENT or intent.confidence < FOCUS_BELOW:
             intent, ranking = self._focus(clean, intent, ranking)
+        elif intent.name not in KEEP_WHOLE:
+            intent, ranking = self._question_after_context(clean, intent, ranking)
         return ParseResult(text=text, intent=intent, entities=entities, intent_ranking=ranking,
                            cues=Cues(**doc.user_data.get("cues", {})))
 
@@ -77,6 +86,29 @@ class Interpreter:
         if focus_intent.name != FALLBACK_INTENT and focus_intent.confidence > intent.confidence:
             return focus_intent, focus_ranking
         return intent, ranking
+
+    def _question_after_context(self, text: str, intent: IntentScore,
+                                ranking: list[IntentScore]) -> tuple[IntentScore, list[IntentScore]]:
+        """"been lifting 6 yrs, running a PPL. what rest interval do you suggest?": what a person
+        says about themselves can outweigh the question that follows it (a plan request, the
+        wrong topic). When the closing question alone clearly asks about a knowledge topic, it
+        decides; context still fills in entities and cues from the whole message."""
+        parts = [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+        if parts:
+            parts = parts[:-1] + [p.strip() for p in _COMMA_QUESTION.split(parts[-1]) if p.strip()]
+        if len(parts) < 2 or len(parts[-1].split()) < 3:
+            return intent, ranking
+        focus, focus_ranking = self._intent(self.nlp(parts[-1]))
+        topics = self._topic_intents()
+        if focus.name in topics and focus.name != intent.name and focus.confidence >= FOCUS_CLEAR \
+                and (intent.name not in topics or focus.confidence > intent.confidence):
+            return focus, focus_ranking
+        return intent, ranking
+
+    def _topic_intents(self) -> set[str]:
+        fallback: Any = self.nlp.get_pipe("coach_intent_fallback") \
+            if "coach_intent_fallback" in self.nlp.pipe_names else None
+        return set(getattr(fallback, "topic_intents", ()))
 
     @staticmethod
     def clauses(text: str) -> list[str]:

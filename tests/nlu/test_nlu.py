@@ -142,3 +142,20 @@ def test_annotation_syntax() -> None:
     assert ex.text == "rest for dumbell rows and squat"
     assert [(e.entity, e.value, ex.text[e.start:e.end]) for e in ex.entities] == [
         ("exercise", "dumbbell_row", "dumbell rows"), ("exercise", "squat", "squat")]
+
+
+@pytest.mark.parametrize("text,intent", [
+    # what a person says about themselves comes first; the closing question decides
+    ("me and my gf just joined a gym, we go 3x a week. whats the best rep range for size",
+     "ask_reps"),
+    ("so im 41, office job, gained weight over the years, how many sets a week should i do",
+     "ask_volume"),
+])
+def test_a_question_after_context_is_read_on_its_own(engine: Engine, text: str,
+                                                     intent: str) -> None:
+    assert engine.parse(text).intent.name == intent
+
+
+def test_a_warning_sign_before_a_question_keeps_its_tier(engine: Engine) -> None:
+    parse = engine.parse("my chest feels tight since my last set. how long should i rest")
+    assert parse.cues.tier == "emergency"
