@@ -32,10 +32,11 @@ from bot.core.messages import Tier
 
 TEMPLATES = Path(__file__).parent / "reporting"
 NLU_DATA = project_file("bot/data/nlu.yml")
+NLU_FILES = (NLU_DATA, project_file("bot/data/nlu_users.yml"))
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTION = "action_fallback"
 OUT_OF_SCOPE_INTENTS = ("out_of_scope", "out_of_scope_medical")
-OUT_OF_SCOPE_ACTIONS = ("action_out_of_scope", "action_meal_plan")
+OUT_OF_SCOPE_ACTIONS = ("action_out_of_scope", "action_meal_plan", "action_uncovered_subject")
 AFFIRM = "affirm"
 NO_QUESTION = "(before the first question)"
 
@@ -569,7 +570,7 @@ def export_nlu(report: UsageReport, path: Path, known: Iterable[str] | None = No
     if known is None:
         from bot.nlu.data import load_nlu
 
-        known = (e.text.lower() for e in load_nlu(NLU_DATA).examples)
+        known = (e.text.lower() for e in load_nlu(*NLU_FILES).examples)
     seen = set(known)
     lines = ['version: "3.1"', "",
              "# Misses from `coach report` (fallbacks and low-confidence messages), grouped by",

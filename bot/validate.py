@@ -27,7 +27,7 @@ from bot.core.domain import FALLBACK_INTENT, Domain, load_domain, load_rules
 from bot.core.errors import CoachError
 from bot.core.messages import Equipment, Experience, Goal
 from bot.nlu.data import NluData, load_nlu
-from bot.nlu.model import NLU_DATA
+from bot.nlu.model import NLU_FILES
 from knowledge.loader import KnowledgeError, load_knowledge
 from knowledge.models import KnowledgeBase
 
@@ -86,7 +86,7 @@ def check(nlu_files: Sequence[Path] = ()) -> Findings:
         out.errors += str(exc).splitlines()
         rules = None
     try:
-        training = load_nlu(NLU_DATA)
+        training = load_nlu(*NLU_FILES)
         out.errors += _nlu_vs_domain(training, domain)
     except CoachError as exc:
         out.errors.append(str(exc))

@@ -420,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown candidates {unknown}; known: {list(CANDIDATES)}")
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()] or [base.nlu.training.seed]
-    train_data = load_nlu(nlu_model.NLU_DATA)
+    train_data = load_nlu(*nlu_model.NLU_FILES)
     held_out = load_nlu(args.held_out)
     fresh = fresh_messages(args.fresh)
     print(f"training examples {len(train_data.examples)}, held-out {len(held_out.examples)}, "

@@ -23,6 +23,8 @@ from knowledge.loader import data_files, load_knowledge
 from knowledge.models import KnowledgeBase
 
 NLU_DATA = project_file("bot/data/nlu.yml")
+# the training data: nlu.yml, and user-phrased messages labelled by intent (see its header)
+NLU_FILES = (NLU_DATA, project_file("bot/data/nlu_users.yml"))
 # the code that shapes a trained model (parsing and evaluation code changes no model)
 CODE_FILES = sorted(p for p in (PACKAGE_ROOT / "bot" / "nlu").glob("*.py")
                     if p.name not in ("evaluate.py", "interpreter.py", "compare.py"))
@@ -32,7 +34,7 @@ CLASSIFIER = "textcat"
 def fingerprint(config: CoachConfig, nlu_files: list[Path] | None = None) -> str:
     """A hash of the NLU config, the training data, the knowledge base and the NLU code."""
     h = hashlib.sha256(config.nlu.model_dump_json().encode())
-    for path in [*(nlu_files or [NLU_DATA]), *data_files(), *CODE_FILES]:
+    for path in [*(nlu_files or NLU_FILES), *data_files(), *CODE_FILES]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
@@ -66,7 +68,7 @@ def _english_words(nlp: Language) -> frozenset[str]:
 def train(config: CoachConfig, data: NluData | None = None, kb: KnowledgeBase | None = None,
           progress: Callable[[int, int], None] | None = None) -> Language:
     """Train a fresh pipeline (seeded: the same data gives the same model)."""
-    data = data or load_nlu(NLU_DATA)
+    data = data or load_nlu(*NLU_FILES)
     kb = kb or load_knowledge()
     settings = config.nlu.training
     random.seed(settings.seed)

@@ -12,6 +12,8 @@ from bot.core.config import ROOT
 from bot.nlu.data import load_nlu
 
 SIMILARITY_LIMIT = 90.0
+# both training files: the hand-written one and the user-phrased one
+TRAINING_FILES = (ROOT / "bot" / "data" / "nlu.yml", ROOT / "bot" / "data" / "nlu_users.yml")
 _PUNCT = re.compile(r"[^\w\s]")
 
 
@@ -26,7 +28,7 @@ def normalise_spaced(text: str) -> str:
 
 
 def _near_duplicates(norm) -> list[tuple[str, str, float]]:
-    train = [norm(e.text) for e in load_nlu(ROOT / "bot" / "data" / "nlu.yml").examples]
+    train = [norm(e.text) for e in load_nlu(*TRAINING_FILES).examples]
     found = []
     for ex in load_nlu(ROOT / "tests" / "data" / "nlu_test.yml").examples:
         match = process.extractOne(norm(ex.text), train, scorer=fuzz.ratio,

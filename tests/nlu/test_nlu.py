@@ -11,6 +11,7 @@ from bot.dialogue.engine import Engine
 from bot.nlu.data import load_nlu, parse_example
 from bot.nlu.evaluate import evaluate
 from bot.nlu.fallback import FALLBACK_INTENT
+from bot.nlu.model import NLU_FILES
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def test_held_out_entity_f1(report) -> None:
 
 
 def test_test_file_is_separate_from_training_data() -> None:
-    train = {e.text.lower() for e in load_nlu(ROOT / "bot" / "data" / "nlu.yml").examples}
+    train = {e.text.lower() for e in load_nlu(*NLU_FILES).examples}
     test = load_nlu(ROOT / "tests" / "data" / "nlu_test.yml")
     assert not [e.text for e in test.examples if e.text.lower() in train]
     counts = {}
@@ -44,7 +45,7 @@ def test_test_file_is_separate_from_training_data() -> None:
 def test_training_data_has_25_examples_per_intent_and_no_shared_examples() -> None:
     data = load_nlu(ROOT / "bot" / "data" / "nlu.yml")
     by_text: dict[str, set[str]] = {}
-    for e in data.examples:
+    for e in load_nlu(*NLU_FILES).examples:
         by_text.setdefault(e.text.lower(), set()).add(e.intent)
     assert not {t: i for t, i in by_text.items() if len(i) > 1}
     counts = {i: sum(e.intent == i for e in data.examples) for i in data.intents}
