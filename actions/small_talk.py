@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import best_guess, cue, label_buttons, props
+from actions.common import best_guess, cue, knowledge, label_buttons, latest_entities, props
 
 GUESS_MIN_CONFIDENCE = 0.1
 
@@ -75,6 +75,30 @@ class ActionFallback(Action):
             dispatcher.utter_message(response="utter_fallback_unknown",
                                      buttons=label_buttons(domain, _menu(domain)))
         return [SlotSet("fallback_count", misses)]
+
+
+class ActionUncoveredSubject(Action):
+    """A training subject the article does not cover: said plainly, who can help, and buttons to
+    what it does cover nearby."""
+
+    def name(self) -> str:
+        return "action_uncovered_subject"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        value = latest_entities(tracker).get("subject")
+        subject = next((s for s in knowledge().vocabulary.subject if s.id == value), None)
+        if subject is None:
+            dispatcher.utter_message(response="utter_out_of_scope",
+                                     buttons=label_buttons(domain, _menu(domain)[:4]))
+            return []
+        kb = knowledge()
+        says = next((f.text for t in kb.topics for f in (*t.facts, *t.more) if f.id == subject.says),
+                    "")
+        dispatcher.utter_message(response="utter_uncovered_subject", name=subject.name,
+                                 ask=subject.ask, says=says,
+                                 buttons=label_buttons(domain, subject.related))
+        return []
 
 
 class ActionMealPlan(Action):

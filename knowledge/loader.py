@@ -177,6 +177,7 @@ def _cross_check(kb: dict[str, Any], problems: list[str]) -> None:
         if e.disclaimer not in disclaimer_ids and e.disclaimer != "none":
             problems.append(f"knowledge/exercises.yml: {e.id} -> disclaimer: unknown '{e.disclaimer}'")
     check_sources("program.yml", "program -> sources", kb["program"].sources)
+    _check_subjects(kb, problems)
     flag_ids = {flag.id for flag in kb["red_flags"]}
     for flag in kb["red_flags"]:
         for field in ("patterns", "after_patterns"):
@@ -190,6 +191,24 @@ def _cross_check(kb: dict[str, Any], problems: list[str]) -> None:
                 problems.append(f"knowledge/safety.yml: {flag.id} -> after -> {j}: unknown flag '{before}'")
         if bool(flag.after) != bool(flag.after_patterns):
             problems.append(f"knowledge/safety.yml: {flag.id}: 'after' and 'after_patterns' go together")
+
+
+def _check_subjects(kb: dict[str, Any], problems: list[str]) -> None:
+    """An uncovered subject offers covered topics, and no fact may use its words (else the
+    article covers it after all and the bot must not say it doesn't)."""
+    offered = {i for t in kb["topics"] for i in t.intents} | {"ask_exercise_steps", "request_program"}
+    facts = " ".join(f.text.lower() for t in kb["topics"] for f in (*t.facts, *t.more))
+    fact_ids = {f.id for t in kb["topics"] for f in (*t.facts, *t.more)}
+    for subject in kb["vocabulary"].subject:
+        label = f"knowledge/vocabulary.yml: subject -> {subject.id}"
+        for j, intent in enumerate(subject.related):
+            if intent not in offered:
+                problems.append(f"{label} -> related -> {j}: '{intent}' is no topic's intent")
+        if subject.says and subject.says not in fact_ids:
+            problems.append(f"{label} -> says: unknown fact '{subject.says}'")
+        for alias in (subject.name, *subject.aliases):
+            if re.search(rf"\b{re.escape(alias.lower())}\b", facts):
+                problems.append(f"{label}: '{alias}' appears in a fact: the article covers it")
 
 
 def load_knowledge(data_dir: Path | str = DATA_DIR) -> KnowledgeBase:

@@ -174,6 +174,19 @@ class Term(Strict):
     misspellings: list[str] = Field(default_factory=list)
 
 
+class Subject(Term):
+    """A training subject people ask about that the article does not cover (warm-ups, cardio,
+    sleep...): the bot says so, names who can help, and offers what the article does cover nearby.
+    Its aliases must not appear in any fact, or the article would cover it after all."""
+
+    ask: str = Field(min_length=1)  # who can help, e.g. "a personal trainer"
+    related: list[str] = Field(default_factory=list)  # intents of covered topics to offer
+    says: str | None = None  # the id of the fact that comes nearest: "What it does say: ..."
+    # often only the setting of a question ("rest time for my ppl split"): said to be uncovered
+    # only when the classifier finds no topic in the message
+    setting: bool = False
+
+
 Tier = Literal["crisis", "emergency", "urgent", "hold_off"]
 # highest first: when one message names several red flags, the highest tier answers
 TIERS: tuple[Tier, ...] = ("crisis", "emergency", "urgent", "hold_off")
@@ -257,6 +270,7 @@ class Vocabulary(Strict):
     experience: list[Term] = Field(default_factory=list)
     equipment: list[Term] = Field(default_factory=list)
     condition: list[Term] = Field(default_factory=list)
+    subject: list[Subject] = Field(default_factory=list)
     domain_words: list[str] = Field(default_factory=list)
 
 

@@ -64,6 +64,11 @@ class Cues(BaseModel):
     restore: list[str] = Field(default_factory=list)  # exercises to put back
     spare: list[str] = Field(default_factory=list)  # joints to spare (knees, lower_back, ...)
     correction: bool = False  # "I didn't say strength", "that's not what I meant"
+    # where the question sits among some context ("been lifting 6 yrs, running a PPL. what rest
+    # do you suggest?"): characters [question_from, question_to); 0 and 0 when the whole
+    # message is the question
+    question_from: int = Field(0, ge=0)
+    question_to: int = Field(0, ge=0)
     words: list[str] = Field(default_factory=list)  # the message's words, lower-case
 
 

@@ -14,6 +14,7 @@ from bot.core.domain import Domain, Rule
 from bot.core.schemas import ParseResult
 from bot.core.tracker import Tracker
 from bot.nlu.fallback import FALLBACK_INTENT
+from knowledge.loader import default_knowledge
 
 PROGRAM_FORM = "program_form"
 CANCEL_FORM = "action_cancel_form"
@@ -27,6 +28,9 @@ PLAN_REQUEST = "request_program"
 # had a confident small-talk or out-of-scope guess to overrule
 FOLLOW_UP_WORDS = 5  # "which one is better?": a reference this short leans on the last answer
 STEP_DETAIL_BAR = (0.5, 3)  # coverage and words an exercise step must hold to answer a detail
+EXERCISE_FOLLOW_UP_UNSURE = 0.6  # right after steps, a topic read less surely is about them
+UNSURE = 0.5  # a reading below this is a guess: a clearer cue in the message may decide instead
+UNCOVERED_TOPIC_SURE = 0.97  # a topic this sure answers a question that names an uncovered subject
 RETRIEVAL_BARS = {"fallback": (0.6, 2), "override": (0.75, 2),
                   "source": (0.5, 2)}  # "who recommends ...": the fact it names, and its source
 
@@ -63,6 +67,43 @@ class ScopePolicy(Policy):
         if parse.cues.medical_result:  # reading a test or scan is a doctor's work (no red flag
             return "action_out_of_scope"  # here: the safety policy has run first)
         return None
+
+
+class UncoveredPolicy(Policy):
+    """A question about a training subject the article does not cover (warming up, cardio,
+    sleep, splits...) is told so, with who can help, instead of the nearest topic's answer; not
+    when the classifier is sure of a topic ("how long to rest if I also do cardio?"), nor when
+    the subject is only in what the person says about themselves, nor for a plan request or
+    inside the interview."""
+
+    def __init__(self, ctx: PolicyContext) -> None:
+        super().__init__(ctx)
+        # subjects that are often only the setting of a question ("rest time for my ppl split")
+        self.setting_subjects = {s.id for s in default_knowledge().vocabulary.subject if s.setting}
+
+    def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
+        intent = parse.intent.name
+        if parse.first("subject") is None or tracker.active_loop or parse.cues.asks_for_plan \
+                or (intent == PLAN_REQUEST and parse.intent.confidence >= UNSURE) \
+                or intent.startswith("/"):
+            return None
+        if intent not in {*self.props.offered_when_unsure, *self.props.states_no_fact,
+                          *self.props.harmless_guess, PLAN_REQUEST} \
+                and not (intent == "inform" and parse.cues.question and not tracker.slots.get("plan")):
+            return None
+        answers = set(self.props.states_no_fact) - set(self.props.harmless_guess) - {FALLBACK_INTENT}
+        if intent in answers and not parse.cues.question:
+            return None  # "yeah i do cardio": a yes, a no or a goodbye that names it
+        named = [e for e in parse.entities if e.entity == "subject"
+                 and not (e.value in self.setting_subjects and intent in self.props.offered_when_unsure)]
+        if not named:
+            return None
+        if parse.cues.question_to and not any(
+                parse.cues.question_from <= e.start < parse.cues.question_to for e in named):
+            return None  # named in what the person says about themselves, not in the question
+        if parse.intent.confidence >= UNCOVERED_TOPIC_SURE and intent in self.props.offered_when_unsure:
+            return None  # "how many sets a week for my ppl": the classifier is sure of the topic
+        return "action_uncovered_subject"
 
 
 class PlanRequestPolicy(Policy):
@@ -109,8 +150,10 @@ class SafetyTriagePolicy(Policy):
             return "action_safety_stop"
         if cues.soreness and (parse.intent.name in self.props.soreness_report or (
                 parse.intent.name == SYMPTOM_INTENT and cues.complaint) or (
-                parse.intent.name in self.props.follow_up and cues.question)):  # "is being sore
-            # the next day a sign it worked?" read as an interview answer
+                parse.intent.name in self.props.follow_up and cues.question) or (
+                cues.question and parse.intent.confidence < UNSURE)):  # "is being sore the next
+            # day a sign it worked?" read as an interview answer, or as a topic the classifier
+            # is unsure of
             return "action_soreness"
         if parse.intent.name == SYMPTOM_INTENT and cues.complaint:
             return "action_safety_stop"
@@ -203,22 +246,27 @@ class ReferencePolicy(Policy):
             return "action_answer_topic"  # "which one is better for size?": the last topic, for size
         if parse.cues.item_ref and record.get("items"):
             return "action_answer_item"
-        if parse.cues.item_ref and parse.intent.name in self.props.states_no_fact \
-                and len(parse.cues.words) <= FOLLOW_UP_WORDS:
+        if parse.cues.item_ref and len(parse.cues.words) <= FOLLOW_UP_WORDS and (
+                parse.intent.name in self.props.states_no_fact
+                or (parse.intent.confidence < UNSURE and not record)):
             return "action_fallback"  # "the other one?" with no list before it: did you mean
         if parse.cues.correction and named and record.get("kind") == "topic":
             return "action_answer_topic"
         # "front leg in the row, straight or bent?": a detail one of the exercise's own steps
         # answers, whatever topic the classifier read into the exercise's name
         if parse.first("exercise") and parse.intent.name not in self.props.exercise_dose \
-                and parse.intent.name != "ask_exercise_steps" and not parse.cues.how_to:
+                and parse.intent.name != "ask_exercise_steps" and not parse.cues.how_to \
+                and parse.first("condition") in (None, "none"):  # (not "arthritis, can i squat?")
             hit = self.ctx.retrieval(parse.text, *STEP_DETAIL_BAR)
             if hit is not None and hit.topic.startswith("exercise:"):
                 return "action_exercise_steps"
         # "where should my weight be?" right after an exercise's steps: a detail of that exercise
+        # ("and my feet", "eyes where?": short, or read as a topic the classifier is unsure of)
         if record.get("kind") == "exercise" and tracker.slots.get("exercise") \
-                and parse.cues.question and not parse.cues.how_to \
-                and parse.intent.name in self.props.exercise_follow_up:
+                and not parse.cues.how_to \
+                and (parse.cues.question or len(parse.cues.words) <= FOLLOW_UP_WORDS) \
+                and (parse.intent.name in self.props.exercise_follow_up
+                     or parse.intent.confidence < EXERCISE_FOLLOW_UP_UNSURE):
             return "action_exercise_steps"
         return None
 
@@ -275,6 +323,8 @@ class FallbackPolicy(Policy):
         self.table = {intent: rule.action for rule in ctx.rules for intent in rule.intents}
 
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
+        if parse.first("condition") not in (None, "none"):  # "arthritis in my knees, can i
+            return "action_answer_topic"  # still squat?": the condition before the exercise
         if parse.first("exercise"):
             return "action_exercise_steps"
         if parse.first("condition"):

@@ -11,6 +11,7 @@ POLICIES: dict[str, type[policies.Policy]] = {
     "safety_triage": policies.SafetyTriagePolicy,
     "scope": policies.ScopePolicy,
     "active_form": policies.ActiveFormPolicy,
+    "uncovered": policies.UncoveredPolicy,
     "plan_request": policies.PlanRequestPolicy,
     "retrieval": policies.RetrievalPolicy,
     "plan_change": policies.PlanChangePolicy,

@@ -11,7 +11,7 @@ from bot.nlu.data import NluData
 from knowledge.models import KnowledgeBase
 
 _WORD = re.compile(r"[a-z]+")
-ENTITY_VOCABULARIES = ("muscle", "goal", "experience", "equipment", "condition")
+ENTITY_VOCABULARIES = ("muscle", "goal", "experience", "equipment", "condition", "subject")
 PATTERN_LABELS = {"exercise", *ENTITY_VOCABULARIES}
 
 

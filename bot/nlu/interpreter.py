@@ -60,12 +60,17 @@ class Interpreter:
             entities.append(Entity(entity=ent.label_, value=ent.kb_id_ or ent.ent_id_ or ent.text,
                                    start=start, end=end, extractor=_extractor(ent.label_)))
         intent, ranking = self._intent(doc)
+        question = _closing_question(clean)
         if intent.name == FALLBACK_INTENT or intent.confidence < FOCUS_BELOW:
             intent, ranking = self._focus(clean, intent, ranking)
-        elif intent.name not in KEEP_WHOLE:
-            intent, ranking = self._question_after_context(clean, intent, ranking)
+        elif intent.name not in KEEP_WHOLE and question:
+            intent, ranking = self._question_after_context(question, intent, ranking)
+        cues = Cues(**doc.user_data.get("cues", {}))
+        if question:
+            cues.question_from = clean.rfind(question)
+            cues.question_to = cues.question_from + len(question)
         return ParseResult(text=text, intent=intent, entities=entities, intent_ranking=ranking,
-                           cues=Cues(**doc.user_data.get("cues", {})))
+                           cues=cues)
 
     @staticmethod
     def _intent(doc: Doc) -> tuple[IntentScore, list[IntentScore]]:
@@ -87,18 +92,13 @@ class Interpreter:
             return focus_intent, focus_ranking
         return intent, ranking
 
-    def _question_after_context(self, text: str, intent: IntentScore,
+    def _question_after_context(self, question: str, intent: IntentScore,
                                 ranking: list[IntentScore]) -> tuple[IntentScore, list[IntentScore]]:
         """"been lifting 6 yrs, running a PPL. what rest interval do you suggest?": what a person
         says about themselves can outweigh the question that follows it (a plan request, the
         wrong topic). When the closing question alone clearly asks about a knowledge topic, it
         decides; context still fills in entities and cues from the whole message."""
-        parts = [s.strip() for s in _SENTENCE.split(text) if s.strip()]
-        if parts:
-            parts = parts[:-1] + [p.strip() for p in _COMMA_QUESTION.split(parts[-1]) if p.strip()]
-        if len(parts) < 2 or len(parts[-1].split()) < 3:
-            return intent, ranking
-        focus, focus_ranking = self._intent(self.nlp(parts[-1]))
+        focus, focus_ranking = self._intent(self.nlp(question))
         topics = self._topic_intents()
         if focus.name in topics and focus.name != intent.name and focus.confidence >= FOCUS_CLEAR \
                 and (intent.name not in topics or focus.confidence > intent.confidence):
@@ -128,6 +128,19 @@ class Interpreter:
         name = m.group("intent")
         return ParseResult(text=text, intent=IntentScore(name=name, confidence=1.0),
                            entities=entities, intent_ranking=[IntentScore(name=name, confidence=1.0)])
+
+
+def _closing_question(text: str) -> str:
+    """The question a message asks after (or before) some context: its last sentence with a
+    question mark, else its last sentence or what follows a comma and a question word; "" when
+    the message is one sentence."""
+    parts = [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+    if parts:
+        parts = parts[:-1] + [p.strip() for p in _COMMA_QUESTION.split(parts[-1]) if p.strip()]
+    if len(parts) < 2:
+        return ""
+    question = next((p for p in reversed(parts) if "?" in p), parts[-1])
+    return question if len(question.split()) >= 3 else ""
 
 
 def _extractor(label: str) -> str:

@@ -25,8 +25,10 @@ from bot.dialogue.policies import (
     RulePolicy,
     SafetyTriagePolicy,
     ScopePolicy,
+    UncoveredPolicy,
 )
 from bot.dialogue.registry import POLICIES
+from bot.nlu.fallback import FALLBACK_INTENT
 
 DOMAIN = load_domain()
 RULES = load_rules(DOMAIN)
@@ -69,8 +71,42 @@ def tracker(form: str | None = None, **slots: Any) -> Tracker:
 
 def test_every_registered_policy_has_unit_tests_here() -> None:
     tested = {ScopePolicy, SafetyTriagePolicy, ActiveFormPolicy, PlanRequestPolicy, RetrievalPolicy,
-              PlanChangePolicy, ReferencePolicy, RulePolicy, FollowUpPolicy, FallbackPolicy}
+              PlanChangePolicy, ReferencePolicy, RulePolicy, FollowUpPolicy, FallbackPolicy,
+              UncoveredPolicy}
     assert set(POLICIES.values()) == tested
+
+
+# ---- uncovered subjects ---------------------------------------------------------------------------
+def test_an_uncovered_subject_in_the_question_is_said_to_be_uncovered() -> None:
+    policy = UncoveredPolicy(ctx())
+    warm_up = {"subject": "warm_up"}
+    assert policy.predict(tracker(), parse("ask_risks", 0.6, entities=warm_up)) \
+        == "action_uncovered_subject"
+    assert policy.predict(tracker(), parse("greet", 0.9, entities=warm_up)) \
+        == "action_uncovered_subject"  # "whats a good warm up" misread as a greeting
+    assert policy.predict(tracker(), parse("ask_risks", 0.6)) is None  # no subject named
+
+
+def test_an_uncovered_subject_yields_to_a_sure_topic_a_plan_and_the_interview() -> None:
+    policy = UncoveredPolicy(ctx())
+    cardio = {"subject": "cardio"}
+    assert policy.predict(tracker(), parse("ask_rest", 0.99, entities=cardio)) is None
+    assert policy.predict(tracker(), parse("request_program", 0.9, entities=cardio)) is None
+    assert policy.predict(tracker(), parse("ask_risks", 0.6, entities=cardio,
+                                           asks_for_plan=True)) is None
+    assert policy.predict(tracker("program_form"), parse("ask_risks", 0.6, entities=cardio)) is None
+    assert policy.predict(tracker(), parse("affirm", 0.9, entities=cardio)) is None
+
+
+def test_an_uncovered_subject_outside_the_question_is_context() -> None:
+    policy = UncoveredPolicy(ctx())
+    # "been doing cardio for years. how long should i rest?": the entity sits before the question
+    assert policy.predict(tracker(), parse("ask_rest", 0.8, entities={"subject": "cardio"},
+                                           question_from=10, question_to=40)) is None
+    # a split is often only the setting ("rest time for my ppl split"): a topic answers
+    assert policy.predict(tracker(), parse("ask_rest", 0.8, entities={"subject": "splits"})) is None
+    assert policy.predict(tracker(), parse(FALLBACK_INTENT, 0.3, entities={"subject": "splits"})) \
+        == "action_uncovered_subject"
 
 
 # ---- plan request -----------------------------------------------------------------------------------
