@@ -22,7 +22,7 @@ from actions.common import (
     utter_disclaimer,
 )
 from knowledge.models import Exercise
-from knowledge.retrieval import fact_index
+from knowledge.retrieval import Hit, fact_index
 
 
 def steps_message(ex: Exercise, intro: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -72,7 +72,9 @@ class ActionExerciseSteps(Action):
             return [SlotSet("last_topic", "exercise_steps"), SlotSet("exercise", ex.id),
                     SlotSet("last_answer", answer_record("exercise", "exercise_selection", [],
                                                          exercise=ex.id))]
-        detail = None if cue(tracker, "how_to") else _asked_step(shown, tracker)
+        follow_up = after_steps and not latest_entities(tracker).get("exercise") \
+            and tracker.get_slot("exercise") == shown.id
+        detail = None if cue(tracker, "how_to") else _asked_step(shown, tracker, follow_up)
         if detail is not None:  # "where should my elbow point on a row?": that step leads
             dispatcher.utter_message(
                 response="utter_exercise_line", line=detail, name=shown.name, has_steps=True,
@@ -101,17 +103,31 @@ class ActionExerciseSteps(Action):
 DETAIL_COVERAGE = 0.5
 
 
-def _asked_step(ex: Exercise, tracker: Tracker) -> str | None:
-    """The one step or caution a detail question asks about, when one clearly answers it."""
+def _asked_step(ex: Exercise, tracker: Tracker, follow_up: bool = False) -> str | None:
+    """The one step or caution a detail question asks about, when one clearly answers it.
+    Right after the exercise's steps, one telling word is enough ("where do i look?", "and the
+    feet?"): the exercise is already known."""
     text = str(tracker.latest_message.get("text") or "")
-    if len(latest_cues(tracker).get("words") or []) < 3:
+    if len(latest_cues(tracker).get("words") or []) < (1 if follow_up else 3):
         return None
-    hits = fact_index().search(text, topic="exercise:" + ex.id, limit=2)
-    if not hits or hits[0].coverage < DETAIL_COVERAGE or hits[0].matched < 2:
+    hits = _step_hits(ex, text)[:2]
+    if not hits or hits[0].coverage < DETAIL_COVERAGE or hits[0].matched < (1 if follow_up else 2):
         return None
     if len(hits) > 1 and hits[1].coverage >= hits[0].coverage:
         return None  # two steps fit as well: the whole exercise answers better
     return hits[0].text
+
+
+def _step_hits(ex: Exercise, text: str) -> list[Hit]:
+    """The exercise's steps and cautions that match a question, best first. The advice every
+    page ends with ("talk with a personal trainer or look for detailed instructions") answers
+    no detail of the movement: it is dropped when a step matches as well ("where do I look?")."""
+    hits = fact_index().search(text, topic="exercise:" + ex.id, limit=5)
+    general = [h for h in hits if "personal trainer" in h.text.lower()]
+    steps = [h for h in hits if h not in general]
+    best_step = max((h.coverage for h in steps), default=0.0)
+    return sorted([*steps, *(h for h in general if h.coverage > best_step)],
+                  key=lambda h: -h.coverage)
 
 
 # a weaker match still worth putting first, before all the steps
@@ -124,7 +140,7 @@ def _leading_steps(ex: Exercise, tracker: Tracker) -> list[str]:
     text = str(tracker.latest_message.get("text") or "")
     if len(latest_cues(tracker).get("words") or []) < 3:
         return []
-    hits = fact_index().search(text, topic="exercise:" + ex.id, limit=3)
+    hits = _step_hits(ex, text)[:3]
     if not hits or hits[0].coverage < LEAD_COVERAGE or hits[0].matched < 2:
         return []
     return [h.text for h in hits[:2] if h.coverage >= hits[0].coverage]

@@ -55,7 +55,11 @@ def stem(word: str) -> str:
         return word[:-3] + "y"
     for suffix in ("ing", "ed", "s", "ly"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return _SAME.get(word[: -len(suffix)], word[: -len(suffix)])
+            base = word[: -len(suffix)]
+            if suffix in ("ing", "ed") and len(base) > 3 and base[-1] == base[-2] \
+                    and base[-1] not in "aeioulsz":
+                base = base[:-1]  # "squatting" meets "squat", "stepped" meets "step"
+            return _SAME.get(base, base)
     return word
 
 

@@ -84,7 +84,7 @@ class Engine:
                     log.exception("turn failed for %s", sender)
                     replies += self.utter(tracker, "utter_error")
             if self.would_repeat(tracker, replies):
-                replies = self.utter(tracker, "utter_loop_breaker")
+                replies = self.break_loop(tracker, parse, replies)
             self.leave_a_way_forward(tracker, replies)
             for reply in replies:
                 tracker.add_bot(reply.text, reply.model_dump(exclude={"recipient_id", "text"},
@@ -126,6 +126,21 @@ class Engine:
         if interrupted:  # a question mid-form was answered: ask the pending question again
             replies += self.ask_requested(tracker, resume=True)
         return replies
+
+    def break_loop(self, tracker: Tracker, parse: ParseResult,
+                   replies: list[BotMessage]) -> list[BotMessage]:
+        """The third identical reply in a row is not sent. To a real question the same answer
+        may still be right ("how many reps?", "and sets?" about one study): its first sentence is
+        quoted as the answer above; otherwise the bot says it may be misreading. Both offer a
+        way forward."""
+        first = (replies[0].text or "").strip()
+        lead = first.split("\n")[0]
+        end = lead.find(". ")
+        lead = lead[: end + 1] if end > 0 else lead
+        if parse.intent.name in self.domain.props.states_no_fact or not lead \
+                or parse.intent.name.startswith("/"):
+            return self.utter(tracker, "utter_loop_breaker")
+        return self.utter(tracker, "utter_loop_breaker_same", lead=lead)
 
     def leave_a_way_forward(self, tracker: Tracker, replies: list[BotMessage]) -> None:
         """A reply with no button gets the suggestions of utter_way_forward, so a person who only

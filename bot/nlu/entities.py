@@ -122,6 +122,10 @@ _BARE_DAYS = re.compile(r"^\s*(?:" + _HEDGE + r"\s+)?(?P<n>[1-7]|one|two|three|f
 _BARE_GOAL = re.compile(r"^\s*(?:" + _HEDGE + r"\s+)?(?P<g>size|mass|hypertrophy|strength|"
                         r"power)\s*(?:mostly|mainly|please|pls)?\s*[.!]?\s*$")
 
+# a correction names the goal meant: "no i meant size not strength", "i said strength"
+_MEANT_GOAL = re.compile(r"\b(?:meant|said|mean|asked about|asking about|talking about)\s+(?:for\s+)?"
+                         r"(?P<g>size|mass|hypertrophy|strength|power)\b")
+
 
 def source_text(doc: Doc) -> str:
     """The user's text, folded like the normaliser does (same length, so offsets hold)."""
@@ -149,12 +153,32 @@ def _experience(years: int) -> str:
     return "advanced" if years >= 3 else "intermediate"
 
 
+# "i can do mon wed fri", "tuesdays and thursdays": the training days named one by one
+_WEEKDAY = re.compile(r"\b(?P<d>mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:days?|nesdays?|"
+                      r"sdays?|urdays?|rsdays?|ursdays?|\.)?(?=\W|$)", re.I)
+_WEEKDAY_SAME = {"tues": "tue", "weds": "wed", "thur": "thu", "thurs": "thu"}
+
+
+def _weekdays(text: str) -> tuple[int, int, int] | None:
+    """(start, end, count) of two or more distinct weekdays named in one run of the message."""
+    found = list(_WEEKDAY.finditer(text))
+    days = {_WEEKDAY_SAME.get(m.group("d").lower(), m.group("d").lower()) for m in found}
+    if len(days) < 2 or len(days) > 7:
+        return None
+    return found[0].start(), found[-1].end(), len(days)
+
+
 class NumberEntities:
     """Days per week, minutes per session (digit strings), years of lifting and an older age."""
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
         text = source_text(doc)
+        named = _weekdays(text)
+        if named is not None:
+            span = source_span(doc, named[0], named[1], "days", str(named[2]))
+            if span is not None:
+                spans.append(span)
         for rx in _DAYS:
             for m in rx.finditer(text):
                 span = source_span(doc, m.start(), m.end(), "days", str(_number(m.group("n"))))
@@ -170,7 +194,7 @@ class NumberEntities:
                 span = source_span(doc, m.start(), m.end(), label, read(n))
                 if span is not None:
                     spans.append(span)
-        for m in _BARE_GOAL.finditer(text):
+        for m in [*_BARE_GOAL.finditer(text), *_MEANT_GOAL.finditer(text)]:
             goal = "strength" if m.group("g") in ("strength", "power") else "size"
             span = source_span(doc, m.start("g"), m.end("g"), "goal", goal)
             if span is not None:
