@@ -28,6 +28,7 @@ PLAN_REQUEST = "request_program"
 # had a confident small-talk or out-of-scope guess to overrule
 FOLLOW_UP_WORDS = 5  # "which one is better?": a reference this short leans on the last answer
 STEP_DETAIL_BAR = (0.5, 3)  # coverage and words an exercise step must hold to answer a detail
+STEP_WORD_BAR = (0.5, 1)  # right after the steps, one word of a step is enough ("and my feet")
 EXERCISE_FOLLOW_UP_UNSURE = 0.6  # right after steps, a topic read less surely is about them
 UNSURE = 0.5  # a reading below this is a guess: a clearer cue in the message may decide instead
 UNCOVERED_TOPIC_SURE = 0.97  # a topic this sure answers a question that names an uncovered subject
@@ -261,13 +262,18 @@ class ReferencePolicy(Policy):
             if hit is not None and hit.topic.startswith("exercise:"):
                 return "action_exercise_steps"
         # "where should my weight be?" right after an exercise's steps: a detail of that exercise
-        # ("and my feet", "eyes where?": short, or read as a topic the classifier is unsure of)
+        # ("eyes where?" read as a topic the classifier is unsure of; "and my feet", short and
+        # naming a word of a step, but not "ok" or "cool")
         if record.get("kind") == "exercise" and tracker.slots.get("exercise") \
                 and not parse.cues.how_to \
-                and (parse.cues.question or len(parse.cues.words) <= FOLLOW_UP_WORDS) \
                 and (parse.intent.name in self.props.exercise_follow_up
                      or parse.intent.confidence < EXERCISE_FOLLOW_UP_UNSURE):
-            return "action_exercise_steps"
+            if parse.cues.question:
+                return "action_exercise_steps"
+            if len(parse.cues.words) <= FOLLOW_UP_WORDS:
+                hit = self.ctx.retrieval(parse.text, *STEP_WORD_BAR)
+                if hit is not None and hit.topic.startswith("exercise:"):
+                    return "action_exercise_steps"
         return None
 
 
