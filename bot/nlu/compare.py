@@ -93,6 +93,9 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "bow2_lr1": {**_BOW, "ngram_size": 2},
     "bow1_e80": {**_BOW, "ngram_size": 1},
     "bow2_e80": {**_BOW, "ngram_size": 2},
+    # the entity labels found appended as tokens ("_exercise_"): bot.nlu.normalizer.LemmaView
+    "bow1_concepts": {**_BOW, "ngram_size": 1},
+    "bow2_concepts": {**_BOW, "ngram_size": 2},
 }
 # name -> training settings that replace config.yml's nlu.training for that candidate
 TRAINING: dict[str, dict[str, Any]] = {
@@ -104,6 +107,11 @@ TRAINING: dict[str, dict[str, Any]] = {
     "bow1_e80": {"epochs": 80},
     "bow2_e80": {"epochs": 80},
 }
+# name -> settings of other pipeline components for that candidate
+PIPELINE: dict[str, dict[str, dict[str, Any]]] = {
+    "bow1_concepts": {"coach_lemma_view": {"concepts": True}},
+    "bow2_concepts": {"coach_lemma_view": {"concepts": True}},
+}
 DEFAULT = ["bow1", "bow2", "bow3", "ensemble", "reduce"]
 WRONG_COST = 2.0  # a confident wrong answer costs as much as this many fallbacks
 
@@ -112,12 +120,14 @@ WRONG_COST = 2.0  # a confident wrong answer costs as much as this many fallback
 
 def with_classifier(config: CoachConfig, model: dict[str, Any] | None = None,
                     threshold: float | None = None, ambiguity: float | None = None,
-                    seed: int | None = None, training: dict[str, Any] | None = None) -> CoachConfig:
+                    seed: int | None = None, training: dict[str, Any] | None = None,
+                    pipeline: dict[str, dict[str, Any]] | None = None) -> CoachConfig:
     """A copy of the config whose textcat model (and fallback thresholds, seed, training
-    settings) are replaced."""
+    settings, other components' settings) are replaced."""
     new = config.model_copy(deep=True)
     for component in new.nlu.pipeline:
         extra = component.model_extra if component.model_extra is not None else {}
+        extra.update(copy.deepcopy((pipeline or {}).get(component.name, {})))
         if component.name == nlu_model.CLASSIFIER and model is not None:
             extra["model"] = copy.deepcopy(model)
         if component.name == FALLBACK:
@@ -432,19 +442,19 @@ def main(argv: list[str] | None = None) -> int:
         runs = []
         for seed in seeds:
             config = with_classifier(base, CANDIDATES[name], args.threshold, args.ambiguity, seed,
-                                     TRAINING.get(name))
+                                     TRAINING.get(name), PIPELINE.get(name))
             print(f"  {name} seed {seed} ...", file=sys.stderr, flush=True)
             runs.append(measure(name, config, train_data, held_out, fresh, args.timing_repeats))
         results["runs"] += runs
         results["rows"].append(_mean_rows(runs))
         if args.cv:
             config = with_classifier(base, CANDIDATES[name], args.threshold, args.ambiguity, seeds[0],
-                                     TRAINING.get(name))
+                                     TRAINING.get(name), PIPELINE.get(name))
             print(f"  {name} {args.cv}-fold cross-validation ...", file=sys.stderr, flush=True)
             results["cv"][name] = cross_validate(config, train_data, args.cv, seeds[0])
         if args.tune:
             config = with_classifier(base, CANDIDATES[name], args.threshold, args.ambiguity, seeds[0],
-                                     TRAINING.get(name))
+                                     TRAINING.get(name), PIPELINE.get(name))
             print(f"  {name} tuning thresholds ...", file=sys.stderr, flush=True)
             results["tuning"][name] = tune_thresholds(config, train_data, seeds[0])
     print(table(results["rows"]))

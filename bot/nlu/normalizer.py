@@ -117,14 +117,27 @@ def make_normalizer(nlp: Language, name: str, fuzzy_cutoff: float, min_length: i
 class LemmaView:
     """Rebuilds the Doc on lemmas ("breaks" -> "break"), without punctuation, so the bag-of-words
     classifier generalises over inflections and a "?" sways no intent. Runs after the entity
-    components; entities, source spans and the original text are carried over."""
+    components; entities, source spans and the original text are carried over.
+
+    With `concepts`, one token per entity label found ("_exercise_", "_condition_", "_days_") is
+    appended after the words, so what the classifier learns from one exercise, condition or number
+    of days carries over to the others the entity components know (a lift or a condition that no
+    training sentence names). Later components read entities and cues, never these tokens."""
+
+    def __init__(self, concepts: bool = False) -> None:
+        self.concepts = concepts
 
     def __call__(self, doc: Doc) -> Doc:
         keep = [t.i for t in doc if not t.is_punct] or [t.i for t in doc]
         words = [doc[i].lemma_ or doc[i].text for i in keep]
-        if len(keep) == len(doc) and words == [t.text for t in doc]:
+        spaces = [bool(doc[i].whitespace_) for i in keep]
+        extra = [concept_token(label) for label in dict.fromkeys(e.label_ for e in doc.ents)] \
+            if self.concepts else []
+        if not extra and len(keep) == len(doc) and words == [t.text for t in doc]:
             return doc
-        new = Doc(doc.vocab, words=words, spaces=[bool(doc[i].whitespace_) for i in keep])
+        if extra and spaces:
+            spaces[-1] = True
+        new = Doc(doc.vocab, words=words + extra, spaces=spaces + [True] * len(extra))
         new.user_data.update(doc.user_data)
         spans = doc.user_data.get("source_spans")
         if spans:
@@ -140,7 +153,12 @@ class LemmaView:
         return new
 
 
-@Language.factory("coach_lemma_view")
-def make_lemma_view(nlp: Language, name: str) -> LemmaView:
+def concept_token(label: str) -> str:
+    """The token that stands for an entity label in the classifier's view."""
+    return f"_{label}_"
+
+
+@Language.factory("coach_lemma_view", default_config={"concepts": False})
+def make_lemma_view(nlp: Language, name: str, concepts: bool) -> LemmaView:
     """Factory registered for config.yml."""
-    return LemmaView()
+    return LemmaView(concepts)
