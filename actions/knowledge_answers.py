@@ -223,8 +223,11 @@ class ActionAnswerTopic(Action):
             asked = topic.fact(hits[0].fact_id)
             if fact_applies(asked, entities, all_entity_values(tracker)):
                 facts = [asked, *[f for f in facts if f.id != asked.id]]
-            else:
+            else:  # the best match is about another condition: the fitting one still leads
                 extra.append(asked)
+                if fitting:
+                    lead = topic.fact(fitting[0].fact_id)
+                    facts = [lead, *[f for f in facts if f.id != lead.id]]
         dose_word = DOSE_WORDS.get(latest_intent(tracker))
         if topic.id == "health_conditions" and dose_word:  # "diabetes, how many reps?": the study
             facts = sorted(facts, key=lambda f: dose_word not in f.text.lower())

@@ -13,6 +13,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
+
+import snowballstemmer
 
 from knowledge.loader import default_knowledge
 from knowledge.models import KnowledgeBase
@@ -26,13 +29,21 @@ such than that the their them then there these they this those through to too un
 was we were what when where which while who whom why will with would you your yours im ive id
 dont cant u ur ya yo get got go going want wanna gonna like really much many thing things also
 tell know need make let lol pls please hey hi ok okay yeah bro guys article say says said per
-exactly""".split())
+exactly makes making made include includes including involve involves mean means tho though
+btw anyway anyways bruh dude haha lmao""".split())
 K1, B = 1.2, 0.75
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 # a sentence leads its fact when it holds this much more of the question than the first one
 LEAD_RATIO, LEAD_MARGIN = 1.5, 1.0
 MAIN_FACT_BOOST = 1.2
 SOURCES = "sources"  # the pseudo-topic of the article's own details and its references
+# (coverage, matched words) a fact of the last answer's topic needs to answer a short follow-up
+# question about it ("who is it most useful for?" after the bone fact): the context narrows the
+# search. One shared word is enough only in a fact just given, or when few of the topic's facts
+# use the word ("the bone one" after the benefits).
+TOPIC_FOLLOW_UP_BAR = (0.5, 1)
+RARE_WORD_DOCS = 2
+POINTER_WORDS = frozenset({"one", "ones", "thing", "things", "part", "bit", "kind"})
 
 
 # words people use for the same idea as the article does
@@ -44,28 +55,27 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          "eyes": "look", "eye": "look", "gaze": "look", "looking": "look", "wide": "width",
          "wider": "width", "begin": "start", "beginning": "start", "first": "start",
          "denser": "dense", "larger": "large", "bigger": "big",
-         "watch": "monitor", "watching": "monitor", "track": "monitor", "tracking": "monitor"}
+         "watch": "monitor", "watching": "monitor", "track": "monitor", "tracking": "monitor",
+         "stronger": "strength", "strongest": "strength", "stance": "position"}
 
 
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=8192)
 def stem(word: str) -> str:
-    """A crude suffix strip, enough to make 'recommends', 'recommended', 'recommend' meet,
-    and 'injuries' meet 'injury'."""
+    """The Snowball (Porter 2) stem, after folding everyday words into the article's, so that
+    'recommends' meets 'recommended', 'improved' meets 'improve' and 'injuries' meets 'injury'."""
     word = _SAME.get(word, word)
-    if len(word) > 5 and word.endswith("ies"):
-        return word[:-3] + "y"
-    for suffix in ("ing", "ed", "s", "ly"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            base = word[: -len(suffix)]
-            if suffix in ("ing", "ed") and len(base) > 3 and base[-1] == base[-2] \
-                    and base[-1] not in "aeioulsz":
-                base = base[:-1]  # "squatting" meets "squat", "stepped" meets "step"
-            return _SAME.get(base, base)
-    return word
+    stemmed = str(_STEMMER.stemWord(word))
+    return _SAME.get(stemmed, stemmed)
 
 
 def terms(text: str) -> list[str]:
-    """The content words of a text, lower-cased and stemmed."""
-    return [stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
+    """The content words of a text, lower-cased and stemmed (not a lone letter: the "s" of
+    "what's", the "t" of "don't")."""
+    return [stem(w) for w in _WORD.findall(text.lower())
+            if w not in _STOP and (len(w) > 1 or w.isdigit())]
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,10 @@ class FactIndex:
         self.avg_len = sum(sum(c.values()) for *_, c in self.docs) / max(1, n)
         # a question word no fact uses is as telling as the rarest one: it counts against coverage
         self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)
+
+    def topic_df(self, topic: str, term: str) -> int:
+        """How many of a topic's facts use a word."""
+        return sum(1 for doc_topic, _, _, counts in self.docs if doc_topic == topic and term in counts)
 
     def search(self, question: str, topic: str | None = None, limit: int = 3) -> list[Hit]:
         """The best facts for a question (within one topic when given), best first."""
@@ -158,9 +172,35 @@ def fact_index() -> FactIndex:
     return FactIndex(default_knowledge())
 
 
-def clear_match(question: str, coverage: float, matched: int) -> Hit | None:
-    """The best hit when it holds at least this share of the question's words, else None."""
-    for hit in fact_index().search(question, limit=1):
+def follow_up_match(question: str, last_answer: dict[str, Any], named: bool = False) -> Hit | None:
+    """The fact of the last answer's topic a short follow-up question asks about, if clear: one
+    of the facts just given first ("who is it most useful for?" after the bone facts), else one of
+    the topic's others that the question's words single out, or that it names ("the bone one")."""
+    topic = last_answer.get("topic")
+    if last_answer.get("kind") != "topic" or not isinstance(topic, str):
+        return None
+    coverage, matched = TOPIC_FOLLOW_UP_BAR
+    index = fact_index()
+    if named:  # "the metabolic one": the word that points, without "one"
+        question = " ".join(w for w in question.split() if w.strip(",.?!").lower() not in POINTER_WORDS)
+    hits = [h for h in index.search(question, topic=topic, limit=50)
+            if h.coverage >= coverage and h.matched >= matched]
+    shown = [h for h in hits if h.fact_id in (last_answer.get("facts") or [])]
+    if shown:
+        return shown[0]
+    if not hits:
+        return None
+    hit = hits[0]
+    shared = set(terms(question)) & set(terms(hit.text))
+    if named or hit.matched > 1 or all(index.topic_df(topic, t) <= RARE_WORD_DOCS for t in shared):
+        return hit
+    return None
+
+
+def clear_match(question: str, coverage: float, matched: int, topic: str | None = None) -> Hit | None:
+    """The best hit (within one topic when given) when it holds at least this share of the
+    question's words, else None."""
+    for hit in fact_index().search(question, topic=topic, limit=1):
         if hit.coverage >= coverage and hit.matched >= matched:
             return hit
     return None
