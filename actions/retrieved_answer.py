@@ -9,8 +9,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import answer_record, button_payload, cue, knowledge, utter_disclaimer
-from knowledge.retrieval import SOURCES, clear_match
+from actions.common import answer_record, button_payload, cue, knowledge, latest_cues, utter_disclaimer
+from knowledge.retrieval import SOURCES, clear_match, fact_index, follow_up_match
 
 # the weakest match the retrieval policy acts on (it asks for more when the intent says otherwise)
 MIN_COVERAGE, MIN_MATCHED = 0.6, 2
@@ -26,6 +26,11 @@ class ActionAnswerRetrieved(Action):
             domain: DomainDict) -> list[dict[str, Any]]:
         text = str(tracker.latest_message.get("text") or "")
         hit = clear_match(text, MIN_COVERAGE, MIN_MATCHED)
+        # "who is it most useful for?" right after the bone fact: that topic's fact
+        near = follow_up_match(text, tracker.get_slot("last_answer") or {},
+                               named=latest_cues(tracker).get("item_ref") == "named")
+        if near is not None and (hit is None or near.coverage >= hit.coverage):
+            hit = near
         if hit is None:
             return [FollowupAction("action_fallback")]
         if hit.topic == SOURCES:
@@ -45,7 +50,8 @@ class ActionAnswerRetrieved(Action):
                     SlotSet("last_answer", answer_record("exercise", "exercise_steps", [],
                                                          exercise=ex.id))]
         topic = kb.topic(hit.topic)
-        dispatcher.utter_message(response="utter_topic_answer_short", facts=[hit.text], dose=None,
+        lead = fact_index().lead_with_asked(text, hit.text)  # the asked sentence first
+        dispatcher.utter_message(response="utter_topic_answer_short", facts=[lead], dose=None,
                                  reason=topic.why if cue(tracker, "why") else "",
                                  json_message={"kind": "answer", "topic": topic.id,
                                                "section": topic.section})

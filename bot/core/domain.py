@@ -29,6 +29,7 @@ class IntentProperties(BaseModel):
     exercise_dose: list[str]
     follow_up: list[str]
     exercise_follow_up: list[str]
+    topic_follow_up: list[str]
     shows_help_menu: list[str]
     help_menu: list[str]
 

@@ -56,7 +56,9 @@ class Cues(BaseModel):
     how_to: bool = False  # asks for a whole exercise or topic ("squat form"), not one detail
     also_maybe: str | None = None  # a knowledge intent nearly tied with the chosen one
     restart: bool = False  # "start over", "from scratch"
-    item_ref: str | None = None  # "first", "other" or "which": an item of the last answer's list
+    # "first", "other" or "which": an item of the last answer's list; "named": one named by a word
+    # of it ("the metabolic one")
+    item_ref: str | None = None
     meal_plan: bool = False  # asks for a meal plan, a menu or a diet plan
     medical_result: bool = False  # a test, scan or result to read ("my x-ray report says ...")
     remove: list[str] = Field(default_factory=list)  # exercises to take out of a plan

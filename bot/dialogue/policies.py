@@ -15,6 +15,7 @@ from bot.core.schemas import ParseResult
 from bot.core.tracker import Tracker
 from bot.nlu.fallback import FALLBACK_INTENT
 from knowledge.loader import default_knowledge
+from knowledge.retrieval import follow_up_match
 
 PROGRAM_FORM = "program_form"
 CANCEL_FORM = "action_cancel_form"
@@ -245,11 +246,23 @@ class ReferencePolicy(Policy):
         named = {e.entity for e in parse.entities} & CONTEXT_ENTITIES
         if parse.cues.item_ref == "which" and named and record.get("kind") == "topic":
             return "action_answer_topic"  # "which one is better for size?": the last topic, for size
-        if parse.cues.item_ref and record.get("items"):
+        if parse.cues.item_ref not in (None, "named") and record.get("items"):
             return "action_answer_item"
-        if parse.cues.item_ref and len(parse.cues.words) <= FOLLOW_UP_WORDS and (
-                parse.intent.name in self.props.states_no_fact
-                or (parse.intent.confidence < UNSURE and not record)):
+        # "what improved?" or "who is it most useful for?" right after a topic answer: the fact of
+        # that topic that holds the question's words (the context fills what the message leaves
+        # out; a message naming its own goal, exercise or condition is not about the last answer)
+        if record.get("kind") == "topic" and not parse.cues.how_to \
+                and (not named or (parse.cues.item_ref == "named" and "exercise" not in named)) \
+                and (parse.cues.question or parse.cues.continues or parse.cues.item_ref == "named") \
+                and (parse.intent.name in self.props.topic_follow_up
+                     or (parse.cues.item_ref == "named" and not parse.cues.asks_source
+                         and parse.intent.name not in ("ask_more", "ask_sources"))
+                     # "who is that most useful for?" asks who, not who says so
+                     or (parse.intent.name == "ask_sources" and not parse.cues.asks_source)) \
+                and follow_up_match(parse.text, record, parse.cues.item_ref == "named") is not None:
+            return "action_answer_retrieved"
+        if parse.cues.item_ref not in (None, "named") and len(parse.cues.words) <= FOLLOW_UP_WORDS and (
+                parse.intent.name in self.props.states_no_fact or not record):
             return "action_fallback"  # "the other one?" with no list before it: did you mean
         if parse.cues.correction and named and record.get("kind") == "topic":
             return "action_answer_topic"

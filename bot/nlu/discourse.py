@@ -35,8 +35,8 @@ _POINTS_BACK = re.compile(r"\b(?:it|that|this|they|them|those|these|that one|thi
 # "which study says ...", "according to who?"
 _ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|source|sources|"
                           r"organi[sz]ation|body|group|expert|experts)\b|\bwho (?:says|said|recommends|"
-                          r"suggests)\b|\baccording to (?:who|whom|what)\b|\bwhere (?:is|does) (?:that|"
-                          r"this|it) (?:come|from)\b")
+                          r"suggests)\b|\baccording to (?:who|whom|what)\b|\bwhere(?: is|'s| does) (?:that|"
+                          r"this|it) (?:come|from)\b|\b(?:sources?|citations?|cite|references?)\b")
 # asks for a whole exercise or topic ("how do i do a row", "squat form"), not one detail of it
 _HOW_TO = re.compile(r"\b(?:how (?:do|should|would|can|to) (?:i |you |we )?(?:do|perform|execute|"
                      r"make)\b|how to\b|form\b|technique|walk me through|step[- ]by[- ]step|steps\b|"
@@ -56,7 +56,11 @@ _ITEM_REF = [("first", re.compile(r"\b(?:the |that )?(?:first|1st|former)(?: one
              ("other", re.compile(r"\b(?:the )?(?:other|second|2nd|latter)(?: one| kind| type| thing)?\b")),
              # "which one is better for size?": one of the things the last answer weighed
              ("which", re.compile(r"\bwhich (?:one|of (?:them|those|these|the two)|is (?:better|best)|"
-                                  r"works (?:better|best)|should i (?:pick|choose|go with|use))\b"))]
+                                  r"works (?:better|best)|should i (?:pick|choose|go with|use))\b")),
+             # "the metabolic one", "and the base thing?": an item or fact of the last answer by a word
+             ("named", re.compile(r"\bthe (?!first\b|other\b|second\b|last\b|same\b|next\b|"
+                                  r"best\b|right\b|only\b|whole\b|main\b)[a-z]+ "
+                                  r"(?:one|kind|type|thing|part|bit)\b"))]
 # a meal plan, menu or diet plan: outside the coach, whatever its topic words
 _MEAL_PLAN = re.compile(r"\b(?:meal|diet|food|nutrition|eating|bulking|cutting) (?:plan|planner|"
                         r"schedule|prep)s?\b|\bmenus?\b|\bmeals? for (?:each|every) day\b|"
