@@ -43,6 +43,7 @@ SOURCES = "sources"  # the pseudo-topic of the article's own details and its ref
 # use the word ("the bone one" after the benefits).
 TOPIC_FOLLOW_UP_BAR = (0.5, 1)
 RARE_WORD_DOCS = 2
+RARE_STEP_DOCS = 3  # a word this few facts use singles out a step ("heels")
 POINTER_WORDS = frozenset({"one", "ones", "thing", "things", "part", "bit", "kind"})
 
 
@@ -56,7 +57,8 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          "wider": "width", "begin": "start", "beginning": "start", "first": "start",
          "denser": "dense", "larger": "large", "bigger": "big",
          "watch": "monitor", "watching": "monitor", "track": "monitor", "tracking": "monitor",
-         "stronger": "strength", "strongest": "strength", "stance": "position"}
+         "stronger": "strength", "strongest": "strength", "stance": "position",
+         "better": "improve", "beneficial": "benefit"}
 
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -114,6 +116,7 @@ class FactIndex:
         for *_, counts in self.docs:
             df.update(counts.keys())
         n = len(self.docs)
+        self.df = dict(df)  # how many facts use each word
         self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         self.avg_len = sum(sum(c.values()) for *_, c in self.docs) / max(1, n)
         # a question word no fact uses is as telling as the rarest one: it counts against coverage
@@ -194,6 +197,23 @@ def follow_up_match(question: str, last_answer: dict[str, Any], named: bool = Fa
     shared = set(terms(question)) & set(terms(hit.text))
     if named or hit.matched > 1 or all(index.topic_df(topic, t) <= RARE_WORD_DOCS for t in shared):
         return hit
+    return None
+
+
+def step_follow_up(question: str, exercise_id: str) -> Hit | None:
+    """The step of the exercise just shown that a question asks about by a word only that step
+    (or few facts anywhere) uses: "my heels keep coming up, what do i do?" after the squat. The
+    exercise's own name, at the head of every step, counts for nothing."""
+    ex = default_knowledge().exercise(exercise_id)
+    if ex is None:
+        return None
+    index = fact_index()
+    name = set(terms(ex.name))
+    asked = set(terms(question)) - name
+    for hit in index.search(question, topic="exercise:" + ex.id, limit=1):
+        shared = asked & set(terms(hit.text))
+        if shared and any(index.df.get(t, 0) <= RARE_STEP_DOCS for t in shared):
+            return hit
     return None
 
 

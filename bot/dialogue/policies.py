@@ -15,7 +15,7 @@ from bot.core.schemas import ParseResult
 from bot.core.tracker import Tracker
 from bot.nlu.fallback import FALLBACK_INTENT
 from knowledge.loader import default_knowledge
-from knowledge.retrieval import follow_up_match
+from knowledge.retrieval import follow_up_match, step_follow_up
 
 PROGRAM_FORM = "program_form"
 CANCEL_FORM = "action_cancel_form"
@@ -287,6 +287,15 @@ class ReferencePolicy(Policy):
                 hit = self.ctx.retrieval(parse.text, *STEP_WORD_BAR)
                 if hit is not None and hit.topic.startswith("exercise:"):
                     return "action_exercise_steps"
+        # "my heels keep coming up, what do i do?" right after the squat: a word of one of its
+        # steps, whatever topic the classifier read ("coming up" is not progression)
+        if record.get("kind") == "exercise" and tracker.slots.get("exercise") \
+                and parse.cues.question and not parse.cues.how_to \
+                and parse.intent.name not in self.props.exercise_dose \
+                and not (named - {"exercise"}) \
+                and parse.first("exercise") in (None, tracker.slots["exercise"]) \
+                and step_follow_up(parse.text, str(tracker.slots["exercise"])) is not None:
+            return "action_exercise_steps"
         return None
 
 

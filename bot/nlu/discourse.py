@@ -17,7 +17,8 @@ from spacy.tokens import Doc
 from bot.nlu.entities import source_text
 
 _QUESTION = re.compile(r"\?\s*$|^\s*(?:what|whats|what's|which|how|why|does|do|is|are|should|can|"
-                       r"could|would|will|where|when|who)\b")
+                       r"could|would|will|where|when|who)\b|\b(?:then|now) what\s*$|"
+                       r"\bwhat(?:'s|s| is| comes)? next\b|\bwhat (?:do|should|can) i do\b")
 # "why ...?" asks for a reason
 _WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+|ok\s+)?(?:why|how come)\b")
 # words that ask for a change (of a plan, of an answer)
