@@ -79,12 +79,16 @@ class ActionCrisisSupport(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
         other = bool(latest_cues(tracker).get("about_other"))
-        dispatcher.utter_message(response="utter_crisis", other=other,
+        last = tracker.get_slot("last_answer") or {}
+        again = last.get("kind") == "safety" and last.get("topic") == "crisis" \
+            and not latest_cues(tracker).get("tier")
+        other = other or (again and bool(last.get("other")))
+        dispatcher.utter_message(response="utter_crisis", other=other, again=again,
                                  json_message={"kind": "safety", "tier": "crisis",
                                                "symptom": "crisis"})
         events: list[dict[str, Any]] = [
             SlotSet("last_topic", None),
-            SlotSet("last_answer", answer_record("safety", "crisis", [], tier="crisis"))]
+            SlotSet("last_answer", answer_record("safety", "crisis", [], tier="crisis", other=other))]
         if tracker.active_loop_name:  # paused: the answers given so far are kept
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         return events
@@ -197,3 +201,26 @@ def provider_phrase(word: str) -> str:
     """'your cardiologist' from the word the person used."""
     word = word.rstrip(".")
     return "your doctor" if word in ("doc", "docs", "dr", "doctors") else f"your {word}"
+
+
+class ActionWarningSigns(Action):
+    """"What signs mean I should stop?": the published warning signs (AHA, ACSM; ACOG's first
+    after a pregnancy was mentioned), what to do on each tier, and no training figures."""
+
+    def name(self) -> str:
+        return "action_warning_signs"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        kb = knowledge()
+        previous = remembered_flag(kb, tracker)
+        pregnancy = kb.red_flag("pregnancy_warning") \
+            if previous is not None and previous.id.startswith("pregnancy") else None
+        emergency = [f.name for f in kb.red_flags if f.tier == "emergency" and not f.after]
+        urgent = [f.name for f in kb.red_flags if f.tier == "urgent"]
+        dispatcher.utter_message(response="utter_warning_signs", emergency=emergency, urgent=urgent,
+                                 pregnancy=pregnancy.name if pregnancy else "",
+                                 json_message={"kind": "safety", "tier": "none",
+                                               "symptom": pregnancy.id if pregnancy else None})
+        return [SlotSet("last_topic", None),
+                SlotSet("last_answer", answer_record("safety", "warning_signs", []))]

@@ -39,6 +39,7 @@ class Cues(BaseModel):
     if_remembered: dict[str, str] = Field(default_factory=dict)
     about_other: bool = False  # a report about somebody else ("my friend collapsed")
     soreness: bool = False  # words of ordinary soreness ("legs are sore from yesterday")
+    asks_warning_signs: bool = False  # "what signs mean I should stop?"
     complaint: bool = False  # any word of a complaint (pain, dizzy, weird, ...)
     carry_on: bool = False  # "still", "anyway", "tomorrow": asks to train on
     mentions_plan: bool = False  # names a plan, program, routine or split

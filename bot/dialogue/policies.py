@@ -31,6 +31,7 @@ FOLLOW_UP_WORDS = 5  # "which one is better?": a reference this short leans on t
 STEP_DETAIL_BAR = (0.5, 3)  # coverage and words an exercise step must hold to answer a detail
 STEP_WORD_BAR = (0.5, 1)  # right after the steps, one word of a step is enough ("and my feet")
 EXERCISE_FOLLOW_UP_UNSURE = 0.6  # right after steps, a topic read less surely is about them
+CLEAR_NEW_QUESTION = 0.9  # after a crisis reply, only a training question this clear moves on
 UNSURE = 0.5  # a reading below this is a guess: a clearer cue in the message may decide instead
 UNCOVERED_TOPIC_SURE = 0.97  # a topic this sure answers a question that names an uncovered subject
 RETRIEVAL_BARS = {"fallback": (0.6, 2), "override": (0.75, 2),
@@ -133,6 +134,13 @@ class SafetyTriagePolicy(Policy):
         cues = parse.cues
         if cues.tier == "crisis":
             return "action_crisis_support"
+        last = tracker.slots.get("last_answer") or {}
+        if last.get("kind") == "safety" and last.get("topic") == "crisis" and not cues.tier \
+                and not (parse.intent.name in self.props.offered_when_unsure
+                         and parse.intent.confidence >= CLEAR_NEW_QUESTION):
+            # "i mean it", "i don't know who to talk to" right after the crisis reply: stay with
+            # the person; only a clear training question moves on
+            return "action_crisis_support"
         plan_answers = {e.entity for e in parse.entities} & PLAN_ENTITIES
         if cues.cleared is True and cues.provider and (
                 cues.tier or tracker.slots.get("red_flag")
@@ -150,6 +158,8 @@ class SafetyTriagePolicy(Policy):
         remembered = str((tracker.slots.get("red_flag") or {}).get("id") or "")
         if remembered in cues.if_remembered:  # "I had some bleeding" after "I'm pregnant"
             return "action_safety_stop"
+        if cues.asks_warning_signs:  # "what signs mean I should stop?": the published list
+            return "action_warning_signs"
         if cues.soreness and (parse.intent.name in self.props.soreness_report or (
                 parse.intent.name == SYMPTOM_INTENT and cues.complaint) or (
                 parse.intent.name in self.props.follow_up and cues.question) or (
@@ -310,6 +320,8 @@ class RulePolicy(Policy):
         intent = parse.intent.name
         if intent == SYMPTOM_INTENT:  # the safety policy has judged it not a report
             intent = parse.intent_ranking[1].name if len(parse.intent_ranking) > 1 else ""
+        if intent == "cancel" and parse.cues.question and not parse.cues.cancel:
+            return None  # "box jumps off the bench ok?" asks something; it stops nothing
         return self.table.get(intent)
 
 

@@ -99,9 +99,17 @@ _OWN_PLAN = re.compile(r"\bmy (?:current |existing |own |old |workout |training 
                        r"(?:plan|program|programme|routine|split|schedule)\b")
 
 
+# asks which signs mean stopping ("what signs mean i should stop?", "any warning signs to watch for")
+_WARNING_SIGNS = re.compile(
+    r"\bwarning signs?\b|\bred flags?\b|"
+    r"\b(?:signs?|symptoms?)\b[^.?!]{0,40}\b(?:stop|quit|worry|watch (?:for|out)|look out|see a doctor|"
+    r"call (?:a|my) doctor|emergency|dangerous)\b|"
+    r"\bwhen (?:should|do|must|would) i (?:stop|quit) (?:training|exercising|working out|lifting)\b")
+
+
 class SafetyCues:
     """Adds to doc.user_data["cues"] (where coach_symptoms put the red-flag tier): about_other,
-    soreness, complaint, carry_on, mentions_plan, provider, cleared."""
+    soreness, complaint, carry_on, mentions_plan, provider, cleared, asks_warning_signs."""
 
     def __call__(self, doc: Doc) -> Doc:
         text = source_text(doc)
@@ -120,6 +128,8 @@ class SafetyCues:
                 cues["own_plan"] = True
         if _SORENESS.search(text):
             cues["soreness"] = True
+        if _WARNING_SIGNS.search(text):
+            cues["asks_warning_signs"] = True
         provider = _PROVIDER.search(text)
         if provider:
             cues["provider"] = provider.group("p")

@@ -34,7 +34,7 @@ TEMPLATES = REPO_ROOT / "bot" / "responses" / "templates"
 
 # (where: regex on the text's label, what: regex on the text, why it is not a training figure)
 ALLOWED: list[tuple[str, str, str]] = [
-    (r"safety|crisis", r"\b911\b", "the US emergency number in the standard safety scripts"),
+    (r"safety|crisis|warning_signs", r"\b911\b", "the US emergency number in the standard safety scripts"),
     (r"safety|crisis", r"\b988\b", "the US 988 Suicide & Crisis Lifeline in the crisis script"),
     (r"^planner|plan\.j2", r"\bDay [1-6]\b", "ordinal labels of the plan's days"),
     (r"^planner", r"\b[2-6]-day\b|\bthis plan uses [2-6]\b",
