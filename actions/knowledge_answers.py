@@ -36,6 +36,7 @@ CROSS_TOPIC_COVERAGE = 0.65  # ... and a fact of another topic (the classifier m
 CROSS_TOPIC_MARGIN = 0.25  # when it fits the question clearly better than the topic's own facts
 LEAD_COVERAGE, LEAD_GAP = 0.3, 0.15  # a weaker match still leads when clearly above the usual lead
 NEAR_COVERAGE = 0.15  # a fitting fact this close to the best match leads instead of another goal's
+GOAL_FOLLOW_UP_UNSURE = 0.5  # "and for size?" read less surely than this follows the last topic
 ITEM_MARGIN = 0.2  # how much better one item's fact must match "which one ...?" to be the answer
 FOLLOW_UP_WORDS = 6  # a message this short may lean on the exercise just discussed
 DOSE_TOPICS = {"rest_periods", "weekly_volume", "reps_intensity"}
@@ -136,9 +137,14 @@ class ActionAnswerTopic(Action):
         kb = knowledge()
         intent = latest_intent(tracker)
         entities = latest_entities(tracker)
-        which_ref = latest_cues(tracker).get("item_ref") == "which" and bool(entities) \
-            and (tracker.get_slot("last_answer") or {}).get("kind") == "topic"
-        if cue(tracker, "correction") or which_ref:
+        after_topic = (tracker.get_slot("last_answer") or {}).get("kind") == "topic"
+        which_ref = latest_cues(tracker).get("item_ref") == "which" and bool(entities) and after_topic
+        # "and for plain hypertrophy?" after the rest answer: the goal changes, the topic stays
+        # (unless the classifier was sure of another topic)
+        confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0.0)
+        goal_follow_up = cue(tracker, "continues") and set(entities) == {"goal"} and after_topic \
+            and confidence < GOAL_FOLLOW_UP_UNSURE
+        if cue(tracker, "correction") or which_ref or goal_follow_up:
             intent = "inform"  # "i didn't say strength", "which one for size?": the last topic
         text = str(tracker.latest_message.get("text") or "")
         if "goal" not in entities and tracker.get_slot("goal") and cue(tracker, "continues"):

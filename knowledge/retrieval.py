@@ -126,9 +126,13 @@ class FactIndex:
         """How many of a topic's facts use a word."""
         return sum(1 for doc_topic, _, _, counts in self.docs if doc_topic == topic and term in counts)
 
-    def search(self, question: str, topic: str | None = None, limit: int = 3) -> list[Hit]:
-        """The best facts for a question (within one topic when given), best first."""
+    def search(self, question: str, topic: str | None = None, limit: int = 3,
+               known_only: bool = False) -> list[Hit]:
+        """The best facts for a question (within one topic when given), best first; with
+        `known_only`, words no fact uses are left out of the question's weight."""
         query = set(terms(question))
+        if known_only:
+            query = {t for t in query if t in self.idf}
         total = sum(self.idf.get(t, self.unseen_idf) for t in query)
         if not query or total == 0:
             return []
@@ -186,7 +190,8 @@ def follow_up_match(question: str, last_answer: dict[str, Any], named: bool = Fa
     index = fact_index()
     if named:  # "the metabolic one": the word that points, without "one"
         question = " ".join(w for w in question.split() if w.strip(",.?!").lower() not in POINTER_WORDS)
-    hits = [h for h in index.search(question, topic=topic, limit=50)
+    # (a word no fact uses cannot point at one: "who can help me figure out how much more?")
+    hits = [h for h in index.search(question, topic=topic, limit=50, known_only=True)
             if h.coverage >= coverage and h.matched >= matched]
     shown = [h for h in hits if h.fact_id in (last_answer.get("facts") or [])]
     if shown:

@@ -233,8 +233,10 @@ class Engine:
         replies = await self.call(tracker, f"validate_{form}", extra_events=candidates)
         if tracker.slots.get("requested_slot"):
             # the start names a remembered red flag and the clearance it needs (from the slots)
-            intro = self.utter(tracker, f"utter_{form}_start", **self.template_slots(tracker)) \
-                if starting else []
+            # an older age named in the opening gets the article's advice to see a provider first
+            older = "older_age" in parse.entity_values("condition")
+            intro = self.utter(tracker, f"utter_{form}_start", **self.template_slots(tracker),
+                               older=older, other=parse.cues.about_other) if starting else []
             return intro + replies + self.ask_requested(tracker)
         tracker.apply([{"event": "active_loop", "name": None}])
         return replies + await self.call(tracker, "action_build_program")

@@ -31,6 +31,7 @@ FOLLOW_UP_WORDS = 5  # "which one is better?": a reference this short leans on t
 STEP_DETAIL_BAR = (0.5, 3)  # coverage and words an exercise step must hold to answer a detail
 STEP_WORD_BAR = (0.5, 1)  # right after the steps, one word of a step is enough ("and my feet")
 EXERCISE_FOLLOW_UP_UNSURE = 0.6  # right after steps, a topic read less surely is about them
+CLEAR_QUESTION = 0.8  # inside the interview, a question read this surely is answered first
 CLEAR_NEW_QUESTION = 0.9  # after a crisis reply, only a training question this clear moves on
 UNSURE = 0.5  # a reading below this is a guess: a clearer cue in the message may decide instead
 UNCOVERED_TOPIC_SURE = 0.97  # a topic this sure answers a question that names an uncovered subject
@@ -160,7 +161,8 @@ class SafetyTriagePolicy(Policy):
             return "action_safety_stop"
         if cues.asks_warning_signs:  # "what signs mean I should stop?": the published list
             return "action_warning_signs"
-        if cues.soreness and (parse.intent.name in self.props.soreness_report or (
+        answers_form = bool(tracker.active_loop and plan_answers)
+        if cues.soreness and not answers_form and (parse.intent.name in self.props.soreness_report or (
                 parse.intent.name == SYMPTOM_INTENT and cues.complaint) or (
                 parse.intent.name in self.props.follow_up and cues.question) or (
                 cues.question and parse.intent.confidence < UNSURE)):  # "is being sore the next
@@ -203,6 +205,9 @@ class ActiveFormPolicy(Policy):
         entities = {e.entity for e in parse.entities}
         off_topic_question = (parse.intent.name == "out_of_scope" and parse.intent.confidence >= 0.8
                               and parse.cues.question)
+        if parse.cues.question and parse.intent.name in self.props.interrupts_form \
+                and parse.intent.confidence >= CLEAR_QUESTION:
+            entities -= {"goal"}  # "how long rest for size?" asks; the size is only its setting
         if not off_topic_question and (entities & FORM_ENTITIES
                                        or parse.intent.name not in self.props.interrupts_form):
             return form
@@ -267,8 +272,10 @@ class ReferencePolicy(Policy):
                 and (parse.intent.name in self.props.topic_follow_up
                      or (parse.cues.item_ref == "named" and not parse.cues.asks_source
                          and parse.intent.name not in ("ask_more", "ask_sources"))
-                     # "who is that most useful for?" asks who, not who says so
-                     or (parse.intent.name == "ask_sources" and not parse.cues.asks_source)) \
+                     # "who is that most useful for?" asks who, not who says so; a "why" read
+                     # into a message with no why in it ("how much protein tho")
+                     or (parse.intent.name == "ask_sources" and not parse.cues.asks_source)
+                     or (parse.intent.name == "ask_why" and not parse.cues.why)) \
                 and follow_up_match(parse.text, record, parse.cues.item_ref == "named") is not None:
             return "action_answer_retrieved"
         if parse.cues.item_ref not in (None, "named") and len(parse.cues.words) <= FOLLOW_UP_WORDS and (
@@ -276,6 +283,9 @@ class ReferencePolicy(Policy):
             return "action_fallback"  # "the other one?" with no list before it: did you mean
         if parse.cues.correction and named and record.get("kind") == "topic":
             return "action_answer_topic"
+        if parse.cues.continues and named == {"goal"} and record.get("kind") == "topic" \
+                and parse.intent.confidence < UNSURE:
+            return "action_answer_topic"  # "and for plain hypertrophy?": the last topic, for size
         # "front leg in the row, straight or bent?": a detail one of the exercise's own steps
         # answers, whatever topic the classifier read into the exercise's name
         if parse.first("exercise") and parse.intent.name not in self.props.exercise_dose \
@@ -341,6 +351,8 @@ class FollowUpPolicy(Policy):
             return "action_answer_topic"
         if last_topic and last_topic != "exercise_steps" and parse.cues.continues:
             return "action_answer_topic"  # "and per exercise?": the same topic again
+        if parse.first("exercise") and parse.cues.how_to and not parse.cues.asks_for_plan:
+            return "action_exercise_steps"  # "dumbbell row how-to, im 52 and a total beginner"
         # program details given before any plan was asked for ("beginner, 3 days, dumbbells"); after
         # a safety stop too: the interview then names the red flag and asks for clearance first
         details = entities & (PLAN_ENTITIES - {"goal"})

@@ -16,7 +16,7 @@ from spacy.tokens import Doc
 
 from bot.nlu.entities import source_text
 
-_QUESTION = re.compile(r"\?\s*$|^\s*(?:what|whats|what's|which|how|why|does|do|is|are|should|can|"
+_QUESTION = re.compile(r"\?\s*$|^\s*(?:what|whats|what's|which|how|why|does|do|is|are|am|should|can|"
                        r"could|would|will|where|when|who)\b|\b(?:then|now) what\s*$|"
                        r"\bwhat(?:'s|s| is| comes)? next\b|\bwhat (?:do|should|can) i do\b")
 # "why ...?" asks for a reason
@@ -40,7 +40,7 @@ _ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|sou
                           r"this|it) (?:come|from)\b|\b(?:sources?|citations?|cite|references?)\b")
 # asks for a whole exercise or topic ("how do i do a row", "squat form"), not one detail of it
 _HOW_TO = re.compile(r"\b(?:how (?:do|should|would|can|to) (?:i |you |we )?(?:do|perform|execute|"
-                     r"make)\b|how to\b|form\b|technique|walk me through|step[- ]by[- ]step|steps\b|"
+                     r"make)\b|how[- ]to\b|form\b|technique|walk me through|step[- ]by[- ]step|steps\b|"
                      r"instructions?|tutorial|teach me|show me|guide|explain how|proper way|"
                      r"correct way|break ?down|cues)")
 # "start over": restart what is under way

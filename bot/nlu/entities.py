@@ -87,9 +87,13 @@ _DAYS = [
     re.compile(r"\b" + _N + r"\s*(?:x|times?|days?|sessions?|workouts?|d)\s*(?:a|per|/|each|every|in a)?\s*"
                     r"(?:week|wk)(?:ly)?\b"),
     re.compile(r"\b(?P<n>once|twice|thrice)\s*(?:a|per|each|every)?\s*(?:week|wk)(?:ly)?\b"),
-    re.compile(r"\b(?P<n>[2-9]|1[0-4]|two|three|four|five|six|seven|eight|nine|ten)[\s-]*days?\b"
-               r"(?!\s*(?:ago|of rest|off|rest|later|in a row))"),
+    # (not how long something lasted: "sore for 3 days", "the past 2 days", "3 days straight")
+    re.compile(r"(?<!for )(?<!past )(?<!last )(?<!been )"
+               r"\b(?P<n>[2-9]|1[0-4]|two|three|four|five|six|seven|eight|nine|ten)[\s-]*days?\b"
+               r"(?!\s*(?:ago|of rest|off|rest|later|in a row|straight|now|after|since|running))"),
     re.compile(r"\b" + _N + r"[\s-]*day\s+split\b"),
+    # a form filled in one line: "days - 3", "days: 4", "training days = 5"
+    re.compile(r"\bdays?(?: per week| a week)?\s*[-:=]\s*(?P<n>[1-7]|one|two|three|four|five|six|seven)\b"),
 ]
 _NOT_REST = r"(?!\s*(?:of\s+)?(?:rest|break|pause|between))"
 _MINUTES = [
@@ -106,12 +110,18 @@ _MINUTES = [
 # facts on older adults (the article gives no age)
 _AGE = re.compile(r"\b(?:i'?m|i am|at|aged?|turning)\s+(?P<n>[6-9]\d|1[01]\d)\b(?!\s*(?:min|kg|lb|%|days?))"
                   r"|\b(?P<m>[6-9]\d|1[01]\d)\s*(?:years?|yrs?)[\s-]*old\b")
+# "my grandpa is 80", "mom's 72": somebody else's age
+_AGE_OTHER = re.compile(r"\b(?:grandpa|grandma|grandfather|grandmother|grandad|granddad|nan|nana|"
+                        r"dad|mom|mum|mother|father|he|she|husband|wife|partner)(?:'s| is)\s+"
+                        r"(?P<n>[6-9]\d|1[01]\d)\b(?!\s*(?:min|kg|lb|%|days?))")
 # "been lifting for 6 years", "5 years of training": the coach's own reading (3+ years advanced,
 # 1-2 intermediate), never said to the user as the article's; the article defines no levels
 _YEARS = re.compile(r"\b(?P<n>\d{1,2}|a|one|two|three|four|five|six|seven|eight|nine|ten)\+?\s*"
                     r"(?:years?|yrs?)\s+(?:of\s+)?(?:lifting|training|experience|in the gym|"
                     r"working out)|\b(?:lifting|lifted|training|trained|working out|worked out|been at it|"
-                    r"going to the gym|gone to the gym|in the gym)\s+(?:for\s+)?"
+                    r"going to the gym|gone to the gym|in the gym)\s+"
+                    r"(?:(?:on and off|off and on|on-and-off|on and off again|consistently|seriously|"
+                    r"regularly|properly)\s+)?(?:for\s+)?"
                     r"(?:about\s+|around\s+|like\s+|almost\s+|nearly\s+|over\s+)?"
                     r"(?P<m>\d{1,2}|a|one|two|three|four|five|six|seven|eight|nine|ten)\+?\s*(?:years?|yrs?)\b")
 # a message that is only a small number answers "how many days?" ("3", "probably 4")
@@ -185,7 +195,8 @@ class NumberEntities:
                 if span is not None:
                     spans.append(span)
         readers: tuple[tuple[re.Pattern[str], str, Callable[[int], str]], ...] = (
-            (_AGE, "condition", lambda n: "older_age"), (_YEARS, "experience", _experience),
+            (_AGE, "condition", lambda n: "older_age"), (_AGE_OTHER, "condition", lambda n: "older_age"),
+            (_YEARS, "experience", _experience),
             (_BARE_DAYS, "days", str))
         for rx, label, read in readers:
             for m in rx.finditer(text):
