@@ -9,9 +9,9 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import button_payload, knowledge, latest_cues, latest_entities
+from actions.common import answer_record, button_payload, knowledge, latest_cues, latest_entities
 from knowledge.models import Fact, KnowledgeBase, Topic
-from knowledge.retrieval import clear_match, fact_index
+from knowledge.retrieval import clear_match, fact_index, named_reference
 
 MORE_PER_TURN = 3
 # "why ...?" names its topic by these words (after a plan: "why this rest?", "why 3 sets?")
@@ -114,6 +114,7 @@ class ActionExplainWhy(Action):
 
 
 NAMED_FACT_COVERAGE = 0.45
+ONE_WORD_FACT_COVERAGE = 0.9
 NAMED_ELSEWHERE_COVERAGE = 0.6
 IN_LAST_TOPIC_COVERAGE = 0.4
 
@@ -137,8 +138,9 @@ def _named_fact(kb: KnowledgeBase, question: str) -> tuple[Topic, Fact] | None:
     # the words that ask for a source say nothing about which fact: only the rest is searched
     asked = " ".join(w for w in question.split() if w.lower().strip("?,.!") not in SOURCE_WORDS)
     for hit in fact_index().search(asked, limit=1):
-        if hit.topic in {t.id for t in kb.topics} and hit.matched >= 2 \
-                and hit.coverage >= NAMED_FACT_COVERAGE:
+        # (one word is enough when it is all the question says: "the osteoporosis stuff")
+        if hit.topic in {t.id for t in kb.topics} and hit.coverage >= NAMED_FACT_COVERAGE \
+                and (hit.matched >= 2 or hit.coverage >= ONE_WORD_FACT_COVERAGE):
             topic = kb.topic(hit.topic)
             return topic, topic.fact(hit.fact_id)
     return None
@@ -185,6 +187,15 @@ class ActionCiteSource(Action):
         art = kb.article
         meta = {"article_title": art.title, "author": art.author, "publisher": art.publisher,
                 "reviewer": art.reviewer, "updated": art.updated}
+        reference = named_reference(str(tracker.latest_message.get("text") or "")) \
+            if latest_cues(tracker).get("asks_source") else None
+        if reference is not None:  # "who wrote the umbrella review on training variables?"
+            source = kb.source(reference.fact_id)
+            dispatcher.utter_message(response="utter_reference", citation=source.citation(),
+                                     article=source.id == "article", note=source.note, **meta,
+                                     json_message={"kind": "sources"})
+            return [SlotSet("last_topic", None),
+                    SlotSet("last_answer", answer_record("source", source.id, []))]
         record = tracker.get_slot("last_answer") or {}
         topic = _last_topic(kb, tracker) if record else None
         # a source question that names its fact, unless it follows the answer just given

@@ -29,7 +29,7 @@ such than that the their them then there these they this those through to too un
 was we were what when where which while who whom why will with would you your yours im ive id
 dont cant u ur ya yo get got go going want wanna gonna like really much many thing things also
 tell know need make let lol pls please hey hi ok okay yeah bro guys article say says said per
-exactly makes making made include includes including involve involves mean means tho though
+exactly stuff makes making made include includes including involve involves mean means tho though
 btw anyway anyways bruh dude haha lmao""".split())
 K1, B = 1.2, 0.75
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
@@ -43,6 +43,7 @@ SOURCES = "sources"  # the pseudo-topic of the article's own details and its ref
 # use the word ("the bone one" after the benefits).
 TOPIC_FOLLOW_UP_BAR = (0.5, 1)
 RARE_WORD_DOCS = 2
+NAMED_REFERENCE_BAR = (0.6, 2)  # (coverage, words) for a question naming a reference
 RARE_STEP_DOCS = 3  # a word this few facts use singles out a step ("heels")
 POINTER_WORDS = frozenset({"one", "ones", "thing", "things", "part", "bit", "kind"})
 
@@ -76,8 +77,9 @@ def stem(word: str) -> str:
 def terms(text: str) -> list[str]:
     """The content words of a text, lower-cased and stemmed (not a lone letter: the "s" of
     "what's", the "t" of "don't")."""
-    return [stem(w) for w in _WORD.findall(text.lower())
-            if w not in _STOP and (len(w) > 1 or w.isdigit())]
+    stems = (stem(w) for w in _WORD.findall(text.lower())
+             if w not in _STOP and (len(w) > 1 or w.isdigit()))
+    return [s for s in stems if s not in _STOP]  # ("whats" -> "what", "needs" -> "need")
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,10 @@ class FactIndex:
         about = (f"{art.title} by {art.author}, medically reviewed by {art.reviewer}, "
                  f"{art.publisher}, updated {art.updated}")
         self.docs.append((SOURCES, "article", about, Counter(terms(about))))
-        for source in kb.sources:
-            self.docs.append((SOURCES, source.id, source.citation(), Counter(terms(source.citation()))))
+        for source in kb.sources:  # (with what the article says of its author and reviewer)
+            text = f"{source.citation()} {source.note}".strip() if source.id == "article" \
+                else source.citation()
+            self.docs.append((SOURCES, source.id, text, Counter(terms(text))))
         df: Counter[str] = Counter()
         for *_, counts in self.docs:
             df.update(counts.keys())
@@ -218,6 +222,23 @@ def step_follow_up(question: str, exercise_id: str) -> Hit | None:
     for hit in index.search(question, topic="exercise:" + ex.id, limit=1):
         shared = asked & set(terms(hit.text))
         if shared and any(index.df.get(t, 0) <= RARE_STEP_DOCS for t in shared):
+            return hit
+    return None
+
+
+# words that ask who wrote or published something: they name no reference
+_REFERENCE_ASK = frozenset(terms("""who wrote write written author authors first paper papers journal
+study studies published publish source sources article reference references cite citation whose"""))
+
+
+def named_reference(question: str) -> Hit | None:
+    """The reference-list entry (or the article itself) a question names by its title, authors or
+    subject: "who wrote the umbrella review on training variables?", "the reviewer's job?"."""
+    asked = " ".join(w for w in question.split() if stem(w.lower().strip("?,.!'")) not in _REFERENCE_ASK)
+    for hit in fact_index().search(asked, topic=SOURCES, limit=1, known_only=True):
+        # the article's own author and reviewer are named by fewer words ("the reviewer's job?")
+        needed = 1 if hit.fact_id == "article" else NAMED_REFERENCE_BAR[1]
+        if hit.coverage >= NAMED_REFERENCE_BAR[0] and hit.matched >= needed:
             return hit
     return None
 

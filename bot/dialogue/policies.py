@@ -15,7 +15,7 @@ from bot.core.schemas import ParseResult
 from bot.core.tracker import Tracker
 from bot.nlu.fallback import FALLBACK_INTENT
 from knowledge.loader import default_knowledge
-from knowledge.retrieval import follow_up_match, step_follow_up
+from knowledge.retrieval import follow_up_match, named_reference, step_follow_up
 
 PROGRAM_FORM = "program_form"
 CANCEL_FORM = "action_cancel_form"
@@ -259,6 +259,8 @@ class ReferencePolicy(Policy):
             return None
         record = tracker.slots.get("last_answer") or {}
         named = {e.entity for e in parse.entities} & CONTEXT_ENTITIES
+        if parse.cues.asks_source and named_reference(parse.text) is not None:
+            return "action_cite_source"  # "who wrote the umbrella review?", "the reviewer's job?"
         if parse.cues.item_ref == "which" and named and record.get("kind") == "topic":
             return "action_answer_topic"  # "which one is better for size?": the last topic, for size
         if parse.cues.item_ref not in (None, "named") and record.get("items"):

@@ -37,7 +37,10 @@ _POINTS_BACK = re.compile(r"\b(?:it|that|this|they|them|those|these|that one|thi
 _ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|source|sources|"
                           r"organi[sz]ation|body|group|expert|experts)\b|\bwho (?:says|said|recommends|"
                           r"suggests)\b|\baccording to (?:who|whom|what)\b|\bwhere(?: is|'s| does) (?:that|"
-                          r"this|it) (?:come|from)\b|\b(?:sources?|citations?|cite|references?)\b")
+                          r"this|it) (?:come|from)\b|\b(?:sources?|citations?|cite|references?)\b|"
+                          r"\bwho (?:wrote|write|writes|published|reviewed)\b|\b(?:first |lead )?authors?\b|"
+                          r"\bpapers?\b|\bjournal\b|\breviewer'?s?\b|\bcredentials?\b|"
+                          r"\bwhose (?:is it|study|paper)\b")
 # asks for a whole exercise or topic ("how do i do a row", "squat form"), not one detail of it
 _HOW_TO = re.compile(r"\b(?:how (?:do|should|would|can|to) (?:i |you |we )?(?:do|perform|execute|"
                      r"make)\b|how[- ]to\b|form\b|technique|walk me through|step[- ]by[- ]step|steps\b|"
