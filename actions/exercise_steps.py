@@ -108,7 +108,10 @@ def _asked_step(ex: Exercise, tracker: Tracker, follow_up: bool = False) -> str 
     Right after the exercise's steps, one telling word is enough ("where do i look?", "and the
     feet?"): the exercise is already known."""
     text = str(tracker.latest_message.get("text") or "")
-    if len(latest_cues(tracker).get("words") or []) < (1 if follow_up else 3):
+    words = latest_cues(tracker).get("words") or []
+    if "step" in words and latest_cues(tracker).get("item_ref") == "first":
+        return ex.steps[0]  # "what's the first step of a dumbbell row?"
+    if len(words) < (1 if follow_up else 3):
         return None
     hits = _step_hits(ex, text)[:2]
     if not hits or hits[0].coverage < DETAIL_COVERAGE or hits[0].matched < (1 if follow_up else 2):

@@ -187,12 +187,13 @@ class ActionCiteSource(Action):
         art = kb.article
         meta = {"article_title": art.title, "author": art.author, "publisher": art.publisher,
                 "reviewer": art.reviewer, "updated": art.updated}
-        reference = named_reference(str(tracker.latest_message.get("text") or "")) \
-            if latest_cues(tracker).get("asks_source") else None
+        text = str(tracker.latest_message.get("text") or "")
+        reference = named_reference(text) if latest_cues(tracker).get("asks_author") else None
         if reference is not None:  # "who wrote the umbrella review on training variables?"
             source = kb.source(reference.fact_id)
+            note = fact_index().lead_with_asked(text, source.note)  # "the reviewer's job?" first
             dispatcher.utter_message(response="utter_reference", citation=source.citation(),
-                                     article=source.id == "article", note=source.note, **meta,
+                                     article=source.id == "article", note=note, **meta,
                                      json_message={"kind": "sources"})
             return [SlotSet("last_topic", None),
                     SlotSet("last_answer", answer_record("source", source.id, []))]

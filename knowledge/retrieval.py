@@ -59,7 +59,8 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          "denser": "dense", "larger": "large", "bigger": "big",
          "watch": "monitor", "watching": "monitor", "track": "monitor", "tracking": "monitor",
          "stronger": "strength", "strongest": "strength", "stance": "position",
-         "better": "improve", "beneficial": "benefit"}
+         "better": "improve", "beneficial": "benefit", "max": "maximum", "most": "maximum",
+         "year": "publish", "published": "publish"}
 
 
 _STEMMER = snowballstemmer.stemmer("english")

@@ -54,6 +54,7 @@ class Cues(BaseModel):
     cancel: bool = False  # "cancel", "stop", "never mind": wants to stop what is under way
     points_back: bool = False  # "it", "that one", "those": refers to what was just said
     asks_source: bool = False  # "which study says ...", "according to who?"
+    asks_author: bool = False  # "who wrote the umbrella review?", "the reviewer's job?"
     how_to: bool = False  # asks for a whole exercise or topic ("squat form"), not one detail
     also_maybe: str | None = None  # a knowledge intent nearly tied with the chosen one
     restart: bool = False  # "start over", "from scratch"

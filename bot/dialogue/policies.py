@@ -259,7 +259,7 @@ class ReferencePolicy(Policy):
             return None
         record = tracker.slots.get("last_answer") or {}
         named = {e.entity for e in parse.entities} & CONTEXT_ENTITIES
-        if parse.cues.asks_source and named_reference(parse.text) is not None:
+        if parse.cues.asks_author and named_reference(parse.text) is not None:
             return "action_cite_source"  # "who wrote the umbrella review?", "the reviewer's job?"
         if parse.cues.item_ref == "which" and named and record.get("kind") == "topic":
             return "action_answer_topic"  # "which one is better for size?": the last topic, for size
@@ -280,6 +280,18 @@ class ReferencePolicy(Policy):
                      or (parse.intent.name == "ask_why" and not parse.cues.why)) \
                 and follow_up_match(parse.text, record, parse.cues.item_ref == "named") is not None:
             return "action_answer_retrieved"
+        # "my heels keep coming up, what do i do?" or "what about the other side?" right after the
+        # steps: a word of one of them, whatever topic the classifier read
+        if record.get("kind") == "exercise" and tracker.slots.get("exercise") \
+                and (parse.cues.question or parse.cues.continues) and not parse.cues.how_to \
+                and parse.intent.name not in self.props.exercise_dose \
+                and not (named - {"exercise"}) \
+                and parse.first("exercise") in (None, tracker.slots["exercise"]) \
+                and step_follow_up(parse.text, str(tracker.slots["exercise"])) is not None:
+            return "action_exercise_steps"
+        # "no i meant the squat, not the row": the exercise meant
+        if parse.cues.correction and parse.first("exercise"):
+            return "action_exercise_steps"
         if parse.cues.item_ref not in (None, "named") and len(parse.cues.words) <= FOLLOW_UP_WORDS and (
                 parse.intent.name in self.props.states_no_fact or not record):
             return "action_fallback"  # "the other one?" with no list before it: did you mean
@@ -309,15 +321,6 @@ class ReferencePolicy(Policy):
                 hit = self.ctx.retrieval(parse.text, *STEP_WORD_BAR)
                 if hit is not None and hit.topic.startswith("exercise:"):
                     return "action_exercise_steps"
-        # "my heels keep coming up, what do i do?" right after the squat: a word of one of its
-        # steps, whatever topic the classifier read ("coming up" is not progression)
-        if record.get("kind") == "exercise" and tracker.slots.get("exercise") \
-                and parse.cues.question and not parse.cues.how_to \
-                and parse.intent.name not in self.props.exercise_dose \
-                and not (named - {"exercise"}) \
-                and parse.first("exercise") in (None, tracker.slots["exercise"]) \
-                and step_follow_up(parse.text, str(tracker.slots["exercise"])) is not None:
-            return "action_exercise_steps"
         return None
 
 

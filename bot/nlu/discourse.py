@@ -41,6 +41,10 @@ _ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|sou
                           r"\bwho (?:wrote|write|writes|published|reviewed)\b|\b(?:first |lead )?authors?\b|"
                           r"\bpapers?\b|\bjournal\b|\breviewer'?s?\b|\bcredentials?\b|"
                           r"\bwhose (?:is it|study|paper)\b")
+# asks who wrote, reviewed or published something: a reference or the article named by its title
+_ASKS_AUTHOR = re.compile(r"\bwho (?:wrote|write|writes|published|reviewed|authored)\b|"
+                          r"\b(?:first |lead )?authors?\b|\bpapers?\b|\bjournal\b|\breviewer'?s?\b|"
+                          r"\bcredentials?\b|\bwhose\b|\b(?:written|reviewed) by\b|\btitle\b")
 # asks for a whole exercise or topic ("how do i do a row", "squat form"), not one detail of it
 _HOW_TO = re.compile(r"\b(?:how (?:do|should|would|can|to) (?:i |you |we )?(?:do|perform|execute|"
                      r"make)\b|how[- ]to\b|form\b|technique|walk me through|step[- ]by[- ]step|steps\b|"
@@ -89,7 +93,8 @@ class DiscourseCues:
             if rx.search(text):
                 cues[name] = True
         for name, rx in (("change", _CHANGE), ("cancel", _CANCEL), ("points_back", _POINTS_BACK),
-                         ("asks_source", _ASKS_SOURCE), ("how_to", _HOW_TO),
+                         ("asks_source", _ASKS_SOURCE), ("asks_author", _ASKS_AUTHOR),
+                         ("how_to", _HOW_TO),
                          ("restart", _RESTART), ("correction", _CORRECTION),
                          ("meal_plan", _MEAL_PLAN), ("medical_result", _MEDICAL_RESULT)):
             if rx.search(text):
