@@ -60,7 +60,8 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          "watch": "monitor", "watching": "monitor", "track": "monitor", "tracking": "monitor",
          "stronger": "strength", "strongest": "strength", "stance": "position",
          "better": "improve", "beneficial": "benefit", "max": "maximum", "most": "maximum",
-         "year": "publish", "published": "publish"}
+         "year": "publish", "published": "publish", "frequently": "often", "frequency": "often",
+         "minimum": "least"}
 
 
 _STEMMER = snowballstemmer.stemmer("english")
