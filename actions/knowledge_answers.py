@@ -38,6 +38,7 @@ LEAD_COVERAGE, LEAD_GAP = 0.3, 0.15  # a weaker match still leads when clearly a
 NEAR_COVERAGE = 0.15  # a fitting fact this close to the best match leads instead of another goal's
 GOAL_FOLLOW_UP_UNSURE = 0.5  # "and for size?" read less surely than this follows the last topic
 ITEM_MARGIN = 0.2  # how much better one item's fact must match "which one ...?" to be the answer
+POINTED_COVERAGE = 0.9  # share of a follow-up's known words one fact must hold to lead
 FOLLOW_UP_WORDS = 6  # a message this short may lean on the exercise just discussed
 DOSE_TOPICS = {"rest_periods", "weekly_volume", "reps_intensity"}
 # the word a fact must use to give the dose an intent asks for (checked on knowledge text)
@@ -124,6 +125,15 @@ class ActionAnswerItem(Action):
                                                "section": topic.section})
         record.update(item=index)
         return [SlotSet("last_topic", topic.id), SlotSet("last_answer", record)]
+
+
+def _pointed_fact(topic: Topic, text: str) -> Fact | None:
+    """The fact of a topic a short follow-up points at by a word of it ("and the bones?"): the
+    best-ranked one that holds all its known words."""
+    hits = fact_index().search(text, topic=topic.id, limit=1, known_only=True)
+    if not hits or hits[0].coverage < POINTED_COVERAGE:
+        return None
+    return topic.fact(hits[0].fact_id)
 
 
 class ActionAnswerTopic(Action):
@@ -225,6 +235,10 @@ class ActionAnswerTopic(Action):
         if fitting and fitting[0].coverage >= best_here - NEAR_COVERAGE:
             asked = topic.fact(fitting[0].fact_id)
             facts = [asked, *[f for f in facts if f.id != asked.id]]
+        elif cue(tracker, "continues") and (pointed := _pointed_fact(topic, text)) is not None \
+                and fact_applies(pointed, entities, all_entity_values(tracker)):
+            # "what about for bones specifically?": the one word that singles out a fact
+            facts = [pointed, *[f for f in facts if f.id != pointed.id]]
         elif hits and hits[0].coverage >= IN_TOPIC_COVERAGE and hits[0].matched >= 2:
             asked = topic.fact(hits[0].fact_id)
             if fact_applies(asked, entities, all_entity_values(tracker)):

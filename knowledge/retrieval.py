@@ -30,7 +30,8 @@ was we were what when where which while who whom why will with would you your yo
 dont cant u ur ya yo get got go going want wanna gonna like really much many thing things also
 tell know need make let lol pls please hey hi ok okay yeah bro guys article say says said per
 exactly stuff makes making made include includes including involve involves mean means tho though
-btw anyway anyways bruh dude haha lmao""".split())
+btw anyway anyways bruh dude haha lmao specifically mostly actually basically literally honestly
+seriously""".split())
 K1, B = 1.2, 0.75
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 # a sentence leads its fact when it holds this much more of the question than the first one
