@@ -96,6 +96,9 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     # the entity labels found appended as tokens ("_exercise_"): bot.nlu.normalizer.LemmaView
     "bow1_concepts": {**_BOW, "ngram_size": 1},
     "bow2_concepts": {**_BOW, "ngram_size": 2},
+    # ... and without them, whatever config.yml says
+    "bow1_plain": {**_BOW, "ngram_size": 1},
+    "bow2_plain": {**_BOW, "ngram_size": 2},
 }
 # name -> training settings that replace config.yml's nlu.training for that candidate
 TRAINING: dict[str, dict[str, Any]] = {
@@ -111,6 +114,8 @@ TRAINING: dict[str, dict[str, Any]] = {
 PIPELINE: dict[str, dict[str, dict[str, Any]]] = {
     "bow1_concepts": {"coach_lemma_view": {"concepts": True}},
     "bow2_concepts": {"coach_lemma_view": {"concepts": True}},
+    "bow1_plain": {"coach_lemma_view": {"concepts": False}},
+    "bow2_plain": {"coach_lemma_view": {"concepts": False}},
 }
 DEFAULT = ["bow1", "bow2", "bow3", "ensemble", "reduce"]
 WRONG_COST = 2.0  # a confident wrong answer costs as much as this many fallbacks
