@@ -181,11 +181,20 @@ class ActionAnswerTopic(Action):
                                  reason=reason,
                                  json_message={"kind": "answer", "topic": topic.id,
                                                "section": topic.section})
+        subject = next((s for s in kb.vocabulary.subject
+                        if s.id == entities.get("subject") and not s.setting), None)
+        if subject is not None:  # "should i go to failure on every set?": what it does not cover
+            dispatcher.utter_message(response="utter_uncovered_note", name=subject.name,
+                                     ask=subject.ask)
         other = latest_cues(tracker).get("also_maybe")
         if other and other != intent:  # two topics nearly tied: the other one a tap away
             dispatcher.utter_message(response="utter_also_maybe",
                                      buttons=label_buttons(domain, [str(other)]))
-        utter_disclaimer(dispatcher, topic.disclaimer)
+        # a named health condition gets the medical note whatever topic answered ("on insulin for
+        # type 2, how many sets and reps?" is answered by the reps topic with the diabetes study)
+        named_condition = entities.get("condition") not in (None, "none", "older_age")
+        utter_disclaimer(dispatcher, "medical" if named_condition and topic.disclaimer == "none"
+                         else topic.disclaimer)
         record = answer_record("topic", topic.id, [f.id for f in facts], more_shown=0,
                                items=[item.name for item in topic.items])
         if dose:  # later "and rest?" stays with this exercise

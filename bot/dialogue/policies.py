@@ -91,8 +91,10 @@ class UncoveredPolicy(Policy):
                 or (intent == PLAN_REQUEST and parse.intent.confidence >= UNSURE) \
                 or intent.startswith("/"):
             return None
+        # (a report the safety policy found no warning sign in: "im exhausted after work, is it
+        # ok to still lift?")
         if intent not in {*self.props.offered_when_unsure, *self.props.states_no_fact,
-                          *self.props.harmless_guess, PLAN_REQUEST} \
+                          *self.props.harmless_guess, PLAN_REQUEST, SYMPTOM_INTENT} \
                 and not (intent == "inform" and parse.cues.question and not tracker.slots.get("plan")):
             return None
         answers = set(self.props.states_no_fact) - set(self.props.harmless_guess) - {FALLBACK_INTENT}
@@ -103,8 +105,13 @@ class UncoveredPolicy(Policy):
         if not named:
             return None
         if parse.cues.question_to and not any(
-                parse.cues.question_from <= e.start < parse.cues.question_to for e in named):
-            return None  # named in what the person says about themselves, not in the question
+                parse.cues.question_from <= e.start < parse.cues.question_to for e in named) \
+                and (intent in self.props.offered_when_unsure
+                     or all(e.value in self.setting_subjects for e in named)):
+            # named in what the person says about themselves, and the question asks about a
+            # topic of its own ("been running a PPL for years. what rest ..."); but "im so tired
+            # after work, is it fine to still train" asks about the tiredness
+            return None
         if parse.intent.confidence >= UNCOVERED_TOPIC_SURE and intent in self.props.offered_when_unsure:
             return None  # "how many sets a week for my ppl": the classifier is sure of the topic
         return "action_uncovered_subject"

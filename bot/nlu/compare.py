@@ -98,6 +98,8 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "bow2_concepts": {**_BOW, "ngram_size": 2},
     # ... and without them, whatever config.yml says
     "bow1_plain": {**_BOW, "ngram_size": 1},
+    # ... and on Snowball stems instead of lemmas ("strengthening" ~ "strength")
+    "bow1_concepts_stems": {**_BOW, "ngram_size": 1},
     "bow2_plain": {**_BOW, "ngram_size": 2},
 }
 # name -> training settings that replace config.yml's nlu.training for that candidate
@@ -115,6 +117,7 @@ PIPELINE: dict[str, dict[str, dict[str, Any]]] = {
     "bow1_concepts": {"coach_lemma_view": {"concepts": True}},
     "bow2_concepts": {"coach_lemma_view": {"concepts": True}},
     "bow1_plain": {"coach_lemma_view": {"concepts": False}},
+    "bow1_concepts_stems": {"coach_lemma_view": {"concepts": True, "stems": True}},
     "bow2_plain": {"coach_lemma_view": {"concepts": False}},
 }
 DEFAULT = ["bow1", "bow2", "bow3", "ensemble", "reduce"]

@@ -64,7 +64,8 @@ _ITEM_REF = [("first", re.compile(r"\b(?:the |that )?(?:first|1st|former)(?: one
              ("other", re.compile(r"\b(?:the )?(?:other|second|2nd|latter)(?: one| kind| type| thing)?\b")),
              # "which one is better for size?": one of the things the last answer weighed
              ("which", re.compile(r"\bwhich (?:one|of (?:them|those|these|the two)|is (?:better|best)|"
-                                  r"works (?:better|best)|should i (?:pick|choose|go with|use))\b")),
+                                  r"works (?:better|best)|should i (?:pick|choose|go with|use|do|go for)|"
+                                  r"(?:do|would) you recommend|is (?:right|for) me)\b")),
              # "the metabolic one", "and the base thing?": an item or fact of the last answer by a word
              ("named", re.compile(r"\bthe (?!first\b|other\b|second\b|last\b|same\b|next\b|"
                                   r"best\b|right\b|only\b|whole\b|main\b)[a-z]+ "

@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import snowballstemmer
 import srsly
 from rapidfuzz import fuzz, process
 from spacy.language import Language
@@ -124,12 +125,15 @@ class LemmaView:
     of days carries over to the others the entity components know (a lift or a condition that no
     training sentence names). Later components read entities and cues, never these tokens."""
 
-    def __init__(self, concepts: bool = False) -> None:
+    def __init__(self, concepts: bool = False, stems: bool = False) -> None:
         self.concepts = concepts
+        self.stemmer = snowballstemmer.stemmer("english") if stems else None
 
     def __call__(self, doc: Doc) -> Doc:
         keep = [t.i for t in doc if not t.is_punct] or [t.i for t in doc]
         words = [doc[i].lemma_ or doc[i].text for i in keep]
+        if self.stemmer is not None:  # "strengthening" ~ "strength"
+            words = [str(self.stemmer.stemWord(w)) for w in words]
         spaces = [bool(doc[i].whitespace_) for i in keep]
         extra = [concept_token(label) for label in dict.fromkeys(e.label_ for e in doc.ents)] \
             if self.concepts else []
@@ -158,7 +162,7 @@ def concept_token(label: str) -> str:
     return f"_{label}_"
 
 
-@Language.factory("coach_lemma_view", default_config={"concepts": False})
-def make_lemma_view(nlp: Language, name: str, concepts: bool) -> LemmaView:
+@Language.factory("coach_lemma_view", default_config={"concepts": False, "stems": False})
+def make_lemma_view(nlp: Language, name: str, concepts: bool, stems: bool) -> LemmaView:
     """Factory registered for config.yml."""
-    return LemmaView(concepts)
+    return LemmaView(concepts, stems)
