@@ -9,7 +9,15 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import answer_record, button_payload, cue, knowledge, latest_cues, utter_disclaimer
+from actions.common import (
+    answer_record,
+    button_payload,
+    cue,
+    knowledge,
+    latest_cues,
+    latest_intent,
+    utter_disclaimer,
+)
 from knowledge.retrieval import SOURCES, clear_match, fact_index, follow_up_match
 
 # the weakest match the retrieval policy acts on (it asks for more when the intent says otherwise)
@@ -25,7 +33,8 @@ class ActionAnswerRetrieved(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
         text = str(tracker.latest_message.get("text") or "")
-        hit = clear_match(text, MIN_COVERAGE, MIN_MATCHED)
+        hit = clear_match(text, MIN_COVERAGE, MIN_MATCHED,
+                          known_only=latest_intent(tracker) == "nlu_fallback")
         # "who is it most useful for?" right after the bone fact: that topic's fact
         near = follow_up_match(text, tracker.get_slot("last_answer") or {},
                                named=latest_cues(tracker).get("item_ref") == "named")

@@ -246,10 +246,11 @@ def named_reference(question: str) -> Hit | None:
     return None
 
 
-def clear_match(question: str, coverage: float, matched: int, topic: str | None = None) -> Hit | None:
+def clear_match(question: str, coverage: float, matched: int, topic: str | None = None,
+                known_only: bool = False) -> Hit | None:
     """The best hit (within one topic when given) when it holds at least this share of the
-    question's words, else None."""
-    for hit in fact_index().search(question, topic=topic, limit=1):
+    question's words (of those some fact uses, with `known_only`), else None."""
+    for hit in fact_index().search(question, topic=topic, limit=1, known_only=known_only):
         if hit.coverage >= coverage and hit.matched >= matched:
             return hit
     return None

@@ -44,7 +44,7 @@ class Engine:
 
     def __init__(self, config: CoachConfig, interpreter: Interpreter, domain: Domain,
                  rules: list[Rule], actions: Actions, store: TrackerStore,
-                 renderer: Renderer, retrieval: Callable[[str, float, int], Any]) -> None:
+                 renderer: Renderer, retrieval: Callable[..., Any]) -> None:
         self.config = config
         self.interpreter = interpreter
         self.domain = domain
@@ -231,6 +231,9 @@ class Engine:
                            {"event": "slot", "name": "proposed_default", "value": None}])
         candidates = self.slot_candidates(tracker, form, parse)
         replies = await self.call(tracker, f"validate_{form}", extra_events=candidates)
+        goal = parse.first("goal")
+        if goal and not starting:  # a change of mind mid-interview is said back
+            replies = self.utter(tracker, "utter_goal_noted", goal=goal) + replies
         if tracker.slots.get("requested_slot"):
             # the start names a remembered red flag and the clearance it needs (from the slots)
             # an older age named in the opening gets the article's advice to see a provider first
@@ -266,7 +269,9 @@ class Engine:
         requested = tracker.slots.get("requested_slot")
         # the text answers the asked question unless the message answered something else
         # ("actually make it 4 days"); repeating a known answer ("3") does not count as that
-        if requested and not new and self.domain.text_slot(form, requested):
+        # ("actually can we do strength instead" changes the goal and answers nothing asked)
+        goal_named = any(e.entity == "goal" for e in parse.entities)
+        if requested and not new and not goal_named and self.domain.text_slot(form, requested):
             events.append({"event": "slot", "name": requested, "value": parse.text})
         return events
 

@@ -45,8 +45,9 @@ class PolicyContext:
 
     domain: Domain
     rules: list[Rule]
-    # the knowledge base's fact retrieval: (question, coverage, matched words) -> a hit or None
-    retrieval: Callable[[str, float, int], Any]
+    # the knowledge base's fact retrieval: (question, coverage, matched words, known_only=...)
+    # -> a hit or None (knowledge.retrieval.clear_match)
+    retrieval: Callable[..., Any]
 
 
 class Policy(ABC):
@@ -232,7 +233,10 @@ class RetrievalPolicy(Policy):
         bar = "source" if parse.cues.asks_source else (
             "fallback" if intent == FALLBACK_INTENT else "override")
         coverage, matched = RETRIEVAL_BARS[bar]
-        if self.ctx.retrieval(parse.text, coverage, matched) is None:
+        # when the classifier had nothing, words no fact uses ("explain it like im 5") are left
+        # out: two of the article's words, and only those, still find their fact
+        if self.ctx.retrieval(parse.text, coverage, matched,
+                              known_only=bar == "fallback") is None:
             # "which organization recommends training twice a week?": the source action finds
             # the fact without the words that ask for a source
             return "action_cite_source" if bar == "source" and intent == FALLBACK_INTENT else None

@@ -35,7 +35,7 @@ _CANCEL = re.compile(r"\b(?:cancel\w*|stop\w*|quit|abort|never\s*mind|nvm|forget
 _POINTS_BACK = re.compile(r"\b(?:it|that|this|they|them|those|these|that one|this one|the same)\b")
 # "which study says ...", "according to who?"
 _ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|source|sources|"
-                          r"organi[sz]ation|body|group|expert|experts)\b|\bwho (?:says|said|recommends|"
+                          r"organi[sz]ation|orgs?|body|group|expert|experts)\b|\bwho (?:says|said|recommends|"
                           r"suggests)\b|\baccording to (?:who|whom|what)\b|\bwhere(?: is|'s| does) (?:that|"
                           r"this|it) (?:come|from)\b|\b(?:sources?|citations?|cite|references?)\b|"
                           r"\bwho (?:wrote|write|writes|published|reviewed)\b|\b(?:first |lead )?authors?\b|"

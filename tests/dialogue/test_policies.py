@@ -40,9 +40,11 @@ class Retrieval:
     def __init__(self, hit: Any = None) -> None:
         self.hit = hit
         self.calls: list[tuple[str, float, int]] = []
+        self.known_only: list[bool] = []
 
-    def __call__(self, question: str, coverage: float, matched: int) -> Any:
+    def __call__(self, question: str, coverage: float, matched: int, known_only: bool = False) -> Any:
         self.calls.append((question, coverage, matched))
+        self.known_only.append(known_only)
         return self.hit
 
 
@@ -219,6 +221,8 @@ def test_retrieval_bars_and_when_it_stays_out() -> None:
     policy.predict(tracker(), parse("greet", words=WORDS))
     policy.predict(tracker(), parse("nlu_fallback", words=WORDS, asks_source=True))
     assert [c[1:] for c in miss.calls] == [(0.6, 2), (0.75, 2), (0.5, 2)]  # fallback, override, source
+    # only when the classifier had nothing are words no fact uses left out of the weight
+    assert miss.known_only == [True, False, False]
     miss.calls.clear()
     assert policy.predict(tracker(), parse("ask_rest", words=WORDS)) is None  # a real topic intent
     assert policy.predict(tracker(), parse("nlu_fallback", words=["rest", "sets"])) is None  # too short
