@@ -128,7 +128,8 @@ class ActionSafetyStop(Action):
         else:
             dispatcher.utter_message(response="utter_safety_stop", tier=flag.tier,
                                      name=flag.name, who=flag.provider, other=other,
-                                     again=not flags,
+                                     # ("who should I see?" is not carrying on)
+                                     again=not flags and not latest_cues(tracker).get("asks_provider"),
                                      json_message={"kind": "safety", "tier": flag.tier,
                                                    "symptom": flag.id})
             events = stop_events(flag, previous, bool(tracker.active_loop_name))

@@ -146,9 +146,10 @@ class SafetyTriagePolicy(Policy):
         last = tracker.slots.get("last_answer") or {}
         if last.get("kind") == "safety" and last.get("topic") == "crisis" and not cues.tier \
                 and not (parse.intent.name in self.props.offered_when_unsure
+                         and parse.intent.name != PLAN_REQUEST
                          and parse.intent.confidence >= CLEAR_NEW_QUESTION):
             # "i mean it", "i don't know who to talk to" right after the crisis reply: stay with
-            # the person; only a clear training question moves on
+            # the person; only a clear training question moves on (not "just give me the plan")
             return "action_crisis_support"
         plan_answers = {e.entity for e in parse.entities} & PLAN_ENTITIES
         if cues.cleared is True and cues.provider and (
@@ -180,8 +181,8 @@ class SafetyTriagePolicy(Policy):
         if parse.intent.name == SYMPTOM_INTENT and cues.complaint:
             return "action_safety_stop"
         stopped = (tracker.slots.get("last_answer") or {}).get("kind") == "safety"
-        if stopped and cues.carry_on:  # "can I still do squats tomorrow?"
-            return "action_safety_stop"
+        if stopped and (cues.carry_on or cues.asks_provider):  # "can I still do squats
+            return "action_safety_stop"  # tomorrow?", "so who should I see about it?"
         return None
 
 

@@ -108,9 +108,17 @@ _WARNING_SIGNS = re.compile(
     r"\bwhen (?:should|do|must|would) i (?:stop|quit) (?:training|exercising|working out|lifting)\b")
 
 
+# asks whom to see ("so who should i see about it?", "what kind of doctor?")
+_ASKS_PROVIDER = re.compile(
+    r"\bwho (?:should|do|can|would|could) (?:i|we|he|she|they) (?:see|go to|talk to|call|ask|book)\b|"
+    r"\bwhat (?:kind|type|sort) of (?:doctor|specialist|provider|professional)\b|"
+    r"\bwhere (?:should|do|can) (?:i|we) go\b|\bwhich (?:doctor|specialist)\b")
+
+
 class SafetyCues:
     """Adds to doc.user_data["cues"] (where coach_symptoms put the red-flag tier): about_other,
-    soreness, complaint, carry_on, mentions_plan, provider, cleared, asks_warning_signs."""
+    soreness, complaint, carry_on, mentions_plan, provider, cleared, asks_warning_signs,
+    asks_provider."""
 
     def __call__(self, doc: Doc) -> Doc:
         text = source_text(doc)
@@ -131,6 +139,8 @@ class SafetyCues:
             cues["soreness"] = True
         if _WARNING_SIGNS.search(text):
             cues["asks_warning_signs"] = True
+        if _ASKS_PROVIDER.search(text):
+            cues["asks_provider"] = True
         provider = _PROVIDER.search(text)
         if provider:
             cues["provider"] = provider.group("p")
