@@ -130,7 +130,8 @@ def _fact_in(topic: Topic, question: str) -> Fact | None:
 SOURCE_WORDS = frozenset("""which who whom whose organization organisation organizations
 organisations org group groups body bodies institute agency say says said recommend recommends
 recommended recommendation suggest suggests suggested advise advises advised claim claims come
-comes from source sources give gives gave number figure where study studies research""".split())
+comes from source sources give gives gave number figure where study studies research list lists
+listed article""".split())
 
 
 def _named_fact(kb: KnowledgeBase, question: str) -> tuple[Topic, Fact] | None:

@@ -128,12 +128,15 @@ class ActionAnswerItem(Action):
 
 
 def _pointed_fact(topic: Topic, text: str) -> Fact | None:
-    """The fact of a topic a short follow-up points at by a word of it ("and the bones?"): the
-    best-ranked one that holds all its known words."""
-    hits = fact_index().search(text, topic=topic.id, limit=1, known_only=True)
-    if not hits or hits[0].coverage < POINTED_COVERAGE:
+    """The fact of a topic a short follow-up points at by a word of it ("and the bones?", "and
+    weekly?"): of those that hold all its known words, the one the topic lists first (its main
+    facts come before the details that repeat a word of them)."""
+    hits = [h for h in fact_index().search(text, topic=topic.id, limit=20, known_only=True)
+            if h.coverage >= POINTED_COVERAGE]
+    if not hits:
         return None
-    return topic.fact(hits[0].fact_id)
+    order = {f.id: i for i, f in enumerate((*topic.facts, *topic.more))}
+    return topic.fact(min(hits, key=lambda h: order.get(h.fact_id, len(order))).fact_id)
 
 
 class ActionAnswerTopic(Action):

@@ -45,6 +45,7 @@ SOURCES = "sources"  # the pseudo-topic of the article's own details and its ref
 TOPIC_FOLLOW_UP_BAR = (0.5, 1)
 RARE_WORD_DOCS = 2
 NAMED_REFERENCE_BAR = (0.6, 2)  # (coverage, words) for a question naming a reference
+ONE_WORD_REFERENCE = 0.9  # ... or one word, when it is all the question says (an author's name)
 RARE_STEP_DOCS = 3  # a word this few facts use singles out a step ("heels")
 POINTER_WORDS = frozenset({"one", "ones", "thing", "things", "part", "bit", "kind"})
 
@@ -62,7 +63,7 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          "stronger": "strength", "strongest": "strength", "stance": "position",
          "better": "improve", "beneficial": "benefit", "max": "maximum", "most": "maximum",
          "year": "publish", "published": "publish", "frequently": "often", "frequency": "often",
-         "minimum": "least"}
+         "minimum": "least", "twice": "two"}
 
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -201,8 +202,9 @@ def follow_up_match(question: str, last_answer: dict[str, Any], named: bool = Fa
     hits = [h for h in index.search(question, topic=topic, limit=50, known_only=True)
             if h.coverage >= coverage and h.matched >= matched]
     shown = [h for h in hits if h.fact_id in (last_answer.get("facts") or [])]
-    if shown:
-        return shown[0]
+    if shown:  # the best-covered; on a tie the one given first ("and weekly?": the weekly total)
+        given = list(last_answer.get("facts") or [])
+        return min(shown, key=lambda h: (-h.coverage, given.index(h.fact_id)))
     if not hits:
         return None
     hit = hits[0]
@@ -238,9 +240,13 @@ def named_reference(question: str) -> Hit | None:
     """The reference-list entry (or the article itself) a question names by its title, authors or
     subject: "who wrote the umbrella review on training variables?", "the reviewer's job?"."""
     asked = " ".join(w for w in question.split() if stem(w.lower().strip("?,.!'")) not in _REFERENCE_ASK)
-    for hit in fact_index().search(asked, topic=SOURCES, limit=1, known_only=True):
-        # the article's own author and reviewer are named by fewer words ("the reviewer's job?")
-        needed = 1 if hit.fact_id == "article" else NAMED_REFERENCE_BAR[1]
+    index = fact_index()
+    for hit in index.search(asked, topic=SOURCES, limit=1, known_only=True):
+        # the article's own author and reviewer are named by fewer words ("the reviewer's job?"),
+        # and so is a reference by a word nothing else has ("the schoenfeld study")
+        only_here = all(index.df.get(t, 0) <= 1 for t in set(terms(asked)) & set(terms(hit.text)))
+        needed = 1 if hit.fact_id == "article" or (hit.coverage >= ONE_WORD_REFERENCE and only_here) \
+            else NAMED_REFERENCE_BAR[1]
         if hit.coverage >= NAMED_REFERENCE_BAR[0] and hit.matched >= needed:
             return hit
     return None

@@ -237,7 +237,8 @@ class Engine:
         if tracker.slots.get("requested_slot"):
             # the start names a remembered red flag and the clearance it needs (from the slots)
             # an older age named in the opening gets the article's advice to see a provider first
-            older = "older_age" in parse.entity_values("condition")
+            older = "older_age" in parse.entity_values("condition") \
+                or tracker.slots.get("condition") == "older_age"  # ("my 75 year old mom" earlier)
             intro = self.utter(tracker, f"utter_{form}_start", **self.template_slots(tracker),
                                older=older, other=parse.cues.about_other) if starting else []
             return intro + replies + self.ask_requested(tracker)

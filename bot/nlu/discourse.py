@@ -42,7 +42,9 @@ _ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|sou
                           r"\bpapers?\b|\bjournal\b|\breviewer'?s?\b|\bcredentials?\b|"
                           r"\bwhose (?:is it|study|paper)\b")
 # asks who wrote, reviewed or published something: a reference or the article named by its title
-_ASKS_AUTHOR = re.compile(r"\bwho (?:wrote|write|writes|published|reviewed|authored)\b|"
+_ASKS_AUTHOR = re.compile(r"\bwho (?:wrote|write|writes|published|reviewed|authored|did|ran|led)\b|"
+                          r"\bresearchers?\b|\bscientists?\b|\bwhat year\b|\bfor a living\b|"
+                          r"\buniversity\b|\bbackground\b|\bpublished in\b|"
                           r"\b(?:first |lead )?authors?\b|\bpapers?\b|\bjournal\b|\breviewer'?s?\b|"
                           r"\bcredentials?\b|\bwhose\b|\b(?:written|reviewed) by\b|\btitle\b")
 # asks for a whole exercise or topic ("how do i do a row", "squat form"), not one detail of it

@@ -110,6 +110,10 @@ _MINUTES = [
 # facts on older adults (the article gives no age)
 _AGE = re.compile(r"\b(?:i'?m|i am|at|aged?|turning)\s+(?P<n>[6-9]\d|1[01]\d)\b(?!\s*(?:min|kg|lb|%|days?))"
                   r"|\b(?P<m>[6-9]\d|1[01]\d)\s*(?:years?|yrs?)[\s-]*old\b")
+# "im 15", "my 14 yo son", "13 years old": a young age, a subject the article does not cover
+_YOUNG_AGE = re.compile(r"\b(?:i'?m|i am|aged?|turning)\s+(?P<n>1[0-7])\b"
+                        r"(?!\s*(?:min|kg|lb|%|days?|reps?|sets?|x))"
+                        r"|\b(?P<m>1[0-7])\s*(?:years?|yrs?|yr)[\s-]*old\b|\b(?P<o>1[0-7])\s*(?:yo|y/o|y\.o\.)\b")
 # "my grandpa is 80", "mom's 72": somebody else's age
 _AGE_OTHER = re.compile(r"\b(?:grandpa|grandma|grandfather|grandmother|grandad|granddad|nan|nana|"
                         r"dad|mom|mum|mother|father|he|she|husband|wife|partner)(?:'s| is)\s+"
@@ -129,8 +133,9 @@ _HEDGE = r"(?:probably|maybe|prob|about|around|like|mainly|mostly|just|definitel
 _BARE_DAYS = re.compile(r"^\s*(?:" + _HEDGE + r"\s+)?(?P<n>[1-7]|one|two|three|four|five|six|"
                         r"seven)\s*[.!]?\s*$")
 # a message that is only a goal word answers "size or strength?" ("mostly strength")
-_BARE_GOAL = re.compile(r"^\s*(?:" + _HEDGE + r"\s+)?(?P<g>size|mass|hypertrophy|strength|"
-                        r"power)\s*(?:mostly|mainly|please|pls)?\s*[.!]?\s*$")
+_BARE_GOAL = re.compile(r"^\s*(?:and\s+|what about\s+|how about\s+)?(?:" + _HEDGE + r"\s+)?"
+                        r"(?:for\s+)?(?:plain\s+|pure\s+|just\s+)?(?P<g>size|mass|hypertrophy|strength|"
+                        r"power)\s*(?:mostly|mainly|please|pls|then|instead)?\s*[.!?]?\s*$")
 
 # a correction names the goal meant: "no i meant size not strength", "i said strength"
 _MEANT_GOAL = re.compile(r"\b(?:meant|said|mean|asked about|asking about|talking about)\s+(?:for\s+)?"
@@ -205,6 +210,10 @@ class NumberEntities:
                 span = source_span(doc, m.start(), m.end(), label, read(n))
                 if span is not None:
                     spans.append(span)
+        for m in _YOUNG_AGE.finditer(text):
+            span = source_span(doc, m.start(), m.end(), "subject", "youth")
+            if span is not None:
+                spans.append(span)
         for m in [*_BARE_GOAL.finditer(text), *_MEANT_GOAL.finditer(text)]:
             goal = "strength" if m.group("g") in ("strength", "power") else "size"
             span = source_span(doc, m.start("g"), m.end("g"), "goal", goal)

@@ -24,6 +24,14 @@ _PUNCT = str.maketrans({
 })
 
 
+# phone shorthand, vowels dropped ("hw lng rst btwn sets"): one word for one word
+SHORTHAND = {"hw": "how", "lng": "long", "rst": "rest", "btwn": "between",
+             "mny": "many", "shld": "should", "wht": "what", "wat": "what", "wut": "what",
+             "abt": "about", "wk": "week", "wks": "weeks", "wkly": "weekly", "thx": "thanks",
+             "ty": "thanks", "tnx": "thanks", "plz": "please", "pls": "please", "u": "you",
+             "ur": "your", "r": "are", "n": "and", "strngth": "strength", "hyprtrphy": "hypertrophy",
+             "exrcise": "exercise", "xercise": "exercise", "bc": "because",
+             "cuz": "because", "b4": "before", "gd": "good", "sz": "size", "msl": "muscle"}
 _JOINER = re.compile(r"[A-Za-z0-9][/+&][A-Za-z]")
 _JOINED = re.compile(r"[^/+&]+")
 
@@ -57,6 +65,8 @@ class Normalizer:
         self._correct.cache_clear()
 
     def _correct_uncached(self, word: str) -> str:
+        if word in SHORTHAND:
+            return SHORTHAND[word]
         if word in self.corrections:
             return self.corrections[word]
         if len(word) < self.min_length or not word.isalpha() or word in self.known:
