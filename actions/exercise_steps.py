@@ -53,6 +53,12 @@ class ActionExerciseSteps(Action):
         if not exercise_id and (latest_intent(tracker) in ("ask_more", "inform")
                                 or cue(tracker, "points_back") or after_steps):
             exercise_id = tracker.get_slot("exercise")  # "how do I do it?" after the row
+        listed = (tracker.get_slot("last_answer") or {}).get("exercises") or []
+        ref = latest_cues(tracker).get("item_ref")
+        carry: dict[str, Any] = {}  # the list stays for "and the last one?"
+        if not latest_entities(tracker).get("exercise") and listed and ref in ("first", "other", "last"):
+            exercise_id = listed[{"first": 0, "other": min(1, len(listed) - 1)}.get(str(ref), -1)]
+            carry = {"exercises": listed}
         ex = kb.exercise(exercise_id) if exercise_id else None
         if ex is None:
             stepped = [e for e in kb.exercises if e.has_steps]
@@ -84,7 +90,7 @@ class ActionExerciseSteps(Action):
             utter_disclaimer(dispatcher, shown.disclaimer)
             return [SlotSet("last_topic", "exercise_steps"), SlotSet("exercise", shown.id),
                     SlotSet("last_answer", answer_record("exercise", "exercise_steps", [],
-                                                         exercise=shown.id))]
+                                                         exercise=shown.id, **carry))]
         lead = [] if cue(tracker, "how_to") else _leading_steps(shown, tracker)
         if lead:  # a detail question no single step answers alone: the likeliest lead, then all
             intro: dict[str, Any] | None = nested_response("utter_exercise_lead", lines=lead)
@@ -95,7 +101,7 @@ class ActionExerciseSteps(Action):
         utter_disclaimer(dispatcher, shown.disclaimer)
         return [SlotSet("last_topic", "exercise_steps"), SlotSet("exercise", shown.id),
                 SlotSet("last_answer", answer_record("exercise", "exercise_steps", [],
-                                                     exercise=shown.id))]
+                                                     exercise=shown.id, **carry))]
 
 
 # how much of a detail question one step must hold to answer it alone (the exercise's name, which

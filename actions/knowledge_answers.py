@@ -117,7 +117,8 @@ class ActionAnswerItem(Action):
                                      json_message={"kind": "answer", "topic": topic.id,
                                                    "section": topic.section})
             return [SlotSet("last_topic", topic.id)]
-        index = 0 if latest_cues(tracker).get("item_ref") == "first" else (
+        ref = latest_cues(tracker).get("item_ref")
+        index = 0 if ref == "first" else len(topic.items) - 1 if ref == "last" else (
             1 - int(shown) if shown in (0, 1) else 1)
         item = topic.items[min(index, len(topic.items) - 1)]
         dispatcher.utter_message(response="utter_more", facts=[topic.fact(item.fact).text],
@@ -200,6 +201,8 @@ class ActionAnswerTopic(Action):
                          else topic.disclaimer)
         record = answer_record("topic", topic.id, [f.id for f in facts], more_shown=0,
                                items=[item.name for item in topic.items])
+        if topic.id == "exercise_selection":  # "how do I do the first one?": the stepped ones
+            record["exercises"] = [e.id for e in kb.exercises if e.has_steps]
         if dose:  # later "and rest?" stays with this exercise
             record["exercise"] = entities.get("exercise") or tracker.get_slot("exercise")
         events: list[dict[str, Any]] = [SlotSet("last_topic", topic.id), SlotSet("last_answer", record)]

@@ -271,10 +271,15 @@ class ReferencePolicy(Policy):
             return None
         record = tracker.slots.get("last_answer") or {}
         named = {e.entity for e in parse.entities} & CONTEXT_ENTITIES
-        if parse.cues.asks_author and named_reference(parse.text) is not None:
-            return "action_cite_source"  # "who wrote the umbrella review?", "the reviewer's job?"
+        if parse.cues.asks_author and (named_reference(parse.text) is not None
+                                       or record.get("kind") == "source"):
+            # "who wrote the umbrella review?", "the reviewer's job?"; "what's her background?"
+            # right after a reference: the same one
+            return "action_cite_source"
         if parse.cues.item_ref == "which" and named and record.get("kind") == "topic":
             return "action_answer_topic"  # "which one is better for size?": the last topic, for size
+        if parse.cues.item_ref in ("first", "other", "last") and record.get("exercises"):
+            return "action_exercise_steps"  # "how do i do the first one?" after the exercises
         if parse.cues.item_ref not in (None, "named") and record.get("items"):
             return "action_answer_item"
         # "what improved?" or "who is it most useful for?" right after a topic answer: the fact of

@@ -42,7 +42,8 @@ _ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|sou
                           r"\bpapers?\b|\bjournal\b|\breviewer'?s?\b|\bcredentials?\b|"
                           r"\bwhose (?:is it|study|paper)\b")
 # asks who wrote, reviewed or published something: a reference or the article named by its title
-_ASKS_AUTHOR = re.compile(r"\bwho (?:wrote|write|writes|published|reviewed|authored|did|ran|led)\b|"
+_ASKS_AUTHOR = re.compile(r"\bwho (?:\w+ly )?(?:wrote|write|writes|published|reviewed|authored|did|ran|"
+                          r"led)\b|"
                           r"\bresearchers?\b|\bscientists?\b|\bwhat year\b|\bfor a living\b|"
                           r"\buniversity\b|\bbackground\b|\bpublished in\b|"
                           r"\b(?:first |lead )?authors?\b|\bpapers?\b|\bjournal\b|\breviewer'?s?\b|"
@@ -63,6 +64,10 @@ _CORRECTION = re.compile(r"\bi (?:didn'?t|did not|never|dont|don'?t) "
                          r"\bno,? i (?:said|meant)\b")
 # "the first one", "the other one": an item of the last answer's list
 _ITEM_REF = [("first", re.compile(r"\b(?:the |that )?(?:first|1st|former)(?: one| kind| type| thing)?\b")),
+             # "the last one", "the third": the end of the last answer's list (not "the last time")
+             ("last", re.compile(r"\b(?:the (?:last|third|3rd|final)|last one)"
+                                 r"(?: one| exercise| move| lift)?\b"
+                                 r"(?! (?:time|week|month|year|set|rep|day|session|workout|night)s?\b)")),
              ("other", re.compile(r"\b(?:the )?(?:other|second|2nd|latter)(?: one| kind| type| thing)?\b")),
              # "which one is better for size?": one of the things the last answer weighed
              ("which", re.compile(r"\bwhich (?:one|of (?:them|those|these|the two)|is (?:better|best)|"

@@ -26,6 +26,8 @@ _VALUES: list[tuple[str, str, re.Pattern[str]]] = [
         r"(?:^|[,;:.!]|\band)\s*(?:all |very |totally )?healthy\s*(?:[.,;:!]|$|\band\b)|\bin good health\b|"
         r"\bhealthy as an? (?:horse|ox)\b|"
         r"\bno (?:aches|pains) or injuries\b|"
+        r"\b(?:neither|none) of us (?:is |are |has |have |got )?(?:any )?(?:injured|injuries|hurt)\b|"
+        r"\bwe(?:'re| are) both (?:healthy|injury[- ]free|fine)\b|"
         r"\bno (?:knee|shoulder|back|wrist|elbow|hip|ankle|neck|joint) "
         r"(?:problems?|issues?|injur\w*|pain)\b")),
     ("experience", "beginner", re.compile(
