@@ -320,8 +320,21 @@ class Engine:
             return [parse]
         parses = [self.interpreter.parse(p) for p in parts]
         threshold = self.config.dialogue.multi_intent_threshold
+        # "how wide do i stand for squats and what do my hips do": a later question the
+        # classifier can't place on its own is about the exercise the first one named
+        named = next((e for e in parses[0].entities if e.entity == "exercise"), None)
+        if named is not None:
+            said = parts[0][named.start:named.end]
+            parses = [parses[0], *(
+                self.interpreter.parse(f"{part} ({said})")
+                if p.cues.question and not p.first("exercise")
+                and not (p.intent.name in self.multi_ok and p.intent.confidence >= threshold) else p
+                for part, p in zip(parts[1:], parses[1:], strict=True))]
+        # two details of one exercise are two answers; two questions on one topic are one
+        distinct = len({p.intent.name for p in parses}) == len(parses) or all(
+            p.intent.name == "ask_exercise_steps" for p in parses)
         if all(p.intent.name in self.multi_ok and p.intent.confidence >= threshold for p in parses) \
-                and len({p.intent.name for p in parses}) == len(parses) \
+                and distinct \
                 and not all(p.intent.name.startswith("out_of_scope") for p in parses):
             return parses
         return [parse]
