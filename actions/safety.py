@@ -14,7 +14,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import answer_record, knowledge, latest_cues
+from actions.common import answer_record, knowledge, latest_cues, latest_intent, props
 from knowledge.models import SERIOUS_TIERS, KnowledgeBase, RedFlag
 
 PREGNANCY_FLAGS = {"pregnancy", "pregnancy_warning"}
@@ -195,6 +195,12 @@ class ActionRecordClearance(Action):
         events.append(SlotSet("clearance", "provider"))
         if plan_now:
             events.append(FollowupAction("program_form"))
+        elif (cues.get("question") or cues.get("question_to")) \
+                and latest_intent(tracker) in props(domain).get("offered_when_unsure", []) \
+                and latest_intent(tracker) != "request_program":
+            # "... cleared me. what exercises should i start with?": the question too
+            events.append(FollowupAction("action_exercise_steps" if latest_intent(tracker)
+                                         == "ask_exercise_steps" else "action_answer_topic"))
         return events
 
 

@@ -145,11 +145,12 @@ class SafetyTriagePolicy(Policy):
             return "action_crisis_support"
         last = tracker.slots.get("last_answer") or {}
         if last.get("kind") == "safety" and last.get("topic") == "crisis" and not cues.tier \
-                and not (parse.intent.name in self.props.offered_when_unsure
+                and not (cues.question and parse.intent.name in self.props.offered_when_unsure
                          and parse.intent.name != PLAN_REQUEST
                          and parse.intent.confidence >= CLEAR_NEW_QUESTION):
             # "i mean it", "i don't know who to talk to" right after the crisis reply: stay with
-            # the person; only a clear training question moves on (not "just give me the plan")
+            # the person; only a clear training question moves on (not "just give me the plan",
+            # nor "i dont know who to call" read as a topic)
             return "action_crisis_support"
         plan_answers = {e.entity for e in parse.entities} & PLAN_ENTITIES
         if cues.cleared is True and cues.provider and (
