@@ -158,7 +158,13 @@ class ActionAnswerTopic(Action):
         confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0.0)
         goal_follow_up = cue(tracker, "continues") and set(entities) == {"goal"} and after_topic \
             and confidence < GOAL_FOLLOW_UP_UNSURE
-        if cue(tracker, "correction") or which_ref or goal_follow_up:
+        # (a correction inside its own question, "rest for strength, wait no i meant size", keeps
+        # the question's topic: there is no earlier answer to follow)
+        goals = [str(e.get("value")) for e in tracker.latest_message.get("entities") or []
+                 if e.get("entity") == "goal"]
+        if cue(tracker, "correction") and goals:
+            entities["goal"] = goals[-1]  # "for strength, wait no i meant size": the one meant
+        if (cue(tracker, "correction") and after_topic) or which_ref or goal_follow_up:
             intent = "inform"  # "i didn't say strength", "which one for size?": the last topic
         text = str(tracker.latest_message.get("text") or "")
         if "goal" not in entities and tracker.get_slot("goal") and cue(tracker, "continues"):
