@@ -32,6 +32,8 @@ SHORTHAND = {"hw": "how", "lng": "long", "rst": "rest", "btwn": "between",
              "ur": "your", "r": "are", "n": "and", "strngth": "strength", "hyprtrphy": "hypertrophy",
              "exrcise": "exercise", "xercise": "exercise", "bc": "because",
              "cuz": "because", "b4": "before", "gd": "good", "sz": "size", "msl": "muscle"}
+_RUN3 = re.compile(r"(\w)\1{2,}")
+_RUN2 = re.compile(r"(\w)\1+")
 _JOINER = re.compile(r"[A-Za-z0-9][/+&][A-Za-z]")
 _JOINED = re.compile(r"[^/+&]+")
 
@@ -69,6 +71,13 @@ class Normalizer:
             return SHORTHAND[word]
         if word in self.corrections:
             return self.corrections[word]
+        if word.isalpha() and word not in self.known and _RUN2.search(word):
+            # letters drawn out for feeling ("byeeee", "nahhh", "heyy", "goood"): the first
+            # shortening that is a known word, runs kept at two letters before one
+            for shorter in (_RUN3.sub(r"\1\1", word), _RUN3.sub(r"\1", word),
+                            _RUN2.sub(r"\1", word)):
+                if shorter != word and (shorter in self.known or shorter in SHORTHAND):
+                    return SHORTHAND.get(shorter, shorter)
         if len(word) < self.min_length or not word.isalpha() or word in self.known:
             return word
         # typos rarely change the first letter; requiring it keeps "sarms" from becoming "arms"

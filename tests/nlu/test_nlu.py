@@ -96,6 +96,21 @@ def test_entities_are_normalised(engine: Engine, text: str, entity: str, value: 
     assert (entity, value) in [(e.entity, e.value) for e in parse.entities], parse.entities
 
 
+@pytest.mark.parametrize("text,words", [
+    ("ok byeeee coach", ["ok", "bye", "coach"]),
+    ("heyy", ["hey"]),
+    ("nahhh", ["nah"]),
+    ("goood morning", ["good", "morning"]),
+    ("thxxx", ["thanks"]),
+    ("squatttt", ["squat"]),
+    ("all good", ["all", "good"]),  # a real double letter stays
+])
+def test_drawn_out_letters_are_shortened_to_a_known_word(engine: Engine, text: str,
+                                                         words: list[str]) -> None:
+    doc = engine.interpreter.nlp.get_pipe("coach_normalizer")(engine.interpreter.nlp.make_doc(text))
+    assert [t.text for t in doc] == words
+
+
 def test_entity_offsets_point_into_the_users_text(engine: Engine) -> None:
     text = "How do I do   DUMBELL rows?"
     ent = next(e for e in engine.parse(text).entities if e.entity == "exercise")
