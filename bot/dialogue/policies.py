@@ -175,6 +175,7 @@ class SafetyTriagePolicy(Policy):
         if cues.soreness and not answers_form and (parse.intent.name in self.props.soreness_report or (
                 parse.intent.name == SYMPTOM_INTENT and cues.complaint) or (
                 parse.intent.name in self.props.follow_up and cues.question) or (
+                parse.intent.name in self.props.states_no_fact and cues.question) or (
                 cues.question and parse.intent.confidence < UNSURE)):  # "is being sore the next
             # day a sign it worked?" read as an interview answer, or as a topic the classifier
             # is unsure of
@@ -230,7 +231,10 @@ class RetrievalPolicy(Policy):
 
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
         intent = parse.intent.name
-        if intent not in self.props.states_no_fact or len(parse.cues.words) < 3:
+        # "tell me about soreness" as the first message: no answer yet to go on with
+        nothing_to_continue = intent == "ask_more" and not tracker.slots.get("last_answer")
+        if (intent not in self.props.states_no_fact and not nothing_to_continue) \
+                or len(parse.cues.words) < 3:
             return None
         bar = "source" if parse.cues.asks_source else (
             "fallback" if intent == FALLBACK_INTENT else "override")

@@ -88,6 +88,17 @@ _MEDICAL_RESULT = re.compile(
     r"(?:ck|cpk|creatine kinase|cholesterol|a1c|hba1c|blood sugar|psa|testosterone|vitamin d) "
     r"(?:is|was|level|levels|of|at|came back)|(?:report|results?|scan|x-?ray) (?:says|said|shows?|"
     r"showed|came back))\b")
+# "tell me about rest", "what does the article say about older adults", "info on volume?": the
+# topic is X, whatever the frame around it reads as ("tell me" ~ ask_more, "article" ~ sources).
+# Not "tell me more about ...", which asks to go on with the last answer.
+_ABOUT = re.compile(
+    r"^\s*(?:(?:hey|hi|ok|okay|so|and|yo)\W+)?(?:(?:can|could|would|will) you\s+)?(?:please\s+)?"
+    r"(?:tell me|talk(?: to me)?|teach me|explain|educate me|fill me in|info|information|details|"
+    r"(?:what|anything) (?:do|does|did) (?:you|the (?:article|research|science|studies|study|"
+    r"experts|sources?|text)|your (?:article|sources?|research)|it|they) (?:know|say|said|have)|"
+    r"what(?:'s| is) (?:known|said)|anything)\s+(?:about|on|regarding|re)\s+"
+    r"(?P<topic>(?!more\b)[^?.!]+?)(?:\W+(?:please|thanks|thank you|coach|mate|bro|man))?"
+    r"\s*[?.!]*\s*$")
 _WORD = re.compile(r"[a-z][a-z'-]*")
 
 
@@ -111,6 +122,10 @@ class DiscourseCues:
             if rx.search(text):
                 cues["item_ref"] = ref
                 break
+        # on the corrected words ("can u tell me abt volume pls" -> "... you ... about ... please")
+        about = _ABOUT.match(doc.text)
+        if about and not re.search(r"\bmore\b", about.group(0)):
+            cues["about"] = about.group("topic")
         cues["words"] = sorted(set(_WORD.findall(text)))
         return doc
 

@@ -20,6 +20,7 @@ FOCUS_BELOW = 0.6  # a long message less clear than this is re-read on its last 
 FOCUS_CLEAR = 0.8  # the question after some context wins when it alone reads this clearly
 # readings a question after some context never overrules: a report of a symptom stays one
 KEEP_WHOLE = {"report_symptom", "out_of_scope_medical"}
+ABOUT_CLEAR = 0.45  # "tell me about X": X alone read as a knowledge topic at least this clearly
 # "..., how many sets should i do": a question after a comma, read on its own
 _COMMA_QUESTION = re.compile(
     r",\s+(?=(?:so\s+)?(?:what|whats|what's|how|is|are|can|should|do|does|why|which|when|where)\b)",
@@ -66,6 +67,8 @@ class Interpreter:
         elif intent.name not in KEEP_WHOLE and question:
             intent, ranking = self._question_after_context(question, intent, ranking)
         cues = Cues(**doc.user_data.get("cues", {}))
+        if cues.about:
+            intent, ranking = self._about(cues.about, intent, ranking)
         if question:
             cues.question_from = clean.rfind(question)
             cues.question_to = cues.question_from + len(question)
@@ -103,6 +106,22 @@ class Interpreter:
         if focus.name in topics and focus.name != intent.name and focus.confidence >= FOCUS_CLEAR \
                 and (intent.name not in topics or focus.confidence > intent.confidence):
             return focus, focus_ranking
+        return intent, ranking
+
+    def _about(self, topic: str, intent: IntentScore,
+               ranking: list[IntentScore]) -> tuple[IntentScore, list[IntentScore]]:
+        """"tell me about rest": when the whole reads as no knowledge topic (or as a source
+        question), what it asks about decides, if that alone reads as a topic."""
+        topics = self._topic_intents() - {"ask_sources", "ask_more", "ask_why", "ask_summary"}
+        if intent.name in topics:
+            return intent, ranking
+        focus, focus_ranking = self._intent(self.nlp(topic))
+        if focus.name in topics and focus.confidence >= ABOUT_CLEAR:
+            return focus, focus_ranking
+        if intent.name == "ask_sources" and focus.name != "ask_sources":
+            # "what do the studies say about soreness": not a question about the sources, and no
+            # topic either: unclear, for the policies that read the words
+            return IntentScore(name=FALLBACK_INTENT, confidence=intent.confidence), ranking
         return intent, ranking
 
     def _topic_intents(self) -> set[str]:

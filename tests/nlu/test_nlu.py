@@ -111,6 +111,19 @@ def test_drawn_out_letters_are_shortened_to_a_known_word(engine: Engine, text: s
     assert [t.text for t in doc] == words
 
 
+@pytest.mark.parametrize("text,about,intent", [
+    ("tell me about rest", "rest", "ask_rest"),
+    ("can u tell me about volume pls", "volume", "ask_volume"),
+    ("what does the article say about protein?", "protein", "ask_nutrition"),
+    ("tell me more about rest", None, "ask_more"),  # goes on with the last answer
+])
+def test_tell_me_about_x_is_read_on_x(engine: Engine, text: str, about: str | None,
+                                      intent: str) -> None:
+    parse = engine.parse(text)
+    assert parse.cues.about == about
+    assert parse.intent.name == intent, parse.intent_ranking[:3]
+
+
 def test_entity_offsets_point_into_the_users_text(engine: Engine) -> None:
     text = "How do I do   DUMBELL rows?"
     ent = next(e for e in engine.parse(text).entities if e.entity == "exercise")
