@@ -52,7 +52,8 @@ _ASKS_AUTHOR = re.compile(r"\bwho (?:\w+ly )?(?:wrote|write|writes|published|rev
 _HOW_TO = re.compile(r"\b(?:how (?:do|should|would|can|to) (?:i |you |we )?(?:do|perform|execute|"
                      r"make)\b|how[- ]to\b|form\b|technique|walk me through|step[- ]by[- ]step|steps\b|"
                      r"instructions?|tutorial|teach me|show me|guide|explain how|proper way|"
-                     r"correct way|break ?down|cues)")
+                     r"correct way|break ?down|cues|"
+                     r"how (?:do|does) (?:a |an |the )?(?:[a-z-]+ ){1,3}work\b)")
 # "start over": restart what is under way
 _RESTART = re.compile(r"\b(?:start (?:over|again|afresh|from scratch|from the (?:beginning|top))|"
                       r"restart|reset|from scratch|begin again|redo (?:the|my) (?:plan|questions))\b")
