@@ -307,6 +307,24 @@ def plan_message(kb: KnowledgeBase, plan: Plan) -> dict[str, Any]:
                              "closing": closing}}
 
 
+class ActionExplainQuestion(Action):
+    """"What do you mean by experience?", "what counts as a full gym?": what the interview's
+    pending question means (the engine then asks it again)."""
+
+    def name(self) -> str:
+        return "action_explain_question"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        slot = tracker.get_slot("requested_slot")
+        response = f"utter_explain_{slot}"
+        if response in (domain.get("responses") or {}):
+            dispatcher.utter_message(response=response)
+        else:
+            dispatcher.utter_message(response="utter_fallback_help")
+        return []
+
+
 class ActionBuildProgram(Action):
     """Build (or rebuild) the plan from the slots, unless clearance is still missing."""
 

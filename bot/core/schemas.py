@@ -59,6 +59,8 @@ class Cues(BaseModel):
     how_to: bool = False  # asks for a whole exercise or topic ("squat form"), not one detail
     also_maybe: str | None = None  # a knowledge intent nearly tied with the chosen one
     restart: bool = False  # "start over", "from scratch"
+    asks_meaning: bool = False  # "what do you mean by experience?", "what counts as a full gym"
+    resume: bool = False  # "let's keep going", "continue the plan"
     about: str | None = None  # what "tell me about X", "what does the article say about X" asks about
     # "first", "other" or "which": an item of the last answer's list; "named": one named by a word
     # of it ("the metabolic one")

@@ -124,6 +124,10 @@ class PlanRequestPolicy(Policy):
     one, plan_change reads changes) and never for a meal plan (scope declines those first)."""
 
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
+        form_slots = ("experience", "days", "equipment", "duration", "injuries")
+        if parse.cues.resume and not tracker.active_loop and not tracker.slots.get("plan") \
+                and any(tracker.slots.get(s) for s in form_slots) and not parse.cues.tier:
+            return PROGRAM_FORM  # "let's keep going" after stopping the interview: where it was
         if parse.cues.asks_for_plan and parse.intent.name != PLAN_REQUEST \
                 and not tracker.active_loop and not tracker.slots.get("plan") \
                 and not parse.cues.meal_plan and not parse.intent.name.startswith("/"):
@@ -211,6 +215,10 @@ class ActiveFormPolicy(Policy):
         if parse.intent.name == "cancel":
             # "skip" may look like cancel to the classifier: ending the form takes a cancel word
             return CANCEL_FORM if parse.cues.cancel else form
+        if parse.cues.asks_meaning and tracker.slots.get("requested_slot") \
+                and not parse.cues.tier:
+            # "what counts as a full gym?": what the pending question means, then the question
+            return "action_explain_question"
         if tracker.slots.get("requested_slot") == "clearance" and parse.cues.cleared is not None:
             return form  # "my trainer said I'm fine" answers the clearance question, whatever its topic
         entities = {e.entity for e in parse.entities}

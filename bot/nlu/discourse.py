@@ -100,6 +100,19 @@ _ABOUT = re.compile(
     r"what(?:'s| is) (?:known|said)|anything)\s+(?:about|on|regarding|re)\s+"
     r"(?P<topic>(?!more\b)[^?.!]+?)(?:\W+(?:please|thanks|thank you|coach|mate|bro|man))?"
     r"\s*[?.!]*\s*$")
+# "what do you mean by experience?", "what counts as a full gym": asks what a question means
+_ASKS_MEANING = re.compile(
+    r"\bwhat (?:do|did) (?:you|u) mean\b|\bwhat does (?:that|this|it) mean\b|"
+    r"\bwhat (?:counts|qualifies) as\b|\bhow do (?:i|you) (?:know|tell) (?:if|whether|which|what)\b|"
+    r"\bwhich (?:one )?am i\b|\bwhat(?:'s|s| is) the difference between (?:a )?(?:beginner|"
+    r"intermediate|advanced|dumbbells?|bodyweight|full gym|the (?:options|levels|choices|three|3)|"
+    r"them|those|these)\b|"
+    r"\bwhat (?:are|r) the (?:options|levels|choices)\b|\bnot sure what (?:you mean|that means|"
+    r"to (?:say|pick|choose|put))\b|\bnot sure (?:which|if i'?m)\b|"
+    r"\bwhat(?:'s| is| does) (?:an? )?(?:beginner|intermediate|advanced|full gym)(?: mean)?\s*\??$")
+# "let's keep going", "continue the plan": go on with an interview stopped earlier
+_RESUME = re.compile(r"\b(?:keep going|carry on|continue|resume|go on|pick (?:it )?up where|"
+                     r"back to (?:the|my) plan|finish (?:the|my) plan|let'?s (?:finish|continue))\b")
 _WORD = re.compile(r"[a-z][a-z'-]*")
 
 
@@ -116,7 +129,8 @@ class DiscourseCues:
                          ("asks_source", _ASKS_SOURCE), ("asks_author", _ASKS_AUTHOR),
                          ("how_to", _HOW_TO),
                          ("restart", _RESTART), ("correction", _CORRECTION),
-                         ("meal_plan", _MEAL_PLAN), ("medical_result", _MEDICAL_RESULT)):
+                         ("meal_plan", _MEAL_PLAN), ("medical_result", _MEDICAL_RESULT),
+                         ("asks_meaning", _ASKS_MEANING), ("resume", _RESUME)):
             if rx.search(text):
                 cues[name] = True
         for ref, rx in _ITEM_REF:
