@@ -83,12 +83,16 @@ class ActionCrisisSupport(Action):
         again = last.get("kind") == "safety" and last.get("topic") == "crisis" \
             and not latest_cues(tracker).get("tier")
         other = other or (again and bool(last.get("other")))
+        # "im in the uk": that country's crisis line, now and in later replies
+        region = latest_cues(tracker).get("region") or (last.get("region") if again else None)
         dispatcher.utter_message(response="utter_crisis", other=other, again=again,
+                                 region=region or "",
                                  json_message={"kind": "safety", "tier": "crisis",
                                                "symptom": "crisis"})
         events: list[dict[str, Any]] = [
             SlotSet("last_topic", None),
-            SlotSet("last_answer", answer_record("safety", "crisis", [], tier="crisis", other=other))]
+            SlotSet("last_answer", answer_record("safety", "crisis", [], tier="crisis", other=other,
+                                                 region=region))]
         if tracker.active_loop_name:  # paused: the answers given so far are kept
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         return events
@@ -126,8 +130,12 @@ class ActionSafetyStop(Action):
             if tracker.active_loop_name:
                 events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         else:
+            # two signs of the same tier ("my arm went numb and my speech slurred"): both named
+            same = [f for f in flags if f.tier == flag.tier and f.id != flag.id][:1]
+            name = f"{flag.name}, or {same[0].name}," if same and flag.tier != "hold_off" \
+                else flag.name
             dispatcher.utter_message(response="utter_safety_stop", tier=flag.tier,
-                                     name=flag.name, who=flag.provider, other=other,
+                                     name=name, who=flag.provider, other=other,
                                      # ("who should I see?" is not carrying on)
                                      again=not flags and not latest_cues(tracker).get("asks_provider"),
                                      json_message={"kind": "safety", "tier": flag.tier,

@@ -37,6 +37,8 @@ class Cues(BaseModel):
     tier: str | None = None  # the highest red-flag tier named: crisis, emergency, urgent, hold_off
     # signs these words are only after an earlier flag: {earlier flag id: this sign's flag id}
     if_remembered: dict[str, str] = Field(default_factory=dict)
+    dismisses: bool = False  # waves a sign away: "probably nothing", "it's gone now", "fine"
+    region: str | None = None  # a country named ("im in the uk"): uk, ireland, canada, australia, ...
     about_other: bool = False  # a report about somebody else ("my friend collapsed")
     soreness: bool = False  # words of ordinary soreness ("legs are sore from yesterday")
     asks_warning_signs: bool = False  # "what signs mean I should stop?"

@@ -187,8 +187,9 @@ class SafetyTriagePolicy(Policy):
         if parse.intent.name == SYMPTOM_INTENT and cues.complaint:
             return "action_safety_stop"
         stopped = (tracker.slots.get("last_answer") or {}).get("kind") == "safety"
-        if stopped and (cues.carry_on or cues.asks_provider):  # "can I still do squats
-            return "action_safety_stop"  # tomorrow?", "so who should I see about it?"
+        if stopped and (cues.carry_on or cues.asks_provider or cues.dismisses):  # "can I still
+            # do squats tomorrow?", "so who should I see about it?", "its gone now, so whats the plan"
+            return "action_safety_stop"
         return None
 
 

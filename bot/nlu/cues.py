@@ -115,6 +115,29 @@ _ASKS_PROVIDER = re.compile(
     r"\bwhere (?:should|do|can) (?:i|we) go\b|\bwhich (?:doctor|specialist)\b")
 
 
+# waves a warning sign away ("lol its probably nothing", "its gone now", "fine, whatever")
+_DISMISSES = re.compile(
+    r"\b(?:probably|prob|it'?s|its|it is|that'?s|thats|it was) (?:just )?nothing\b|\bno big deal\b|"
+    r"\bnot (?:a |that )?(?:big deal|bad|serious)\b|\b(?:it'?s|its|it has|it'?s all|pain'?s?) (?:gone|passed|"
+    r"better|fine|ok|okay)\b|\b(?:gone|went away|passed) now\b|\bi'?m (?:fine|ok|okay|good) now\b|"
+    r"\bim (?:fine|ok|okay|good) now\b|\b(?:overreacting|over ?reacting|whatever)\b|"
+    r"^\s*(?:ok(?:ay)? )?fine\b|\bi'?ll be (?:fine|ok|okay)\b|\bill be (?:fine|ok|okay)\b|"
+    r"\bdon'?t (?:worry|care)\b|\bdoesn'?t matter\b")
+# where the person is, for a crisis line of their country ("im in the uk", "i'm from toronto")
+_REGIONS = [
+    ("uk", re.compile(r"\b(?:uk|u\.k\.|united kingdom|england|scotland|wales|northern ireland|britain|"
+                      r"great britain|london|manchester|birmingham|glasgow|edinburgh|cardiff|belfast|"
+                      r"liverpool|leeds)\b")),
+    ("ireland", re.compile(r"\b(?:ireland|dublin|cork|galway)\b")),
+    ("canada", re.compile(r"\b(?:canada|canadian|toronto|vancouver|montreal|ontario|quebec|alberta|"
+                          r"calgary|ottawa)\b")),
+    ("australia", re.compile(r"\b(?:australia|aussie|sydney|melbourne|brisbane|perth|adelaide)\b")),
+    ("new_zealand", re.compile(r"\b(?:new zealand|nz|auckland|wellington|christchurch)\b")),
+    ("india", re.compile(r"\b(?:india|mumbai|delhi|bangalore|bengaluru|chennai|kolkata|hyderabad)\b")),
+    ("us", re.compile(r"\b(?:usa|u\.s\.a?|united states|the (?:us|states)|america)\b")),
+]
+
+
 class SafetyCues:
     """Adds to doc.user_data["cues"] (where coach_symptoms put the red-flag tier): about_other,
     soreness, complaint, carry_on, mentions_plan, provider, cleared, asks_warning_signs,
@@ -125,6 +148,11 @@ class SafetyCues:
         cues: dict[str, Any] = doc.user_data.setdefault("cues", {})
         if _COMPLAINT.search(text):
             cues["complaint"] = True
+        if _DISMISSES.search(text):
+            cues["dismisses"] = True
+        region = next((name for name, rx in _REGIONS if rx.search(text)), None)
+        if region:
+            cues["region"] = region
         if _CARRY_ON.search(text):
             cues["carry_on"] = True
         if _OTHER_PERSON.search(text):
