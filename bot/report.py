@@ -26,13 +26,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process, utils
 
-from bot.core.config import CoachConfig, project_file
+from bot.core.config import CoachConfig
 from bot.core.errors import CoachError
 from bot.core.messages import Tier
 
 TEMPLATES = Path(__file__).parent / "reporting"
-NLU_DATA = project_file("bot/data/nlu.yml")
-NLU_FILES = (NLU_DATA, project_file("bot/data/nlu_users.yml"))
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTION = "action_fallback"
 OUT_OF_SCOPE_INTENTS = ("out_of_scope", "out_of_scope_medical")
@@ -569,6 +567,7 @@ def export_nlu(report: UsageReport, path: Path, known: Iterable[str] | None = No
     bot/data/nlu.yml), payloads and over-long texts are left out. Returns the examples written."""
     if known is None:
         from bot.nlu.data import load_nlu
+        from bot.nlu.model import NLU_FILES
 
         known = (e.text.lower() for e in load_nlu(*NLU_FILES).examples)
     seen = set(known)

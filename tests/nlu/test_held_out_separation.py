@@ -10,10 +10,11 @@ from rapidfuzz import fuzz, process
 
 from bot.core.config import ROOT
 from bot.nlu.data import load_nlu
+from bot.nlu.model import NLU_FILES
 
 SIMILARITY_LIMIT = 90.0
-# both training files: the hand-written one and the user-phrased one
-TRAINING_FILES = (ROOT / "bot" / "data" / "nlu.yml", ROOT / "bot" / "data" / "nlu_users.yml")
+# every training file
+TRAINING_FILES = NLU_FILES
 _PUNCT = re.compile(r"[^\w\s]")
 
 
