@@ -33,7 +33,7 @@ SHORTHAND = {"hw": "how", "lng": "long", "rst": "rest", "btwn": "between",
              "exrcise": "exercise", "xercise": "exercise", "bc": "because",
              "cuz": "because", "b4": "before", "gd": "good", "sz": "size", "msl": "muscle"}
 _RUN3 = re.compile(r"(\w)\1{2,}")
-_RUN2 = re.compile(r"(\w)\1+")
+_END2 = re.compile(r"(\w)\1$")
 _JOINER = re.compile(r"[A-Za-z0-9][/+&][A-Za-z]")
 _JOINED = re.compile(r"[^/+&]+")
 
@@ -71,11 +71,12 @@ class Normalizer:
             return SHORTHAND[word]
         if word in self.corrections:
             return self.corrections[word]
-        if word.isalpha() and word not in self.known and _RUN2.search(word):
+        if word.isalpha() and word not in self.known and (_RUN3.search(word) or _END2.search(word)):
             # letters drawn out for feeling ("byeeee", "nahhh", "heyy", "goood"): the first
-            # shortening that is a known word, runs kept at two letters before one
+            # shortening that is a known word, runs kept at two letters before one; a double
+            # letter inside a word stays ("hiit" is not "hit")
             for shorter in (_RUN3.sub(r"\1\1", word), _RUN3.sub(r"\1", word),
-                            _RUN2.sub(r"\1", word)):
+                            _END2.sub(r"\1", _RUN3.sub(r"\1", word))):
                 if shorter != word and (shorter in self.known or shorter in SHORTHAND):
                     return SHORTHAND.get(shorter, shorter)
         if len(word) < self.min_length or not word.isalpha() or word in self.known:

@@ -104,6 +104,7 @@ def test_entities_are_normalised(engine: Engine, text: str, entity: str, value: 
     ("thxxx", ["thanks"]),
     ("squatttt", ["squat"]),
     ("all good", ["all", "good"]),  # a real double letter stays
+    ("hiit", ["hiit"]),  # and a double letter inside a word
 ])
 def test_drawn_out_letters_are_shortened_to_a_known_word(engine: Engine, text: str,
                                                          words: list[str]) -> None:
