@@ -63,7 +63,7 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          "stronger": "strength", "strongest": "strength", "stance": "position",
          "better": "improve", "beneficial": "benefit", "max": "maximum", "most": "maximum",
          "year": "publish", "published": "publish", "frequently": "often", "frequency": "often",
-         "minimum": "least", "twice": "two"}
+         "minimum": "least", "twice": "two", "carbs": "carbohydrates", "carb": "carbohydrates"}
 
 
 _STEMMER = snowballstemmer.stemmer("english")

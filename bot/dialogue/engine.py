@@ -24,6 +24,7 @@ from bot.dialogue.registry import POLICIES
 from bot.nlu.interpreter import Interpreter
 from bot.responses.renderer import Renderer
 from bot.stores import TrackerStore
+from knowledge.retrieval import terms
 
 log = logging.getLogger(__name__)
 
@@ -133,10 +134,12 @@ class Engine:
         may still be right ("how many reps?", "and sets?" about one study): its first sentence is
         quoted as the answer above; otherwise the bot says it may be misreading. Both offer a
         way forward."""
-        first = (replies[0].text or "").strip()
-        lead = first.split("\n")[0]
-        end = lead.find(". ")
-        lead = lead[: end + 1] if end > 0 else lead
+        first = (replies[0].text or "").strip().split("\n")[0]
+        # the sentence of the answer that holds most of the question's words ("and carbs?" ->
+        # the one naming carbohydrates), else its first
+        asked = set(terms(" ".join(parse.cues.words)))
+        sentences = [s.strip() for s in first.replace(". ", ".\n").split("\n") if s.strip()]
+        lead = max(sentences, key=lambda s: len(asked & set(terms(s))), default="")
         if parse.intent.name in self.domain.props.states_no_fact or not lead \
                 or parse.intent.name.startswith("/"):
             return self.utter(tracker, "utter_loop_breaker")
