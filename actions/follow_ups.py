@@ -202,9 +202,12 @@ class ActionCiteSource(Action):
             return [SlotSet("last_topic", None),
                     SlotSet("last_answer", answer_record("source", source.id, []))]
         record = tracker.get_slot("last_answer") or {}
+        if latest_cues(tracker).get("sources_overview"):  # "how many references are there?"
+            record = {}
         topic = _last_topic(kb, tracker) if record else None
         # a source question that names its fact, unless it follows the answer just given
-        named = None if tracker.latest_action_name == "action_answer_topic" else \
+        named = None if tracker.latest_action_name == "action_answer_topic" \
+            or latest_cues(tracker).get("sources_overview") else \
             _named_fact(kb, str(tracker.latest_message.get("text") or ""))
         if named is not None:  # "which organisation says twice a week?": that fact and its source
             named_topic, fact = named

@@ -115,7 +115,11 @@ class ValidateProgramForm(FormValidationAction):
                          domain: DomainDict) -> dict[str, Any]:
         """'no injuries' said up front counts as an answer."""
         text = str(tracker.latest_message.get("text") or "")
-        if tracker.slots.get("injuries") is None and states_no_injury(text):
+        # ("no injuries but i have type 2 diabetes": the condition named is the answer)
+        named = [e.get("value") for e in tracker.latest_message.get("entities") or []
+                 if e.get("entity") == "condition"
+                 and e.get("value") not in (NO_INJURY, *NOT_RESTRICTING)]
+        if tracker.slots.get("injuries") is None and states_no_injury(text) and not named:
             return {"injuries": NO_INJURY}
         return {}
 

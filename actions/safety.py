@@ -163,6 +163,13 @@ class ActionSoreness(Action):
         dispatcher.utter_message(response="utter_soreness",
                                  json_message={"kind": "safety", "tier": "none",
                                                "symptom": "soreness"})
+        subjects = {str(e.get("value")) for e in tracker.latest_message.get("entities") or []
+                    if e.get("entity") == "subject"}
+        for subject in knowledge().vocabulary.subject:  # "can i take ibuprofen for it?"
+            if subject.id in subjects and not subject.setting:
+                dispatcher.utter_message(response="utter_uncovered_note", name=subject.name,
+                                         ask=subject.ask)
+                break
         return [SlotSet("last_topic", "risks"),
                 SlotSet("last_answer", answer_record("soreness", "risks", []))]
 

@@ -37,6 +37,7 @@ class Cues(BaseModel):
     tier: str | None = None  # the highest red-flag tier named: crisis, emergency, urgent, hold_off
     # signs these words are only after an earlier flag: {earlier flag id: this sign's flag id}
     if_remembered: dict[str, str] = Field(default_factory=dict)
+    plan_for_other: bool = False  # a plan for running, yoga ...: not a lifting plan
     dismisses: bool = False  # waves a sign away: "probably nothing", "it's gone now", "fine"
     region: str | None = None  # a country named ("im in the uk"): uk, ireland, canada, australia, ...
     about_other: bool = False  # a report about somebody else ("my friend collapsed")
@@ -57,6 +58,7 @@ class Cues(BaseModel):
     cancel: bool = False  # "cancel", "stop", "never mind": wants to stop what is under way
     points_back: bool = False  # "it", "that one", "those": refers to what was just said
     asks_source: bool = False  # "which study says ...", "according to who?"
+    sources_overview: bool = False  # the sources as a whole: "how many references are there?"
     asks_author: bool = False  # "who wrote the umbrella review?", "the reviewer's job?"
     how_to: bool = False  # asks for a whole exercise or topic ("squat form"), not one detail
     also_maybe: str | None = None  # a knowledge intent nearly tied with the chosen one
@@ -68,6 +70,7 @@ class Cues(BaseModel):
     # of it ("the metabolic one")
     item_ref: str | None = None
     meal_plan: bool = False  # asks for a meal plan, a menu or a diet plan
+    asks_diagnosis: bool = False  # what a body sign is ("my knee clicks, what is it?")
     medical_result: bool = False  # a test, scan or result to read ("my x-ray report says ...")
     remove: list[str] = Field(default_factory=list)  # exercises to take out of a plan
     swap: list[str] = Field(default_factory=list)  # exercises to swap for another

@@ -69,8 +69,12 @@ class ScopePolicy(Policy):
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
         if parse.cues.meal_plan:
             return "action_meal_plan"
-        if parse.cues.medical_result:  # reading a test or scan is a doctor's work (no red flag
-            return "action_out_of_scope"  # here: the safety policy has run first)
+        if parse.cues.plan_for_other and parse.first("subject"):  # "a running program for my 5k"
+            return "action_uncovered_subject"
+        if parse.cues.medical_result or parse.cues.asks_diagnosis:
+            # reading a test or scan, or saying what a click or a lump is, is a doctor's work
+            # (no red flag here: the safety policy has run first)
+            return "action_out_of_scope"
         return None
 
 
@@ -125,10 +129,15 @@ class PlanRequestPolicy(Policy):
 
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
         form_slots = ("experience", "days", "equipment", "duration", "injuries")
+        if parse.cues.mentions_plan and parse.cues.change and not tracker.active_loop \
+                and not tracker.slots.get("plan") and not parse.cues.meal_plan \
+                and not parse.cues.plan_for_other \
+                and {e.entity for e in parse.entities} & PLAN_ENTITIES:
+            return PROGRAM_FORM  # "change my plan to 4 days" before any plan: one, with 4 days
         if parse.cues.resume and not tracker.active_loop and not tracker.slots.get("plan") \
                 and any(tracker.slots.get(s) for s in form_slots) and not parse.cues.tier:
             return PROGRAM_FORM  # "let's keep going" after stopping the interview: where it was
-        if parse.cues.asks_for_plan and parse.intent.name != PLAN_REQUEST \
+        if parse.cues.asks_for_plan and parse.intent.name != PLAN_REQUEST and not parse.cues.plan_for_other \
                 and not tracker.active_loop and not tracker.slots.get("plan") \
                 and not parse.cues.meal_plan and not parse.intent.name.startswith("/"):
             return PROGRAM_FORM
@@ -323,7 +332,8 @@ class ReferencePolicy(Policy):
         # "no i meant the squat, not the row": the exercise meant
         if parse.cues.correction and parse.first("exercise"):
             return "action_exercise_steps"
-        if parse.cues.item_ref not in (None, "named") and len(parse.cues.words) <= FOLLOW_UP_WORDS and (
+        if parse.cues.item_ref not in (None, "named") and len(parse.cues.words) <= FOLLOW_UP_WORDS \
+                and not parse.first("subject") and (  # ("bcaas or eaas, which one?" names its own)
                 parse.intent.name in self.props.states_no_fact or not record):
             return "action_fallback"  # "the other one?" with no list before it: did you mean
         if parse.cues.correction and named and record.get("kind") == "topic":

@@ -125,6 +125,13 @@ _DISMISSES = re.compile(
     r"\bdon'?t (?:worry|care)\b|\bdoesn'?t matter\b|"
     r"\b(?:don'?t|dont|do not) (?:really )?need (?:a |to see a |to see the |to go to the |an )?"
     r"(?:doctor|doc|gp|physio|er|hospital|ambulance|check ?up)\b")
+# a plan for something other than lifting ("a running program for my first 5k", "yoga routine")
+_PLAN_FOR_OTHER = re.compile(
+    r"\b(?:running|run|jogging|5k|10k|marathon|cardio|cycling|swimming|yoga|stretching|"
+    r"mobility|flexibility|hiit|sprint\w*|couch to 5k|c25k|triathlon)\s+(?:plan|program|programme|"
+    r"routine|schedule|training plan)s?\b|"
+    r"\b(?:plan|program|programme|routine|schedule)s? (?:for|to (?:train for|run|do)) (?:a |an |my |the |"
+    r"first |my first )*(?:5k|10k|marathon|half marathon|triathlon|race|run|running|cardio|yoga)\b")
 # where the person is, for a crisis line of their country ("im in the uk", "i'm from toronto")
 _REGIONS = [
     ("uk", re.compile(r"\b(?:uk|u\.k\.|united kingdom|england|scotland|wales|northern ireland|britain|"
@@ -150,6 +157,8 @@ class SafetyCues:
         cues: dict[str, Any] = doc.user_data.setdefault("cues", {})
         if _COMPLAINT.search(text):
             cues["complaint"] = True
+        if _PLAN_FOR_OTHER.search(text):
+            cues["plan_for_other"] = True
         if _DISMISSES.search(text):
             cues["dismisses"] = True
         region = next((name for name, rx in _REGIONS if rx.search(text)), None)

@@ -40,14 +40,20 @@ _ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|sou
                           r"this|it) (?:come|from)\b|\b(?:sources?|citations?|cite|references?)\b|"
                           r"\bwho (?:wrote|write|writes|published|reviewed)\b|\b(?:first |lead )?authors?\b|"
                           r"\bpapers?\b|\bjournal\b|\breviewer'?s?\b|\bcredentials?\b|"
-                          r"\bwhose (?:is it|study|paper)\b")
+                          r"\bwhose (?:is it|study|paper)\b|"
+                          r"\bhow many (?:references|sources|studies|citations)\b|"
+                          r"\b(?:checked|reviewed|vetted|fact[- ]checked|approved|verified|looked at) by "
+                          r"(?:a |an |any |real )?(?:doctor|medical|physician|professional|expert|"
+                          r"physical therapist|physio|pt|specialist)\w*")
 # asks who wrote, reviewed or published something: a reference or the article named by its title
 _ASKS_AUTHOR = re.compile(r"\bwho (?:\w+ly )?(?:wrote|write|writes|published|reviewed|authored|did|ran|"
                           r"led)\b|"
                           r"\bresearchers?\b|\bscientists?\b|\bwhat year\b|\bfor a living\b|"
                           r"\buniversity\b|\bbackground\b|\bpublished in\b|"
                           r"\b(?:first |lead )?authors?\b|\bpapers?\b|\bjournal\b|\breviewer'?s?\b|"
-                          r"\bcredentials?\b|\bwhose\b|\b(?:written|reviewed) by\b|\btitle\b")
+                          r"\bcredentials?\b|\bwhose\b|\b(?:written|reviewed) by\b|\btitle\b|"
+                          r"\b(?:checked|vetted|fact[- ]checked|approved|verified) by (?:a |an |any |real )?"
+                          r"(?:doctor|medical|physician|professional|expert|physical therapist|physio|pt)\w*")
 # asks for a whole exercise or topic ("how do i do a row", "squat form"), not one detail of it
 _HOW_TO = re.compile(r"\b(?:how (?:do|should|would|can|to) (?:i |you |we )?(?:do|perform|execute|"
                      r"make)\b|how[- ]to\b|form\b|technique|walk me through|step[- ]by[- ]step|steps\b|"
@@ -89,6 +95,19 @@ _MEDICAL_RESULT = re.compile(
     r"(?:ck|cpk|creatine kinase|cholesterol|a1c|hba1c|blood sugar|psa|testosterone|vitamin d) "
     r"(?:is|was|level|levels|of|at|came back)|(?:report|results?|scan|x-?ray) (?:says|said|shows?|"
     r"showed|came back))\b")
+# asks about the sources as a whole ("how many references does it have", "list your sources")
+_SOURCES_OVERVIEW = re.compile(
+    r"\bhow many (?:references|sources|studies|citations|papers)\b|"
+    r"\b(?:list|all|every one) (?:of )?(?:the |your |its )?(?:references|sources|citations)\b|"
+    r"\bwhat (?:are|r) (?:the |your |its )?(?:references|sources)\b")
+# asks what a body sign is ("my knee clicks when i squat but no pain, what is it?"): a diagnosis
+_ASKS_DIAGNOSIS = re.compile(
+    r"\b(?:click\w*|pop|pops|popping|crack\w*|grind\w*|twitch\w*|tingl\w*|lump|bump|rash|"
+    r"bruis\w*|clunk\w*|snap\w*|creak\w*)\b[^?]{0,60}\b(?:what(?:'s|s| is) (?:it|this|that|wrong|"
+    r"going on|happening|causing (?:it|this|that)|that from)|why (?:does|do|is) (?:it|this|that)|"
+    r"is (?:it|this|that) (?:normal|bad|serious|dangerous|a problem|something)|should i (?:be )?worr\w*)\b|"
+    r"\bwhy (?:does|do|is|are) my (?:\w+ ){1,2}(?:click\w*|pop\w*|crack\w*|grind\w*|twitch\w*|"
+    r"tingl\w*|creak\w*|clunk\w*)\b")
 # "tell me about rest", "what does the article say about older adults", "info on volume?": the
 # topic is X, whatever the frame around it reads as ("tell me" ~ ask_more, "article" ~ sources).
 # Not "tell me more about ...", which asks to go on with the last answer.
@@ -130,7 +149,9 @@ class DiscourseCues:
                          ("how_to", _HOW_TO),
                          ("restart", _RESTART), ("correction", _CORRECTION),
                          ("meal_plan", _MEAL_PLAN), ("medical_result", _MEDICAL_RESULT),
-                         ("asks_meaning", _ASKS_MEANING), ("resume", _RESUME)):
+                         ("asks_meaning", _ASKS_MEANING), ("resume", _RESUME),
+                         ("asks_diagnosis", _ASKS_DIAGNOSIS),
+                         ("sources_overview", _SOURCES_OVERVIEW)):
             if rx.search(text):
                 cues[name] = True
         for ref, rx in _ITEM_REF:

@@ -19,8 +19,9 @@ from bot.nlu.entities import source_span, source_text
 # (label, value, pattern) over the folded text
 _VALUES: list[tuple[str, str, re.Pattern[str]]] = [
     ("condition", "none", re.compile(
-        r"\b(?:no|zero|not any|without any|without|nothing|none|no real) (?:\w+ )?(?:injur(?:y|ies|ed)|"
-        r"health (?:issues?|problems?|conditions?)|medical (?:issues?|problems?|conditions?)|"
+        r"\b(?:no|zero|not any|without any|without|nothing|none|no real) (?:\w+ )?"
+        r"(?:injur(?:y|ies|ed)|inj|injs|health (?:issues?|problems?|conditions?)|"
+        r"medical (?:issues?|problems?|conditions?)|"
         r"conditions?|problems? with my body)\b|\bnothing (?:injured|wrong|hurts)\b|"
         r"\binjury[- ]free\b|\b(?:i'?m|im|i am|totally|perfectly|fully) (?:healthy|fine health)\b|"
         r"(?:^|[,;:.!]|\band)\s*(?:all |very |totally )?healthy\s*(?:[.,;:!]|$|\band\b)|\bin good health\b|"

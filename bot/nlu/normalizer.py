@@ -31,7 +31,9 @@ SHORTHAND = {"hw": "how", "lng": "long", "rst": "rest", "btwn": "between",
              "ty": "thanks", "tnx": "thanks", "plz": "please", "pls": "please", "u": "you",
              "ur": "your", "r": "are", "n": "and", "strngth": "strength", "hyprtrphy": "hypertrophy",
              "exrcise": "exercise", "xercise": "exercise", "bc": "because",
-             "cuz": "because", "b4": "before", "gd": "good", "sz": "size", "msl": "muscle"}
+             "cuz": "because", "b4": "before", "gd": "good", "sz": "size", "msl": "muscle",
+             "inj": "injuries", "injs": "injuries", "int": "intermediate", "intermed": "intermediate",
+             "adv": "advanced", "mins": "minutes"}
 _RUN3 = re.compile(r"(\w)\1{2,}")
 _END2 = re.compile(r"(\w)\1$")
 _JOINER = re.compile(r"[A-Za-z0-9][/+&][A-Za-z]")
