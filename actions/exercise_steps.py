@@ -22,7 +22,7 @@ from actions.common import (
     utter_disclaimer,
 )
 from knowledge.models import Exercise
-from knowledge.retrieval import Hit, fact_index
+from knowledge.retrieval import Hit, fact_index, terms
 
 
 def steps_message(ex: Exercise, intro: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -105,7 +105,7 @@ class ActionExerciseSteps(Action):
 
 
 # how much of a detail question one step must hold to answer it alone (the exercise's name, which
-# every step's text carries, counts too)
+# every step's text carries, is left out of the question)
 DETAIL_COVERAGE = 0.5
 
 
@@ -120,7 +120,7 @@ def _asked_step(ex: Exercise, tracker: Tracker, follow_up: bool = False) -> str 
     if len(words) < (1 if follow_up else 3):
         return None
     hits = _step_hits(ex, text)[:2]
-    if not hits or hits[0].coverage < DETAIL_COVERAGE or hits[0].matched < (1 if follow_up else 2):
+    if not hits or hits[0].coverage < DETAIL_COVERAGE:
         return None
     if len(hits) > 1 and hits[1].coverage >= hits[0].coverage:
         return None  # two steps fit as well: the whole exercise answers better
@@ -131,11 +131,14 @@ def _step_hits(ex: Exercise, text: str) -> list[Hit]:
     """The exercise's steps and cautions that match a question, best first. The advice every
     page ends with ("talk with a personal trainer or look for detailed instructions") answers
     no detail of the movement: it is dropped when a step matches as well ("where do I look?")."""
-    hits = fact_index().search(text, topic="exercise:" + ex.id, limit=5)
+    # the exercise's name is in every step's text: it tells no step from another
+    hits = fact_index().search(text, topic="exercise:" + ex.id, limit=5,
+                               ignore=frozenset(terms(ex.name)))
     general = [h for h in hits if "personal trainer" in h.text.lower()]
     steps = [h for h in hits if h not in general]
     best_step = max((h.coverage for h in steps), default=0.0)
-    return sorted([*steps, *(h for h in general if h.coverage > best_step)],
+    # (one shared word, "look", does not make the advice to look up instructions an answer)
+    return sorted([*steps, *(h for h in general if h.coverage > best_step and h.matched >= 2)],
                   key=lambda h: -h.coverage)
 
 
@@ -150,7 +153,7 @@ def _leading_steps(ex: Exercise, tracker: Tracker) -> list[str]:
     if len(latest_cues(tracker).get("words") or []) < 3:
         return []
     hits = _step_hits(ex, text)[:3]
-    if not hits or hits[0].coverage < LEAD_COVERAGE or hits[0].matched < 2:
+    if not hits or hits[0].coverage < LEAD_COVERAGE:
         return []
     return [h.text for h in hits[:2] if h.coverage >= hits[0].coverage]
 

@@ -63,7 +63,8 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          "stronger": "strength", "strongest": "strength", "stance": "position",
          "better": "improve", "beneficial": "benefit", "max": "maximum", "most": "maximum",
          "year": "publish", "published": "publish", "frequently": "often", "frequency": "often",
-         "minimum": "least", "twice": "two", "carbs": "carbohydrates", "carb": "carbohydrates"}
+         "minimum": "least", "twice": "two", "carbs": "carbohydrates", "carb": "carbohydrates",
+         "low": "lower", "lowest": "lower"}
 
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -135,10 +136,11 @@ class FactIndex:
         return sum(1 for doc_topic, _, _, counts in self.docs if doc_topic == topic and term in counts)
 
     def search(self, question: str, topic: str | None = None, limit: int = 3,
-               known_only: bool = False) -> list[Hit]:
+               known_only: bool = False, ignore: frozenset[str] = frozenset()) -> list[Hit]:
         """The best facts for a question (within one topic when given), best first; with
-        `known_only`, words no fact uses are left out of the question's weight."""
-        query = set(terms(question))
+        `known_only`, words no fact uses are left out of the question's weight; `ignore` leaves
+        out terms every candidate shares (an exercise's name, in each of its steps)."""
+        query = set(terms(question)) - ignore
         if known_only:
             query = {t for t in query if t in self.idf}
         total = sum(self.idf.get(t, self.unseen_idf) for t in query)
