@@ -38,6 +38,7 @@ LEAD_COVERAGE, LEAD_GAP = 0.3, 0.15  # a weaker match still leads when clearly a
 NEAR_COVERAGE = 0.15  # a fitting fact this close to the best match leads instead of another goal's
 GOAL_FOLLOW_UP_UNSURE = 0.5  # "and for size?" read less surely than this follows the last topic
 ITEM_MARGIN = 0.2  # how much better one item's fact must match "which one ...?" to be the answer
+ELSEWHERE_LEADS = 0.7  # another topic's fact holding this much of the question leads the answer
 POINTED_COVERAGE = 0.9  # share of a follow-up's known words one fact must hold to lead
 FOLLOW_UP_WORDS = 6  # a message this short may lean on the exercise just discussed
 DOSE_TOPICS = {"rest_periods", "weekly_volume", "reps_intensity"}
@@ -242,7 +243,8 @@ class ActionAnswerTopic(Action):
         of another topic it clearly matches (the classifier may have chosen the wrong topic)."""
         facts = select_facts(topic, entities, all_entity_values(tracker))
         extra: list[Fact] = []
-        hits = fact_index().search(text, topic=topic.id, limit=8)
+        # (words no fact uses, "in one word?", say nothing about which fact is asked)
+        hits = fact_index().search(text, topic=topic.id, limit=8, known_only=True)
         best_here = hits[0].coverage if hits else 0.0
         # the part of the topic the question names leads the answer ("max sets of one exercise?"
         # -> the 5-6 sets fact, not the weekly total); a fact for another goal ("rest between
@@ -279,7 +281,14 @@ class ActionAnswerTopic(Action):
         elsewhere = clear_match(text, CROSS_TOPIC_COVERAGE, 2)
         if elsewhere is not None and elsewhere.topic in {t.id for t in kb.topics} \
                 and elsewhere.topic != topic.id and elsewhere.coverage - best_here >= CROSS_TOPIC_MARGIN:
-            extra.append(kb.topic(elsewhere.topic).fact(elsewhere.fact_id))
+            fact = kb.topic(elsewhere.topic).fact(elsewhere.fact_id)
+            if elsewhere.coverage >= ELSEWHERE_LEADS and elsewhere.matched >= 3 \
+                    and best_here < IN_TOPIC_COVERAGE:
+                # "for mechanical tension do i use light or heavy weights" read as reps: the
+                # fact that holds the whole question answers it first
+                facts = [fact, *facts]
+            else:
+                extra.append(fact)
         for fact in extra:
             if fact.id not in {f.id for f in facts}:
                 facts.append(fact)

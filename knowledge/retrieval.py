@@ -79,10 +79,18 @@ def stem(word: str) -> str:
     return _SAME.get(stemmed, stemmed)
 
 
+# everyday phrases for a word the facts use ("keep an eye on your diet" ~ monitor it)
+_PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor"),
+            (re.compile(r"\bkeep(?:ing)? (?:track|tabs) (?:of|on)\b"), "monitor")]
+
+
 def terms(text: str) -> list[str]:
     """The content words of a text, lower-cased and stemmed (not a lone letter: the "s" of
     "what's", the "t" of "don't")."""
-    stems = (stem(w) for w in _WORD.findall(text.lower())
+    text = text.lower()
+    for phrase, word in _PHRASES:
+        text = phrase.sub(word, text)
+    stems = (stem(w) for w in _WORD.findall(text)
              if w not in _STOP and (len(w) > 1 or w.isdigit()))
     return [s for s in stems if s not in _STOP]  # ("whats" -> "what", "needs" -> "need")
 
@@ -179,7 +187,15 @@ class FactIndex:
         best = max(range(len(sentences)), key=lambda i: scores[i][0])
         (best_score, best_matched), (first_score, _) = scores[best], scores[0]
         if best == 0 or best_matched < 2 or best_score < first_score * LEAD_RATIO + LEAD_MARGIN:
-            return text
+            # a tie with the first: the sentence that is about the asked thing, opening with it
+            # ("metabolic stress in one word?" -> "Metabolic stress is basically the pump ...",
+            # not the sentence that only names it beside mechanical tension)
+            opens = [i for i in range(1, len(sentences)) if scores[i][1] >= 2
+                     and scores[i][0] >= first_score and set(terms(sentences[i])[:2]) <= query
+                     and not set(terms(sentences[0])[:2]) <= query]
+            if not opens:
+                return text
+            best = opens[0]
         return " ".join([sentences[best], *sentences[:best], *sentences[best + 1:]])
 
 

@@ -101,6 +101,9 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     # ... and on Snowball stems instead of lemmas ("strengthening" ~ "strength")
     "bow1_concepts_stems": {**_BOW, "ngram_size": 1},
     "bow2_plain": {**_BOW, "ngram_size": 2},
+    # ... plus character trigrams of the longer words (sub-word features in the bag of words)
+    "bow1_concepts_subwords": {**_BOW, "ngram_size": 1},
+    "bow1_concepts_subwords_64k": {**_BOW, "ngram_size": 1, "length": 65536},
 }
 # name -> training settings that replace config.yml's nlu.training for that candidate
 TRAINING: dict[str, dict[str, Any]] = {
@@ -119,6 +122,8 @@ PIPELINE: dict[str, dict[str, dict[str, Any]]] = {
     "bow1_plain": {"coach_lemma_view": {"concepts": False}},
     "bow1_concepts_stems": {"coach_lemma_view": {"concepts": True, "stems": True}},
     "bow2_plain": {"coach_lemma_view": {"concepts": False}},
+    "bow1_concepts_subwords": {"coach_lemma_view": {"concepts": True, "subwords": True}},
+    "bow1_concepts_subwords_64k": {"coach_lemma_view": {"concepts": True, "subwords": True}},
 }
 DEFAULT = ["bow1", "bow2", "bow3", "ensemble", "reduce"]
 WRONG_COST = 2.0  # a confident wrong answer costs as much as this many fallbacks

@@ -147,8 +147,9 @@ class LemmaView:
     of days carries over to the others the entity components know (a lift or a condition that no
     training sentence names). Later components read entities and cues, never these tokens."""
 
-    def __init__(self, concepts: bool = False, stems: bool = False) -> None:
+    def __init__(self, concepts: bool = False, stems: bool = False, subwords: bool = False) -> None:
         self.concepts = concepts
+        self.subwords = subwords
         self.stemmer = snowballstemmer.stemmer("english") if stems else None
 
     def __call__(self, doc: Doc) -> Doc:
@@ -159,6 +160,9 @@ class LemmaView:
         spaces = [bool(doc[i].whitespace_) for i in keep]
         extra = [concept_token(label) for label in dict.fromkeys(e.label_ for e in doc.ents)] \
             if self.concepts else []
+        if self.subwords:  # character trigrams of the longer words ("<hy", "hyp", ..., "hy>")
+            extra += list(dict.fromkeys(g for w in words if len(w) >= 4 and w.isalpha()
+                                        for g in char_trigrams(w)))
         if not extra and len(keep) == len(doc) and words == [t.text for t in doc]:
             return doc
         if extra and spaces:
@@ -179,12 +183,20 @@ class LemmaView:
         return new
 
 
+def char_trigrams(word: str) -> list[str]:
+    """A word's character trigrams with boundary marks, as classifier tokens ("#<ro", "#row")."""
+    marked = f"<{word}>"
+    return [f"#{marked[i:i + 3]}" for i in range(len(marked) - 2)]
+
+
 def concept_token(label: str) -> str:
     """The token that stands for an entity label in the classifier's view."""
     return f"_{label}_"
 
 
-@Language.factory("coach_lemma_view", default_config={"concepts": False, "stems": False})
-def make_lemma_view(nlp: Language, name: str, concepts: bool, stems: bool) -> LemmaView:
+@Language.factory("coach_lemma_view",
+                  default_config={"concepts": False, "stems": False, "subwords": False})
+def make_lemma_view(nlp: Language, name: str, concepts: bool, stems: bool,
+                    subwords: bool) -> LemmaView:
     """Factory registered for config.yml."""
-    return LemmaView(concepts, stems)
+    return LemmaView(concepts, stems, subwords)
