@@ -64,7 +64,8 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          "better": "improve", "beneficial": "benefit", "max": "maximum", "most": "maximum",
          "year": "publish", "published": "publish", "frequently": "often", "frequency": "often",
          "minimum": "least", "twice": "two", "carbs": "carbohydrates", "carb": "carbohydrates",
-         "low": "lower", "lowest": "lower"}
+         "low": "lower", "lowest": "lower", "bottom": "lower",
+         "straight": "extended", "straighten": "extended", "straightened": "extended"}
 
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -81,7 +82,9 @@ def stem(word: str) -> str:
 
 # everyday phrases for a word the facts use ("keep an eye on your diet" ~ monitor it)
 _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor"),
-            (re.compile(r"\bkeep(?:ing)? (?:track|tabs) (?:of|on)\b"), "monitor")]
+            (re.compile(r"\bkeep(?:ing)? (?:track|tabs) (?:of|on)\b"), "monitor"),
+            # "how far down does it go" asks how low ("down" alone is a stop word)
+            (re.compile(r"\bdown\b"), "lower")]
 
 
 def terms(text: str) -> list[str]:

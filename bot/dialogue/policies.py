@@ -132,6 +132,7 @@ class PlanRequestPolicy(Policy):
         if parse.cues.mentions_plan and parse.cues.change and not tracker.active_loop \
                 and not tracker.slots.get("plan") and not parse.cues.meal_plan \
                 and not parse.cues.plan_for_other \
+                and parse.intent.name in (PLAN_REQUEST, "inform", FALLBACK_INTENT) \
                 and {e.entity for e in parse.entities} & PLAN_ENTITIES:
             return PROGRAM_FORM  # "change my plan to 4 days" before any plan: one, with 4 days
         if parse.cues.resume and not tracker.active_loop and not tracker.slots.get("plan") \

@@ -64,6 +64,11 @@ class Interpreter:
         question = _closing_question(clean)
         if intent.name == FALLBACK_INTENT or intent.confidence < FOCUS_BELOW:
             intent, ranking = self._focus(clean, intent, ranking)
+            if (intent.name == FALLBACK_INTENT or intent.confidence < FOCUS_BELOW) and question \
+                    and question.strip() != clean.strip():
+                # "lifting for 4 years, 5 day plan, whats the max useful sets per exercise": the
+                # question after the commas, when it alone reads as a topic
+                intent, ranking = self._question_after_context(question, intent, ranking)
         elif intent.name not in KEEP_WHOLE and question:
             intent, ranking = self._question_after_context(question, intent, ranking)
         cues = Cues(**doc.user_data.get("cues", {}))
