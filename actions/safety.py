@@ -152,6 +152,24 @@ def _carrying_on(tracker: Tracker) -> bool:
     return (tracker.get_slot("last_answer") or {}).get("kind") == "safety"
 
 
+class ActionEmergencyNext(Action):
+    """After an emergency stop: "someone called, what now?" (stay, follow the dispatcher) and
+    "paramedics are here" (let them take over). No training content either way."""
+
+    def name(self) -> str:
+        return "action_emergency_next"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> list[dict[str, Any]]:
+        last = tracker.get_slot("last_answer") or {}
+        other = bool(last.get("other") or latest_cues(tracker).get("about_other"))
+        arrived = bool(latest_cues(tracker).get("help_arrived"))
+        dispatcher.utter_message(response="utter_emergency_next", other=other, help_arrived=arrived,
+                                 json_message={"kind": "safety", "tier": "emergency",
+                                               "symptom": last.get("symptom")})
+        return [SlotSet("last_answer", {**last, "kind": "safety"})]
+
+
 class ActionSoreness(Action):
     """Ordinary soreness: no lockout; the article's silence, and the signs that would change that."""
 

@@ -37,6 +37,8 @@ class Cues(BaseModel):
     tier: str | None = None  # the highest red-flag tier named: crisis, emergency, urgent, hold_off
     # signs these words are only after an earlier flag: {earlier flag id: this sign's flag id}
     if_remembered: dict[str, str] = Field(default_factory=dict)
+    asks_next: bool = False  # "ok someone called, what now?"
+    help_arrived: bool = False  # "paramedics are here now"
     plan_for_other: bool = False  # a plan for running, yoga ...: not a lifting plan
     dismisses: bool = False  # waves a sign away: "probably nothing", "it's gone now", "fine"
     region: str | None = None  # a country named ("im in the uk"): uk, ireland, canada, australia, ...

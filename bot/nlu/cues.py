@@ -132,6 +132,14 @@ _PLAN_FOR_OTHER = re.compile(
     r"routine|schedule|training plan)s?\b|"
     r"\b(?:plan|program|programme|routine|schedule)s? (?:for|to (?:train for|run|do)) (?:a |an |my |the |"
     r"first |my first )*(?:5k|10k|marathon|half marathon|triathlon|race|run|running|cardio|yoga)\b")
+# asks what to do next ("ok someone called, what now", "now what do i do")
+_ASKS_NEXT = re.compile(r"\b(?:what|wat|wut) (?:now|next|else)\b|\bnow what\b|"
+                        r"\bwhat (?:do|should|can) (?:i|we) do(?: now| next| while| until)?\b|"
+                        r"\bwhat (?:happens|do (?:i|we) do) (?:now|next)\b")
+# help has come ("paramedics are here now", "the ambulance just arrived")
+_HELP_ARRIVED = re.compile(
+    r"\b(?:paramedics?|ambulance|emts?|medics|firefighters|help|the ems|ems|doctor|nurse)\b[^.?!]{0,20}"
+    r"\b(?:is|are|'re|'s|has|have|just)? ?(?:here|arrived|came|come|got here|on (?:their|its|the) way)\b")
 # where the person is, for a crisis line of their country ("im in the uk", "i'm from toronto")
 _REGIONS = [
     ("uk", re.compile(r"\b(?:uk|u\.k\.|united kingdom|england|scotland|wales|northern ireland|britain|"
@@ -157,6 +165,10 @@ class SafetyCues:
         cues: dict[str, Any] = doc.user_data.setdefault("cues", {})
         if _COMPLAINT.search(text):
             cues["complaint"] = True
+        if _ASKS_NEXT.search(text):
+            cues["asks_next"] = True
+        if _HELP_ARRIVED.search(text):
+            cues["help_arrived"] = True
         if _PLAN_FOR_OTHER.search(text):
             cues["plan_for_other"] = True
         if _DISMISSES.search(text):
