@@ -116,9 +116,8 @@ class ValidateProgramForm(FormValidationAction):
         """'no injuries' said up front counts as an answer."""
         text = str(tracker.latest_message.get("text") or "")
         # ("no injuries but i have type 2 diabetes": the condition named is the answer)
-        named = [e.get("value") for e in tracker.latest_message.get("entities") or []
-                 if e.get("entity") == "condition"
-                 and e.get("value") not in (NO_INJURY, *NOT_RESTRICTING)]
+        named = [c for c in latest_cues(tracker).get("has_condition") or []
+                 if c not in (NO_INJURY, *NOT_RESTRICTING)]
         if tracker.slots.get("injuries") is None and states_no_injury(text) and not named:
             return {"injuries": NO_INJURY}
         return {}

@@ -18,7 +18,7 @@ from actions.common import (
     latest_intent,
     utter_disclaimer,
 )
-from knowledge.retrieval import SOURCES, clear_match, fact_index, follow_up_match
+from knowledge.retrieval import SOURCES, clear_match, fact_index, follow_up_match, provider_fact
 
 # the weakest match the retrieval policy acts on (it asks for more when the intent says otherwise)
 MIN_COVERAGE, MIN_MATCHED = 0.6, 2
@@ -40,6 +40,8 @@ class ActionAnswerRetrieved(Action):
                                named=latest_cues(tracker).get("item_ref") == "named")
         if near is not None and (hit is None or near.coverage >= hit.coverage):
             hit = near
+        if latest_cues(tracker).get("asks_provider"):  # "who do i ask about how much to add?"
+            hit = provider_fact(tracker.get_slot("last_answer") or {}) or hit
         if hit is None:
             return [FollowupAction("action_fallback")]
         if hit.topic == SOURCES:

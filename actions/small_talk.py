@@ -31,7 +31,8 @@ class ActionSmalltalk(Action):
         menu = props(domain).get("help_menu", [])
         buttons = label_buttons(domain, menu) if intent in props(domain).get("shows_help_menu", []) \
             else []
-        dispatcher.utter_message(response=f"utter_{intent}", buttons=buttons)
+        dispatcher.utter_message(response=f"utter_{intent}", buttons=buttons,
+                                 greeting=bool(cue(tracker, "greets")) and intent != "greet")
         return []
 
 

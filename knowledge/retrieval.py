@@ -208,6 +208,22 @@ def fact_index() -> FactIndex:
     return FactIndex(default_knowledge())
 
 
+_WHO_CAN_HELP = frozenset(terms("personal trainer healthcare provider doctor physical therapist"))
+
+
+def provider_fact(last_answer: dict[str, Any]) -> Hit | None:
+    """"Who do I ask about that?" right after a topic answer: the fact of that topic that names
+    who can help (a personal trainer, a healthcare provider), one just given first."""
+    topic = last_answer.get("topic")
+    if last_answer.get("kind") != "topic" or not isinstance(topic, str):
+        return None
+    given = list(last_answer.get("facts") or [])
+    found = [Hit(t, fid, text, 1.0, 1) for t, fid, text, counts in fact_index().docs
+             if t == topic and set(counts) & _WHO_CAN_HELP]
+    found.sort(key=lambda h: given.index(h.fact_id) if h.fact_id in given else len(given))
+    return found[0] if found else None
+
+
 def follow_up_match(question: str, last_answer: dict[str, Any], named: bool = False) -> Hit | None:
     """The fact of the last answer's topic a short follow-up question asks about, if clear: one
     of the facts just given first ("who is it most useful for?" after the bone facts), else one of

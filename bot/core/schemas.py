@@ -37,6 +37,7 @@ class Cues(BaseModel):
     tier: str | None = None  # the highest red-flag tier named: crisis, emergency, urgent, hold_off
     # signs these words are only after an earlier flag: {earlier flag id: this sign's flag id}
     if_remembered: dict[str, str] = Field(default_factory=dict)
+    has_condition: list[str] = Field(default_factory=list)  # "i have type 2 diabetes": stated as had
     asks_next: bool = False  # "ok someone called, what now?"
     help_arrived: bool = False  # "paramedics are here now"
     plan_for_other: bool = False  # a plan for running, yoga ...: not a lifting plan
@@ -65,6 +66,9 @@ class Cues(BaseModel):
     how_to: bool = False  # asks for a whole exercise or topic ("squat form"), not one detail
     also_maybe: str | None = None  # a knowledge intent nearly tied with the chosen one
     restart: bool = False  # "start over", "from scratch"
+    help_with: str | None = None  # what "can you help me with X" asks help with
+    praise: bool = False  # "ur actually pretty helpful ngl"
+    greets: bool = False  # opens with a greeting ("hello! first time here, what is this")
     asks_meaning: bool = False  # "what do you mean by experience?", "what counts as a full gym"
     resume: bool = False  # "let's keep going", "continue the plan"
     about: str | None = None  # what "tell me about X", "what does the article say about X" asks about

@@ -15,7 +15,7 @@ from bot.core.schemas import ParseResult
 from bot.core.tracker import Tracker
 from bot.nlu.fallback import FALLBACK_INTENT
 from knowledge.loader import default_knowledge
-from knowledge.retrieval import follow_up_match, named_reference, step_follow_up
+from knowledge.retrieval import follow_up_match, named_reference, provider_fact, step_follow_up
 
 PROGRAM_FORM = "program_form"
 CANCEL_FORM = "action_cancel_form"
@@ -327,6 +327,9 @@ class ReferencePolicy(Policy):
                      or (parse.intent.name == "ask_why" and not parse.cues.why)) \
                 and follow_up_match(parse.text, record, parse.cues.item_ref == "named") is not None:
             return "action_answer_retrieved"
+        if parse.cues.asks_provider and record.get("kind") == "topic" and not tracker.active_loop \
+                and provider_fact(record) is not None:
+            return "action_answer_retrieved"  # "who do i ask about how much to add?"
         # "my heels keep coming up, what do i do?" or "what about the other side?" right after the
         # steps: a word of one of them, whatever topic the classifier read
         if record.get("kind") == "exercise" and tracker.slots.get("exercise") \

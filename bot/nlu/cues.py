@@ -155,6 +155,26 @@ _REGIONS = [
 ]
 
 
+# words before a condition that say the person has it ("i have type 2 diabetes", "diagnosed
+# with osteoporosis"), unlike a topic named ("muscle for my bones")
+_HAVE_WORDS = {"have", "has", "had", "got", "diagnosed", "with", "suffer", "suffers", "suffering",
+               "living"}
+_I_AM = {"i", "im", "i'm", "am", "m"}  # "im diabetic", "i'm prediabetic"
+
+
+def _stated_conditions(doc: Doc) -> list[str]:
+    """The conditions the message says the person (or the one they speak of) has."""
+    stated = []
+    for ent in doc.ents:
+        if ent.label_ != "condition":
+            continue
+        before = {t.lower_ for t in doc[max(0, ent.start - 4):ent.start]}
+        last = doc[ent.start - 1].lower_ if ent.start > 0 else ""
+        if before & _HAVE_WORDS or last in _I_AM:
+            stated.append(ent.kb_id_ or ent.ent_id_ or ent.text)
+    return stated
+
+
 class SafetyCues:
     """Adds to doc.user_data["cues"] (where coach_symptoms put the red-flag tier): about_other,
     soreness, complaint, carry_on, mentions_plan, provider, cleared, asks_warning_signs,
@@ -165,6 +185,9 @@ class SafetyCues:
         cues: dict[str, Any] = doc.user_data.setdefault("cues", {})
         if _COMPLAINT.search(text):
             cues["complaint"] = True
+        stated = _stated_conditions(doc)
+        if stated:
+            cues["has_condition"] = stated
         if _ASKS_NEXT.search(text):
             cues["asks_next"] = True
         if _HELP_ARRIVED.search(text):

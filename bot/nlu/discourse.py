@@ -95,6 +95,18 @@ _MEDICAL_RESULT = re.compile(
     r"(?:ck|cpk|creatine kinase|cholesterol|a1c|hba1c|blood sugar|psa|testosterone|vitamin d) "
     r"(?:is|was|level|levels|of|at|came back)|(?:report|results?|scan|x-?ray) (?:says|said|shows?|"
     r"showed|came back))\b")
+# says something kind ("ur actually pretty helpful ngl"), with no word of complaint in it
+_PRAISE = re.compile(r"\b(?:helpful|great|awesome|amazing|brilliant|legend|love (?:it|this|you|u)|nice|"
+                     r"cool|good (?:bot|job|stuff|answer|one)|useful|goated|the best|so good|clutch|"
+                     r"lifesaver|appreciate)\b")
+_NOT_PRAISE = re.compile(r"\b(?:not|n'?t|never|no|useless|unhelpful|wrong|bad|worst|stupid|dumb|"
+                         r"annoying|wtf|bs)\b|\bisnt\b|\bwasnt\b|\bdont\b")
+# asks for help with something ("can u help me do my taxes"): what with
+_HELP_WITH = re.compile(r"\bhelp (?:me |us )?(?:with|do|doing|on|to|out with|fix|write|find) "
+                        r"(?P<what>[^?.!]+)")
+# opens with a greeting ("hello! first time here, what is this")
+_GREETS = re.compile(r"^\s*(?:hi+|hello+|hey+|heya|hiya|yo|howdy|hola|good (?:morning|afternoon|evening)|"
+                     r"morning|evening|sup|wassup|greetings)\b")
 # asks about the sources as a whole ("how many references does it have", "list your sources")
 _SOURCES_OVERVIEW = re.compile(
     r"\bhow many (?:references|sources|studies|citations|papers)\b|"
@@ -158,6 +170,13 @@ class DiscourseCues:
             if rx.search(text):
                 cues["item_ref"] = ref
                 break
+        if _PRAISE.search(text) and not _NOT_PRAISE.search(text):
+            cues["praise"] = True
+        help_with = _HELP_WITH.search(doc.text)
+        if help_with:
+            cues["help_with"] = help_with.group("what").strip()
+        if _GREETS.search(text):
+            cues["greets"] = True
         # on the corrected words ("can u tell me abt volume pls" -> "... you ... about ... please")
         about = _ABOUT.match(doc.text)
         if about and not re.search(r"\bmore\b", about.group(0)):

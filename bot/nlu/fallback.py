@@ -74,6 +74,14 @@ class IntentFallback:
             else:
                 doc._.intent = dict(other)
             return doc
+        if gap < self.ambiguity_threshold and len(ranking) > 1 and cues.get("question") \
+                and {top["name"], second} & {"inform"} and {top["name"], second} & self.topic_intents:
+            # "whats the rest if i only care about strength not size": a question nearly tied
+            # between a topic and an interview answer asks about the topic
+            topic = top if top["name"] in self.topic_intents else ranking[1]
+            if topic["confidence"] >= self.threshold:
+                doc._.intent = dict(topic)
+                return doc
         misfire = (top["name"] in self.small_talk and bool(cues.get("question"))
                    and len(cues.get("words") or []) > self.small_talk_max_words > 0)
         if misfire or top["confidence"] < self.threshold or (

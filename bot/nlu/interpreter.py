@@ -72,6 +72,12 @@ class Interpreter:
         elif intent.name not in KEEP_WHOLE and question:
             intent, ranking = self._question_after_context(question, intent, ranking)
         cues = Cues(**doc.user_data.get("cues", {}))
+        if intent.name == "help" and cues.help_with and not entities \
+                and not self._domain_words(cues.help_with):
+            # "can u help me do my taxes lol": help with something that is not training
+            intent = IntentScore(name="out_of_scope", confidence=intent.confidence)
+        if intent.name == "complain" and cues.praise:  # "ur actually pretty helpful ngl"
+            intent = IntentScore(name="thank", confidence=intent.confidence)
         if cues.about:
             intent, ranking = self._about(cues.about, intent, ranking)
         if question:
@@ -128,6 +134,14 @@ class Interpreter:
             # topic either: unclear, for the policies that read the words
             return IntentScore(name=FALLBACK_INTENT, confidence=intent.confidence), ranking
         return intent, ranking
+
+    def _domain_words(self, text: str) -> set[str]:
+        """The words of a text the knowledge base uses (its own vocabulary, not English at large)."""
+        normalizer: Any = self.nlp.get_pipe("coach_normalizer") \
+            if "coach_normalizer" in self.nlp.pipe_names else None
+        known = set(getattr(normalizer, "domain_words", ()))
+        words = {w.strip(".,!?'").lower() for w in text.split()}
+        return {w for w in words if w in known or w.rstrip("s") in known}
 
     def _topic_intents(self) -> set[str]:
         fallback: Any = self.nlp.get_pipe("coach_intent_fallback") \
