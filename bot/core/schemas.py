@@ -39,6 +39,7 @@ class Cues(BaseModel):
     if_remembered: dict[str, str] = Field(default_factory=dict)
     has_condition: list[str] = Field(default_factory=list)  # "i have type 2 diabetes": stated as had
     asks_next: bool = False  # "ok someone called, what now?"
+    calling_help: bool = False  # "ok calling now", "i called 911"
     help_arrived: bool = False  # "paramedics are here now"
     plan_for_other: bool = False  # a plan for running, yoga ...: not a lifting plan
     dismisses: bool = False  # waves a sign away: "probably nothing", "it's gone now", "fine"

@@ -200,7 +200,8 @@ class SafetyTriagePolicy(Policy):
         last = tracker.slots.get("last_answer") or {}
         emergency = stopped and (tracker.slots.get("red_flag") or {}).get("tier") == "emergency" \
             and last.get("symptom")
-        if emergency and (cues.asks_next or cues.help_arrived) and not cues.carry_on:
+        if emergency and (cues.asks_next or cues.help_arrived or cues.calling_help) \
+                and not cues.carry_on:
             return "action_emergency_next"  # "ok someone called, what now?", "paramedics are here"
         if stopped and (cues.carry_on or cues.asks_provider or cues.dismisses or cues.asks_next):
             # "can I still do squats tomorrow?", "so who should I see about it?", "its gone now,

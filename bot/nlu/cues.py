@@ -136,6 +136,9 @@ _PLAN_FOR_OTHER = re.compile(
 _ASKS_NEXT = re.compile(r"\b(?:what|wat|wut) (?:now|next|else)\b|\bnow what\b|"
                         r"\bwhat (?:do|should|can) (?:i|we) do(?: now| next| while| until)?\b|"
                         r"\bwhat (?:happens|do (?:i|we) do) (?:now|next)\b")
+# is calling for help ("ok calling now", "i called 911")
+_CALLING = re.compile(r"\b(?:calling|called|dialing|dialling|dialed|dialled|ringing|rang|phoned|"
+                      r"phoning)\b")
 # help has come ("paramedics are here now", "the ambulance just arrived")
 _HELP_ARRIVED = re.compile(
     r"\b(?:paramedics?|ambulance|emts?|medics|firefighters|help|the ems|ems|doctor|nurse)\b[^.?!]{0,20}"
@@ -190,6 +193,8 @@ class SafetyCues:
             cues["has_condition"] = stated
         if _ASKS_NEXT.search(text):
             cues["asks_next"] = True
+        if _CALLING.search(text):
+            cues["calling_help"] = True
         if _HELP_ARRIVED.search(text):
             cues["help_arrived"] = True
         if _PLAN_FOR_OTHER.search(text):
