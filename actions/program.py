@@ -350,7 +350,10 @@ class ActionBuildProgram(Action):
                                      json_message={"kind": "safety",
                                                    "tier": flag.tier if flag else "hold_off",
                                                    "symptom": flag.id if flag else None})
-            return [SlotSet("plan", None)]
+            # (what follows is read as after a stop: "its fine", a bare "30", "what now")
+            return [SlotSet("plan", None),
+                    SlotSet("last_answer", answer_record("safety", "risks", [],
+                                                         symptom=flag.id if flag else None))]
         rules = kb.program
         days, problem = parse_days(str(slots.get("days") or DEFAULTS["days"]),
                                    rules.min_days_per_week, rules.max_days_per_week)

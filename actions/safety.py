@@ -92,7 +92,9 @@ class ActionCrisisSupport(Action):
         events: list[dict[str, Any]] = [
             SlotSet("last_topic", None),
             SlotSet("last_answer", answer_record("safety", "crisis", [], tier="crisis", other=other,
-                                                 region=region))]
+                                                 region=region,
+                                                 repeats=int(last.get("repeats") or 0) + 1
+                                                 if again else 0))]
         if tracker.active_loop_name:  # paused: the answers given so far are kept
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         return events

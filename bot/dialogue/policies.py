@@ -22,6 +22,9 @@ CANCEL_FORM = "action_cancel_form"
 RESTART_FORM = "action_restart_form"
 FORM_ENTITIES = {"goal", "experience", "days", "equipment", "duration", "condition"}
 PLAN_ENTITIES = {"goal", "experience", "days", "equipment", "duration"}
+# after the crisis reply and this many repeats of it, a message with no word of distress or
+# complaint moves on (a person asking for a plan is not held in a loop); crisis words always get help
+CRISIS_REPEATS = 2
 CONTEXT_ENTITIES = {"goal", "exercise", "muscle", "condition"}
 SYMPTOM_INTENT = "report_symptom"
 PLAN_REQUEST = "request_program"
@@ -161,7 +164,8 @@ class SafetyTriagePolicy(Policy):
         if last.get("kind") == "safety" and last.get("topic") == "crisis" and not cues.tier \
                 and not (cues.question and parse.intent.name in self.props.offered_when_unsure
                          and parse.intent.name != PLAN_REQUEST
-                         and parse.intent.confidence >= CLEAR_NEW_QUESTION):
+                         and parse.intent.confidence >= CLEAR_NEW_QUESTION) \
+                and not (int(last.get("repeats") or 0) >= CRISIS_REPEATS and not cues.complaint):
             # "i mean it", "i don't know who to talk to" right after the crisis reply: stay with
             # the person; only a clear training question moves on (not "just give me the plan",
             # nor "i dont know who to call" read as a topic)
@@ -203,7 +207,9 @@ class SafetyTriagePolicy(Policy):
         if emergency and (cues.asks_next or cues.help_arrived or cues.calling_help) \
                 and not cues.carry_on:
             return "action_emergency_next"  # "ok someone called, what now?", "paramedics are here"
-        if stopped and (cues.carry_on or cues.asks_provider or cues.dismisses or cues.asks_next):
+        unclear = parse.intent.name == FALLBACK_INTENT and len(cues.words) <= FOLLOW_UP_WORDS
+        if stopped and (cues.carry_on or cues.asks_provider or cues.dismisses or cues.asks_next
+                        or (unclear and tracker.slots.get("red_flag"))):
             # "can I still do squats tomorrow?", "so who should I see about it?", "its gone now,
             # so whats the plan", "what now?"
             return "action_safety_stop"
@@ -285,8 +291,8 @@ class PlanChangePolicy(Policy):
             return None
         changed = [e for e in parse.entities if e.entity in PLAN_ENTITIES
                    and str(plan.get(e.entity, "")) != e.value]
-        if changed and (parse.intent.name == "inform" or parse.cues.change):
-            return "action_build_program"
+        if changed and (parse.intent.name == "inform" or parse.cues.change or parse.cues.correction):
+            return "action_build_program"  # ("sorry i meant 60 min not 30")
         cues = parse.cues
         if cues.remove or cues.swap or cues.restore or cues.spare:  # "no squats", "spare my knees"
             return "action_build_program"

@@ -122,7 +122,9 @@ _DISMISSES = re.compile(
     r"better|fine|ok|okay)\b|\b(?:gone|went away|passed) now\b|\bi'?m (?:fine|ok|okay|good) now\b|"
     r"\bim (?:fine|ok|okay|good) now\b|\b(?:overreacting|over ?reacting|whatever)\b|"
     r"^\s*(?:ok(?:ay)? )?fine\b|\bi'?ll be (?:fine|ok|okay)\b|\bill be (?:fine|ok|okay)\b|"
-    r"\bdon'?t (?:worry|care)\b|\bdoesn'?t matter\b|"
+    r"\bdon'?t (?:worry|care)\b|\bdoesn'?t matter\b|\bis (?:ok|okay|fine)\b|"
+    r"\b(?:only|just) (?:a )?(?:small|little|tiny|slight|minor|bit of|mild) "
+    r"(?:pain|ache|twinge|discomfort)\b|"
     r"\b(?:don'?t|dont|do not) (?:really )?need (?:a |to see a |to see the |to go to the |an )?"
     r"(?:doctor|doc|gp|physio|er|hospital|ambulance|check ?up)\b")
 # a plan for something other than lifting ("a running program for my first 5k", "yoga routine")
