@@ -132,7 +132,8 @@ def _step_hits(ex: Exercise, text: str) -> list[Hit]:
     page ends with ("talk with a personal trainer or look for detailed instructions") answers
     no detail of the movement: it is dropped when a step matches as well ("where do I look?")."""
     # the exercise's name is in every step's text: it tells no step from another
-    hits = fact_index().search(text, topic="exercise:" + ex.id, limit=5,
+    # (and a word no step uses, "flared", says nothing about which step is asked)
+    hits = fact_index().search(text, topic="exercise:" + ex.id, limit=5, known_only=True,
                                ignore=frozenset(terms(ex.name)))
     general = [h for h in hits if "personal trainer" in h.text.lower()]
     steps = [h for h in hits if h not in general]

@@ -65,7 +65,8 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          "year": "publish", "published": "publish", "frequently": "often", "frequency": "often",
          "minimum": "least", "twice": "two", "carbs": "carbohydrates", "carb": "carbohydrates",
          "low": "lower", "lowest": "lower", "bottom": "lower",
-         "straight": "extended", "straighten": "extended", "straightened": "extended"}
+         "straight": "extended", "straighten": "extended", "straightened": "extended",
+         "hard": "challenging", "tough": "challenging", "finish": "end"}
 
 
 _STEMMER = snowballstemmer.stemmer("english")

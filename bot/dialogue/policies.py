@@ -339,7 +339,7 @@ class ReferencePolicy(Policy):
             return "action_answer_retrieved"  # "who do i ask about how much to add?"
         # "my heels keep coming up, what do i do?" or "what about the other side?" right after the
         # steps: a word of one of them, whatever topic the classifier read
-        if record.get("kind") == "exercise" and tracker.slots.get("exercise") \
+        if record.get("kind") == "exercise" and tracker.slots.get("exercise") and not parse.first("subject") \
                 and (parse.cues.question or parse.cues.continues) and not parse.cues.how_to \
                 and parse.intent.name not in self.props.exercise_dose \
                 and not (named - {"exercise"}) \
@@ -369,7 +369,7 @@ class ReferencePolicy(Policy):
         # "where should my weight be?" right after an exercise's steps: a detail of that exercise
         # ("eyes where?" read as a topic the classifier is unsure of; "and my feet", short and
         # naming a word of a step, but not "ok" or "cool")
-        if record.get("kind") == "exercise" and tracker.slots.get("exercise") \
+        if record.get("kind") == "exercise" and tracker.slots.get("exercise") and not parse.first("subject") \
                 and not parse.cues.how_to \
                 and (parse.intent.name in self.props.exercise_follow_up
                      or parse.intent.confidence < EXERCISE_FOLLOW_UP_UNSURE):

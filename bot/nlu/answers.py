@@ -115,6 +115,9 @@ def parse_duration(value: str) -> str | None:
     if re.search(r"skip|any|no limit|doesn'?t matter|whatever|not sure|dunno|idk|flexible|"
                  r"depends|no idea|unlimited|as long as", text) or _YES.match(text):
         return NO_LIMIT
+    if re.match(r"^\s*(?:none|no|nope|nah|n/?a)\b[\s\w,!.]{0,12}$", text) and not _numbers(text) \
+            and not re.search(r"injur|pain|hurt", text):
+        return NO_LIMIT  # "none" to "how long can each workout be?": no time limit
     if re.search(r"\bhour and a half\b", text):
         return "90"
     if re.search(r"\b(?:an|one|1)\s*(?:hour|hr)\b", text):

@@ -35,7 +35,9 @@ _CANCEL = re.compile(r"\b(?:cancel\w*|stop\w*|quit|abort|never\s*mind|nvm|forget
 _POINTS_BACK = re.compile(r"\b(?:it|that|this|they|them|those|these|that one|this one|the same)\b")
 # "which study says ...", "according to who?"
 _ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|source|sources|"
-                          r"organi[sz]ation|orgs?|body|group|expert|experts)\b|\bwho (?:says|said|recommends|"
+                          r"organi[sz]ation|orgs?|body|group|expert|experts)\b|"
+                          r"\bwhere(?:'s|s| is| does| do| did)\b[^?.!]{0,40}\b(?:from|come from)\b|"
+                          r"\bwho (?:says|said|recommends|"
                           r"suggests)\b|\baccording to (?:who|whom|what)\b|\bwhere(?: is|'s| does) (?:that|"
                           r"this|it) (?:come|from)\b|\b(?:sources?|citations?|cite|references?)\b|"
                           r"\bwho (?:wrote|write|writes|published|reviewed)\b|\b(?:first |lead )?authors?\b|"
@@ -97,7 +99,7 @@ _MEDICAL_RESULT = re.compile(
     r"showed|came back))\b")
 # says something kind ("ur actually pretty helpful ngl"), with no word of complaint in it
 _PRAISE = re.compile(r"\b(?:helpful|great|awesome|amazing|brilliant|legend|love (?:it|this|you|u)|nice|"
-                     r"cool|good (?:bot|job|stuff|answer|one)|useful|goated|the best|so good|clutch|"
+                     r"cool|good (?:bot|job|stuff|answer|one)|goated|the best|so good|clutch|"
                      r"lifesaver|appreciate)\b")
 _NOT_PRAISE = re.compile(r"\b(?:not|n'?t|never|no|useless|unhelpful|wrong|bad|worst|stupid|dumb|"
                          r"annoying|wtf|bs)\b|\bisnt\b|\bwasnt\b|\bdont\b")
