@@ -127,13 +127,12 @@ def _asked_step(ex: Exercise, tracker: Tracker, follow_up: bool = False) -> str 
     return hits[0].text
 
 
-def _step_hits(ex: Exercise, text: str) -> list[Hit]:
+def _step_hits(ex: Exercise, text: str, known_only: bool = False) -> list[Hit]:
     """The exercise's steps and cautions that match a question, best first. The advice every
     page ends with ("talk with a personal trainer or look for detailed instructions") answers
     no detail of the movement: it is dropped when a step matches as well ("where do I look?")."""
     # the exercise's name is in every step's text: it tells no step from another
-    # (and a word no step uses, "flared", says nothing about which step is asked)
-    hits = fact_index().search(text, topic="exercise:" + ex.id, limit=5, known_only=True,
+    hits = fact_index().search(text, topic="exercise:" + ex.id, limit=5, known_only=known_only,
                                ignore=frozenset(terms(ex.name)))
     general = [h for h in hits if "personal trainer" in h.text.lower()]
     steps = [h for h in hits if h not in general]
@@ -153,7 +152,8 @@ def _leading_steps(ex: Exercise, tracker: Tracker) -> list[str]:
     text = str(tracker.latest_message.get("text") or "")
     if len(latest_cues(tracker).get("words") or []) < 3:
         return []
-    hits = _step_hits(ex, text)[:3]
+    # (a word no step uses, "flared", says nothing about which step leads: the steps all follow)
+    hits = _step_hits(ex, text, known_only=True)[:3]
     if not hits or hits[0].coverage < LEAD_COVERAGE:
         return []
     return [h.text for h in hits[:2] if h.coverage >= hits[0].coverage]

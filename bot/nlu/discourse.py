@@ -58,7 +58,8 @@ _ASKS_AUTHOR = re.compile(r"\bwho (?:\w+ly )?(?:wrote|write|writes|published|rev
                           r"(?:doctor|medical|physician|professional|expert|physical therapist|physio|pt)\w*")
 # asks for a whole exercise or topic ("how do i do a row", "squat form"), not one detail of it
 _HOW_TO = re.compile(r"\b(?:how (?:do|should|would|can|to) (?:i |you |we )?(?:do|perform|execute|"
-                     r"make)\b|how[- ]to\b|form\b|technique|walk me through|step[- ]by[- ]step|steps\b|"
+                     r"make)\b|how[- ]to\b|form\b|technique|walk me (?:through|thru|thro)|"
+                     r"step[- ]by[- ]step|steps\b|"
                      r"instructions?|tutorial|teach me|show me|guide|explain how|proper way|"
                      r"correct way|break ?down|cues|"
                      r"how (?:do|does) (?:a |an |the )?(?:[a-z-]+ ){1,3}work\b)")
