@@ -22,8 +22,9 @@ CANCEL_FORM = "action_cancel_form"
 RESTART_FORM = "action_restart_form"
 FORM_ENTITIES = {"goal", "experience", "days", "equipment", "duration", "condition"}
 PLAN_ENTITIES = {"goal", "experience", "days", "equipment", "duration"}
-# after the crisis reply and this many repeats of it, a message with no word of distress or
-# complaint moves on (a person asking for a plan is not held in a loop); crisis words always get help
+# after the crisis reply and this many repeats of it, a clear training request or interview answer
+# with no word of distress or complaint moves on (a person asking for a plan is not held in a
+# loop); "i mean it" or anything unclear still gets help, and crisis words always do
 CRISIS_REPEATS = 2
 CONTEXT_ENTITIES = {"goal", "exercise", "muscle", "condition"}
 SYMPTOM_INTENT = "report_symptom"
@@ -165,7 +166,10 @@ class SafetyTriagePolicy(Policy):
                 and not (cues.question and parse.intent.name in self.props.offered_when_unsure
                          and parse.intent.name != PLAN_REQUEST
                          and parse.intent.confidence >= CLEAR_NEW_QUESTION) \
-                and not (int(last.get("repeats") or 0) >= CRISIS_REPEATS and not cues.complaint):
+                and not (int(last.get("repeats") or 0) >= CRISIS_REPEATS and not cues.complaint
+                         and (parse.intent.name in self.props.offered_when_unsure
+                              or parse.intent.name == "inform")
+                         and parse.intent.confidence >= UNSURE):
             # "i mean it", "i don't know who to talk to" right after the crisis reply: stay with
             # the person; only a clear training question moves on (not "just give me the plan",
             # nor "i dont know who to call" read as a topic)
@@ -200,8 +204,7 @@ class SafetyTriagePolicy(Policy):
             return "action_soreness"
         if parse.intent.name == SYMPTOM_INTENT and cues.complaint:
             return "action_safety_stop"
-        stopped = (tracker.slots.get("last_answer") or {}).get("kind") == "safety"
-        last = tracker.slots.get("last_answer") or {}
+        stopped = last.get("kind") == "safety"
         emergency = stopped and (tracker.slots.get("red_flag") or {}).get("tier") == "emergency" \
             and last.get("symptom")
         if emergency and (cues.asks_next or cues.help_arrived or cues.calling_help) \
