@@ -12,6 +12,7 @@ from spacy.tokens import Doc
 from bot.core.schemas import Cues, Entity, IntentScore, ParseResult
 from bot.nlu.fallback import FALLBACK_INTENT
 from bot.nlu.model import CLASSIFIER
+from knowledge.retrieval import fact_index, terms
 
 _PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w\-]*)(?P<json>\{.*\})?\s*$", re.S)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -135,13 +136,10 @@ class Interpreter:
             return IntentScore(name=FALLBACK_INTENT, confidence=intent.confidence), ranking
         return intent, ranking
 
-    def _domain_words(self, text: str) -> set[str]:
-        """The words of a text the knowledge base uses (its own vocabulary, not English at large)."""
-        normalizer: Any = self.nlp.get_pipe("coach_normalizer") \
-            if "coach_normalizer" in self.nlp.pipe_names else None
-        known = set(getattr(normalizer, "domain_words", ()))
-        words = {w.strip(".,!?'").lower() for w in text.split()}
-        return {w for w in words if w in known or w.rstrip("s") in known}
+    @staticmethod
+    def _domain_words(text: str) -> set[str]:
+        """The content words of a text that some fact of the knowledge base uses (stemmed)."""
+        return {t for t in terms(text) if t in fact_index().df}
 
     def _topic_intents(self) -> set[str]:
         fallback: Any = self.nlp.get_pipe("coach_intent_fallback") \
