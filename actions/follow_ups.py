@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import answer_record, button_payload, knowledge, latest_cues, latest_entities
 from knowledge.models import Fact, KnowledgeBase, Topic
-from knowledge.retrieval import SOURCES, Hit, clear_match, fact_index, named_reference
+from knowledge.retrieval import SOURCES, Hit, clear_match, fact_index, named_reference, terms
 
 MORE_PER_TURN = 3
 # "why ...?" names its topic by these words (after a plan: "why this rest?", "why 3 sets?")
@@ -191,7 +191,9 @@ class ActionCiteSource(Action):
         text = str(tracker.latest_message.get("text") or "")
         reference = named_reference(text) if latest_cues(tracker).get("asks_author") else None
         last = tracker.get_slot("last_answer") or {}
-        if reference is None and latest_cues(tracker).get("asks_author") and last.get("kind") == "source":
+        names_body = bool({"nasm", "ace", "aha"} & set(terms(text)))  # ("what does NASM stand for")
+        if reference is None and latest_cues(tracker).get("asks_author") and last.get("kind") == "source" \
+                and not names_body:
             reference = Hit(SOURCES, str(last.get("topic")), "", 1.0, 1)  # "what's her background?"
         if reference is not None:  # "who wrote the umbrella review on training variables?"
             source = kb.source(reference.fact_id)

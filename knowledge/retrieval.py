@@ -66,7 +66,10 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          "minimum": "least", "twice": "two", "carbs": "carbohydrates", "carb": "carbohydrates",
          "low": "lower", "lowest": "lower", "bottom": "lower",
          "straight": "extended", "straighten": "extended", "straightened": "extended",
-         "hard": "challenging", "tough": "challenging", "finish": "end"}
+         "hard": "challenging", "tough": "challenging", "finish": "end",
+         # "just give me a number": the fact that says the article gives none
+         "number": "target", "numbers": "target", "ballpark": "target", "estimate": "target",
+         "figure": "target"}
 
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -85,7 +88,11 @@ def stem(word: str) -> str:
 _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor"),
             (re.compile(r"\bkeep(?:ing)? (?:track|tabs) (?:of|on)\b"), "monitor"),
             # "how far down does it go" asks how low ("down" alone is a stop word)
-            (re.compile(r"\bdown\b"), "lower")]
+            (re.compile(r"\bdown\b"), "lower"),
+            # the bodies the article names, by their initials
+            (re.compile(r"\bnasm\b"), "national academy of sports medicine nasm"),
+            (re.compile(r"\bace\b"), "american council on exercise ace"),
+            (re.compile(r"\baha\b"), "american heart association aha")]
 
 
 def terms(text: str) -> list[str]:

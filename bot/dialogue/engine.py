@@ -336,11 +336,19 @@ class Engine:
         # two details of one exercise are two answers; two questions on one topic are one
         distinct = len({p.intent.name for p in parses}) == len(parses) or all(
             p.intent.name == "ask_exercise_steps" for p in parses)
-        if all(p.intent.name in self.multi_ok and p.intent.confidence >= threshold for p in parses) \
+        if all((p.intent.name in self.multi_ok and p.intent.confidence >= threshold)
+               or self.whole_plan_request(p) for p in parses) \
                 and distinct \
                 and not all(p.intent.name.startswith("out_of_scope") for p in parses):
             return parses
         return [parse]
+
+    @staticmethod
+    def whole_plan_request(parse: ParseResult) -> bool:
+        """A clause that gives most of a plan's answers ("beginner 3 days dumbbells 45min no
+        injuries. also how long rest between sets?"): the plan, then the question."""
+        given = {e.entity for e in parse.entities} & {"experience", "days", "equipment", "duration"}
+        return parse.intent.name in ("inform", "request_program") and len(given) >= 3
 
     def parse(self, text: str) -> ParseResult:
         """The NLU result for a text (POST /model/parse)."""

@@ -113,6 +113,9 @@ class UncoveredPolicy(Policy):
                  and not (e.value in self.setting_subjects and intent in self.props.offered_when_unsure)]
         if not named:
             return None
+        if len({e.entity for e in parse.entities} & PLAN_ENTITIES) >= 2 \
+                and all(e.value in self.setting_subjects for e in named):
+            return None  # "can i get a 4 day upper/lower? full gym, 60min": a plan request
         if parse.cues.question_to and not any(
                 parse.cues.question_from <= e.start < parse.cues.question_to for e in named) \
                 and (intent in self.props.offered_when_unsure
@@ -361,6 +364,13 @@ class ReferencePolicy(Policy):
         if parse.cues.continues and named == {"goal"} and record.get("kind") == "topic" \
                 and parse.intent.confidence < UNSURE:
             return "action_answer_topic"  # "and for plain hypertrophy?": the last topic, for size
+        # "can you explain step by step the squat with dumbbell": the steps, whatever topic the
+        # classifier read into the words around the exercise
+        if parse.cues.how_to and parse.first("exercise") \
+                and parse.intent.name in ("ask_exercise_selection", "ask_definition", "inform",
+                                          FALLBACK_INTENT) \
+                and parse.first("condition") in (None, "none") and not tracker.active_loop:
+            return "action_exercise_steps"
         # "front leg in the row, straight or bent?": a detail one of the exercise's own steps
         # answers, whatever topic the classifier read into the exercise's name
         if parse.first("exercise") and parse.intent.name not in self.props.exercise_dose \

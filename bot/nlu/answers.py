@@ -22,7 +22,8 @@ _YES = re.compile(r"^\s*(?:y|yes|yep|yeah|yup|sure|ok|okay|sounds good|correct|p
 _NO = re.compile(r"^\s*(?:n|no|nope|nah|not really|not yet|negative)\b")
 _NONE = re.compile(r"\b(?:no(?:ne|pe)?|nothing|nah|healthy|all good|fine|not really|no injur\w*|"
                    r"no (?:health )?(?:conditions?|issues?|problems?)|injury[- ]free)\b")
-_NO_INJURY_STATEMENT = re.compile(r"\bno (?:injur\w*|inj|injs|health (?:conditions?|issues?|problems?)|"
+_NO_INJURY_STATEMENT = re.compile(r"\binjur(?:y|ies)[:\s-]+(?:none|no|nope|nil|zero|n/a|0)\b|"
+                                  r"\bno (?:injur\w*|inj|injs|health (?:conditions?|issues?|problems?)|"
                                   r"medical (?:conditions?|issues?))\b|\binjury[- ]free\b")
 _INJURY_WORDS = re.compile(r"\b(?:hurt|injur\w*|pain|sore|surgery|torn|tear|broke|broken|bad|"
                            r"arthritis|asthma|diabet\w*|pregnan\w*|condition|problem|issue|sprain\w*|"

@@ -125,6 +125,8 @@ _DISMISSES = re.compile(
     r"\bdon'?t (?:worry|care)\b|\bdoesn'?t matter\b|\bis (?:ok|okay|fine)\b|"
     r"\b(?:only|just) (?:a )?(?:small|little|tiny|slight|minor|bit of|mild) "
     r"(?:pain|ache|twinge|discomfort)\b|"
+    r"\b(?:he|she|they)(?:'?s|'?re| is| are) (?:sitting up|awake|conscious|talking|breathing|up|ok|okay|"
+    r"fine|better|alright|all right)(?: again| now)?\b|\b(?:came|come) (?:to|round|around)\b|"
     r"\b(?:don'?t|dont|do not) (?:really )?need (?:a |to see a |to see the |to go to the |an )?"
     r"(?:doctor|doc|gp|physio|er|hospital|ambulance|check ?up)\b")
 # a plan for something other than lifting ("a running program for my first 5k", "yoga routine")

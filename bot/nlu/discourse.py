@@ -16,7 +16,8 @@ from spacy.tokens import Doc
 
 from bot.nlu.entities import source_text
 
-_QUESTION = re.compile(r"\?\s*$|^\s*(?:what|whats|what's|which|how|why|does|do|is|are|am|should|can|"
+_QUESTION = re.compile(r"\?\s*$|\bor\b[^.?!]{1,40}\b(?:better|best|worse)(?: for| than)?\b|"
+                       r"^\s*(?:what|whats|what's|which|how|why|does|do|is|are|am|should|can|"
                        r"could|would|will|where|when|who)\b|\b(?:then|now) what\s*$|"
                        r"\bwhat(?:'s|s| is| comes)? next\b|\bwhat (?:do|should|can) i do\b")
 # "why ...?" asks for a reason
@@ -54,6 +55,8 @@ _ASKS_AUTHOR = re.compile(r"\bwho (?:\w+ly )?(?:wrote|write|writes|published|rev
                           r"\buniversity\b|\bbackground\b|\bpublished in\b|"
                           r"\b(?:first |lead )?authors?\b|\bpapers?\b|\bjournal\b|\breviewer'?s?\b|"
                           r"\bcredentials?\b|\bwhose\b|\b(?:written|reviewed) by\b|\btitle\b|"
+                          r"\b(?:nasm|ace|aha|acsm|acog)\b[^?.!]{0,10}\bstand for\b|"
+                          r"\b(?:what|who)(?:'s|s| is| are) (?:the )?(?:nasm|ace|aha)\s*\??\s*$|"
                           r"\b(?:checked|vetted|fact[- ]checked|approved|verified) by (?:a |an |any |real )?"
                           r"(?:doctor|medical|physician|professional|expert|physical therapist|physio|pt)\w*")
 # asks for a whole exercise or topic ("how do i do a row", "squat form"), not one detail of it

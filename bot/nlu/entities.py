@@ -84,8 +84,8 @@ _NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven":
         "nine": 9, "ten": 10, "once": 1, "twice": 2, "thrice": 3}
 _N = r"(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
 _DAYS = [
-    re.compile(r"\b" + _N + r"\s*(?:x|times?|days?|sessions?|workouts?|d)\s*(?:a|per|/|each|every|in a)?\s*"
-                    r"(?:week|wk)(?:ly)?\b"),
+    re.compile(r"\b" + _N + r"\s*(?:x|times?|days?|sessions?|workouts?|d)\s*"
+                    r"(?:a|per|/|each|every|in a|in the|in|a the)?\s*(?:week|wk)(?:ly)?\b"),
     re.compile(r"\b(?P<n>once|twice|thrice)\s*(?:a|per|each|every)?\s*(?:week|wk)(?:ly)?\b"),
     # (not how long something lasted: "sore for 3 days", "the past 2 days", "3 days straight")
     re.compile(r"(?<!for )(?<!past )(?<!last )(?<!been )"
@@ -123,7 +123,7 @@ _AGE_OTHER = re.compile(r"\b(?:grandpa|grandma|grandfather|grandmother|grandad|g
 _YEARS = re.compile(r"\b(?P<n>\d{1,2}|a|one|two|three|four|five|six|seven|eight|nine|ten)\+?\s*"
                     r"(?:years?|yrs?)\s+(?:of\s+)?(?:lifting|training|experience|in the gym|"
                     r"working out)|\b(?:lifting|lifted|training|trained|working out|worked out|been at it|"
-                    r"going to the gym|gone to the gym|in the gym)\s+"
+                    r"going to the gym|gone to the gym|in the gym|experience|exp)[:\s-]+"
                     r"(?:(?:on and off|off and on|on-and-off|on and off again|consistently|seriously|"
                     r"regularly|properly)\s+)?(?:for\s+)?"
                     r"(?:about\s+|around\s+|like\s+|almost\s+|nearly\s+|over\s+)?"

@@ -19,6 +19,7 @@ from bot.nlu.entities import source_span, source_text
 # (label, value, pattern) over the folded text
 _VALUES: list[tuple[str, str, re.Pattern[str]]] = [
     ("condition", "none", re.compile(
+        r"\binjur(?:y|ies)[:\s-]+(?:none|no|nope|nil|zero|n/a|0)\b|"
         r"\b(?:no|zero|not any|without any|without|nothing|none|no real) (?:\w+ )?"
         r"(?:injur(?:y|ies|ed)|inj|injs|health (?:issues?|problems?|conditions?)|"
         r"medical (?:issues?|problems?|conditions?)|"
