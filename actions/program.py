@@ -56,6 +56,16 @@ CHANGE_LABELS = {"days": "{} days a week", "experience": "{}", "duration": "{} m
                  "equipment": "{}", "goal": "{}"}
 
 
+def _stored(tracker: Tracker, slot: str) -> Any:
+    """A slot's value before this message (the form's extraction has already set tracker.slots)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        seen_user = seen_user or event.get("event") == "user"
+        if seen_user and event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None
+
+
 class ValidateProgramForm(FormValidationAction):
     """validate_<slot> for each question; two misses in a row propose a default to confirm."""
 
@@ -86,6 +96,11 @@ class ValidateProgramForm(FormValidationAction):
         goal stated in any answer is still picked up."""
         goal = self.extract_goal(dispatcher, tracker, domain)
         events = await super().run(dispatcher, tracker, domain)
+        asked = tracker.slots.get("requested_slot")
+        if any(e.get("event") == "slot" and e.get("name") == asked and e.get("value") is not None
+               for e in events):  # the question asked was answered: the flow shows the rest
+            dispatcher.messages[:] = [m for m in dispatcher.messages
+                                      if m.get("response") != "utter_slot_noted"]
         spare = latest_cues(tracker).get("spare") or []  # "bad knees": the plan spares them
         if spare:
             joints = sorted({*(tracker.slots.get("spared_joints") or []), *spare})
@@ -217,6 +232,14 @@ class ValidateProgramForm(FormValidationAction):
             if before is not None and before != parsed and requested != slot:
                 dispatcher.utter_message(response="utter_slot_changed", slot=slot,
                                          value=CHANGE_LABELS.get(slot, "{}").format(parsed))
+            elif _stored(tracker, slot) is None and requested not in (None, slot) and (
+                    slot in CHANGE_LABELS or parsed == NO_INJURY):
+                # "dumbbells" said while the days question waits: kept, and said so, so the
+                # question asked again is not the same message twice (run() drops the note when
+                # the same message also answered the question asked)
+                label = "no injuries" if parsed == NO_INJURY else CHANGE_LABELS[slot]
+                dispatcher.utter_message(response="utter_slot_noted", slot=slot,
+                                         value=label.format(parsed))
             return {slot: parsed, "form_misses": misses, "proposed_default": None}
         if requested != slot:
             return {slot: None}  # an unusable value for a slot not being asked: ignore it

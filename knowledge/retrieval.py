@@ -89,6 +89,9 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
             (re.compile(r"\bkeep(?:ing)? (?:track|tabs) (?:of|on)\b"), "monitor"),
             # "how far down does it go" asks how low ("down" alone is a stop word)
             (re.compile(r"\bdown\b"), "lower"),
+            # "how heavy should i go", "what weight do i pick": the amount of weight to lift
+            (re.compile(r"\bhow heavy\b|\b(?:what|which|pick|choose|right|starting) weights?\b"),
+             "amount weight"),
             # the bodies the article names, by their initials
             (re.compile(r"\bnasm\b"), "national academy of sports medicine nasm"),
             (re.compile(r"\bace\b"), "american council on exercise ace"),
