@@ -69,7 +69,8 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          "hard": "challenging", "tough": "challenging", "finish": "end",
          # "just give me a number": the fact that says the article gives none
          "number": "target", "numbers": "target", "ballpark": "target", "estimate": "target",
-         "figure": "target"}
+         "figure": "target",
+         "daily": "everyday", "ordinary": "everyday"}
 
 
 _STEMMER = snowballstemmer.stemmer("english")
