@@ -133,9 +133,11 @@ _HEDGE = r"(?:probably|maybe|prob|about|around|like|mainly|mostly|just|definitel
 _BARE_DAYS = re.compile(r"^\s*(?:" + _HEDGE + r"\s+)?(?P<n>[1-7]|one|two|three|four|five|six|"
                         r"seven)\s*[.!]?\s*$")
 # a message that is only a goal word answers "size or strength?" ("mostly strength")
-_BARE_GOAL = re.compile(r"^\s*(?:and\s+|what about\s+|how about\s+)?(?:" + _HEDGE + r"\s+)?"
-                        r"(?:for\s+)?(?:plain\s+|pure\s+|just\s+)?(?P<g>size|mass|hypertrophy|strength|"
-                        r"power)\s*(?:mostly|mainly|please|pls|then|instead)?\s*[.!?]?\s*$")
+# ("4 size" is "for size" in text speak; a connective or "for" makes it a fragment that leans on
+# the last answer: "and for strength?", "for hypertrophy")
+_BARE_GOAL = re.compile(r"^\s*(?P<pre>(?:and\s+|what about\s+|how about\s+)?(?:" + _HEDGE + r"\s+)?"
+                        r"(?:(?:for|4)\s+)?)(?:plain\s+|pure\s+|just\s+)?(?P<g>size|mass|hypertrophy|"
+                        r"strength|power)\s*(?:mostly|mainly|please|pls|then|instead)?\s*[.!?]?\s*$")
 
 # a correction names the goal meant: "no i meant size not strength", "i said strength"
 _MEANT_GOAL = re.compile(r"\b(?:meant|said|mean|asked about|asking about|talking about)\s+(?:for\s+)?"
@@ -219,6 +221,17 @@ class NumberEntities:
             span = source_span(doc, m.start("g"), m.end("g"), "goal", goal)
             if span is not None:
                 spans.append(span)
+        corrected = doc.text
+        bare = _BARE_GOAL.match(text) or _BARE_GOAL.match(corrected)  # "n strngth": as corrected
+        if bare is not None:
+            if bare.string is corrected:
+                goal = "strength" if bare.group("g") in ("strength", "power") else "size"
+                span = doc.char_span(bare.start("g"), bare.end("g"), label="goal", kb_id=goal,
+                                     alignment_mode="expand")
+                if span is not None:
+                    spans.append(span)
+            if bare.group("pre").strip():
+                doc.user_data.setdefault("cues", {})["goal_fragment"] = True
         for rx, fixed in _MINUTES:
             for m in rx.finditer(text):
                 minutes = fixed if fixed is not None else int(m.group("n"))

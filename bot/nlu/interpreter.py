@@ -81,6 +81,9 @@ class Interpreter:
             intent = IntentScore(name="thank", confidence=intent.confidence)
         if cues.about:
             intent, ranking = self._about(cues.about, intent, ranking)
+        if cues.goal_fragment and intent.name != "inform":
+            # "for hypertrophy", "4 size": no question of its own, only the goal of the last one
+            intent = IntentScore(name="inform", confidence=max(intent.confidence, FOCUS_CLEAR))
         if question:
             cues.question_from = clean.rfind(question)
             cues.question_to = cues.question_from + len(question)
