@@ -70,7 +70,8 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          # "just give me a number": the fact that says the article gives none
          "number": "target", "numbers": "target", "ballpark": "target", "estimate": "target",
          "figure": "target",
-         "daily": "everyday", "ordinary": "everyday"}
+         "daily": "everyday", "ordinary": "everyday",
+         "doctor": "provider", "doc": "provider", "physician": "provider", "gp": "provider"}
 
 
 _STEMMER = snowballstemmer.stemmer("english")

@@ -71,6 +71,7 @@ class Cues(BaseModel):
     help_with: str | None = None  # what "can you help me with X" asks help with
     praise: bool = False  # "ur actually pretty helpful ngl"
     greets: bool = False  # opens with a greeting ("hello! first time here, what is this")
+    addresses_bot: bool = False  # a word that points at the bot: "you", "this", "bot", "real"
     asks_meaning: bool = False  # "what do you mean by experience?", "what counts as a full gym"
     resume: bool = False  # "let's keep going", "continue the plan"
     about: str | None = None  # what "tell me about X", "what does the article say about X" asks about

@@ -213,7 +213,9 @@ class SafetyTriagePolicy(Policy):
         if emergency and (cues.asks_next or cues.help_arrived or cues.calling_help) \
                 and not cues.carry_on:
             return "action_emergency_next"  # "ok someone called, what now?", "paramedics are here"
-        unclear = parse.intent.name == FALLBACK_INTENT and len(cues.words) <= FOLLOW_UP_WORDS
+        # (a bare "30" reads as an interview answer that answers nothing: as unclear)
+        unclear = (parse.intent.name == FALLBACK_INTENT or (
+            parse.intent.name == "inform" and not parse.entities)) and len(cues.words) <= FOLLOW_UP_WORDS
         if stopped and (cues.carry_on or cues.asks_provider or cues.dismisses or cues.asks_next
                         or (unclear and tracker.slots.get("red_flag"))):
             # "can I still do squats tomorrow?", "so who should I see about it?", "its gone now,
@@ -385,7 +387,10 @@ class ReferencePolicy(Policy):
         if record.get("kind") == "exercise" and tracker.slots.get("exercise") and not parse.first("subject") \
                 and not parse.cues.how_to \
                 and (parse.intent.name in self.props.exercise_follow_up
-                     or parse.intent.confidence < EXERCISE_FOLLOW_UP_UNSURE):
+                     or parse.intent.confidence < EXERCISE_FOLLOW_UP_UNSURE
+                     # "eyes where?": a source reading with no word that asks for a source
+                     or (parse.intent.name == "ask_sources" and not parse.cues.asks_source
+                         and not parse.cues.asks_author)):
             if parse.cues.question:
                 return "action_exercise_steps"
             if len(parse.cues.words) <= FOLLOW_UP_WORDS:

@@ -17,7 +17,9 @@ from spacy.tokens import Doc
 from bot.nlu.entities import source_text
 
 _QUESTION = re.compile(r"\?\s*$|\bor\b[^.?!]{1,40}\b(?:better|best|worse)(?: for| than)?\b|"
-                       r"^\s*(?:what|whats|what's|which|how|why|does|do|is|are|am|should|can|"
+                       r"^\s*(?:(?:so|like|ok|okay|but|and|um+|uh+|hey|yo|bro|also|wait|then|lol|"
+                       r"hm+|honestly|tbh|quick question|real quick)\b[\s,]*){0,3}"
+                       r"(?:what|whats|what's|which|how|why|does|do|is|are|am|should|can|"
                        r"could|would|will|where|when|who)\b|\b(?:then|now) what\s*$|"
                        r"\bwhat(?:'s|s| is| comes)? next\b|\bwhat (?:do|should|can) i do\b")
 # "why ...?" asks for a reason
@@ -151,6 +153,13 @@ _ASKS_MEANING = re.compile(
 _RESUME = re.compile(r"\b(?:keep going|carry on|continue|resume|go on|pick (?:it )?up where|"
                      r"back to (?:the|my) plan|finish (?:the|my) plan|let'?s (?:finish|continue))\b")
 _WORD = re.compile(r"[a-z][a-z'-]*")
+# words that point at the one being talked to: "are you a bot?", "is this automatic?", "whos on the
+# other end"; a "bot challenge" without any ("is strength important if im not an athlete") misfired
+_ADDRESSES_BOT = re.compile(r"\b(?:you|u|ur|your|youre|you'?re|yourself|ya|bot|robot|ai|human|"
+                            r"person|real|chatbot|machine|program|gpt|chatgpt|computer|software|"
+                            r"script|automated|automatic|sentient|conscious|alive|algorithm|someone|"
+                            r"anyone|somebody|people|who|whos|who'?s|llm|this|talking|end|siri|"
+                            r"alexa|claude|assistant)\b")
 
 
 class DiscourseCues:
@@ -183,6 +192,8 @@ class DiscourseCues:
             cues["help_with"] = help_with.group("what").strip()
         if _GREETS.search(text):
             cues["greets"] = True
+        if _ADDRESSES_BOT.search(doc.text):
+            cues["addresses_bot"] = True
         # on the corrected words ("can u tell me abt volume pls" -> "... you ... about ... please")
         about = _ABOUT.match(doc.text)
         if about and not re.search(r"\bmore\b", about.group(0)):

@@ -14,6 +14,10 @@ from bot.nlu.context import TrainingContext
 
 FALLBACK_INTENT = "nlu_fallback"
 PLAN_REQUEST = "request_program"
+BOT_CHALLENGE = "bot_challenge"
+INFORM = "inform"
+QUESTION_ONLY = {"goal", "muscle"}  # named in a question without answering the interview
+INFORM_QUESTION_TOPIC = 0.25  # a topic this likely decides a question read as an interview answer
 OWN_PLAN_MIN = 0.01  # below this the next reading of a question about one's own plan is noise
 
 for _attr in ("intent", "intent_ranking"):
@@ -82,8 +86,17 @@ class IntentFallback:
             if topic["confidence"] >= self.threshold:
                 doc._.intent = dict(topic)
                 return doc
+        if top["name"] == INFORM and cues.get("question") and second in self.topic_intents \
+                and ranking[1]["confidence"] >= INFORM_QUESTION_TOPIC \
+                and not {e.label_ for e in doc.ents} - QUESTION_ONLY:
+            # "so is getting swole the same thing as getting strong": a question that names only a
+            # goal or a muscle gives no interview answer; its topic reading stands
+            doc._.intent = dict(ranking[1])
+            return doc
         misfire = (top["name"] in self.small_talk and bool(cues.get("question"))
-                   and len(cues.get("words") or []) > self.small_talk_max_words > 0)
+                   and len(cues.get("words") or []) > self.small_talk_max_words > 0) or (
+            # asking what the bot is says "you", "this", "bot" ...: without one it is a misfire
+            top["name"] == BOT_CHALLENGE and not cues.get("addresses_bot"))
         if misfire or top["confidence"] < self.threshold or (
                 gap < self.ambiguity_threshold and not two_topics):
             doc._.intent = {"name": FALLBACK_INTENT, "confidence": self.threshold}

@@ -26,7 +26,7 @@ NLU_DATA = project_file("bot/data/nlu.yml")
 # the training data: nlu.yml, and user-phrased messages labelled by intent (see its header)
 # the hand-written examples, the fresh sets' user openings, and paraphrases written for breadth
 NLU_FILES = (NLU_DATA, project_file("bot/data/nlu_users.yml"),
-             project_file("bot/data/nlu_paraphrases.yml"))
+             project_file("bot/data/nlu_paraphrases.yml"), project_file("bot/data/nlu_breadth.yml"))
 # the code that shapes a trained model (parsing and evaluation code changes no model)
 CODE_FILES = sorted(p for p in (PACKAGE_ROOT / "bot" / "nlu").glob("*.py")
                     if p.name not in ("evaluate.py", "interpreter.py", "compare.py"))
