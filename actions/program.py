@@ -101,6 +101,14 @@ class ValidateProgramForm(FormValidationAction):
                for e in events):  # the question asked was answered: the flow shows the rest
             dispatcher.messages[:] = [m for m in dispatcher.messages
                                       if m.get("response") != "utter_slot_noted"]
+        if latest_cues(tracker).get("no_equipment") and tracker.slots.get("equipment") is None \
+                and not any(e.get("event") == "slot" and e.get("name") == "equipment"
+                            and e.get("value") for e in events):
+            # "bodyweight only": said plainly (in place of "which fits you?"), before the
+            # equipment question is asked again
+            dispatcher.messages[:] = [m for m in dispatcher.messages
+                                      if m.get("response") != "utter_invalid_equipment"]
+            dispatcher.utter_message(response="utter_no_equipment")
         spare = latest_cues(tracker).get("spare") or []  # "bad knees": the plan spares them
         if spare:
             joints = sorted({*(tracker.slots.get("spared_joints") or []), *spare})

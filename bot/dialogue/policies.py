@@ -276,6 +276,8 @@ class RetrievalPolicy(Policy):
         if (intent not in self.props.states_no_fact and not nothing_to_continue) \
                 or len(parse.cues.words) < 3:
             return None
+        if intent == FALLBACK_INTENT and parse.first("condition") not in (None, "none"):
+            return None  # "arthritis in my knees, can i still squat": the condition's answer first
         bar = "source" if parse.cues.asks_source else (
             "fallback" if intent == FALLBACK_INTENT else "override")
         coverage, matched = RETRIEVAL_BARS[bar]

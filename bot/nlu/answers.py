@@ -179,7 +179,9 @@ def stated_goal(text: str) -> str | None:
 
 def states_no_injury(text: str) -> bool:
     """"no injuries", "no health issues", "injury-free" said anywhere."""
-    return bool(_NO_INJURY_STATEMENT.search(text.lower()))
+    from bot.nlu.form_values import NO_INJURY  # (form_values imports spaCy; answers need not)
+
+    return bool(_NO_INJURY_STATEMENT.search(text.lower()) or NO_INJURY.search(text.lower()))
 
 
 def numbers_in(text: str) -> list[int]:

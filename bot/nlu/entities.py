@@ -84,7 +84,8 @@ _NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven":
         "nine": 9, "ten": 10, "once": 1, "twice": 2, "thrice": 3}
 _N = r"(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
 _DAYS = [
-    re.compile(r"\b" + _N + r"\s*(?:x|times?|days?|sessions?|workouts?|d)\s*"
+    re.compile(r"\b" + _N + r"\s*(?:x|times?|days?|sessions?|workouts?|trainings?|training days|"
+               r"gym days|d)\s*"
                     r"(?:a|per|/|each|every|in a|in the|in|a the)?\s*(?:week|wk)(?:ly)?\b"),
     re.compile(r"\b(?P<n>once|twice|thrice)\s*(?:a|per|each|every)?\s*(?:week|wk)(?:ly)?\b"),
     # (not how long something lasted: "sore for 3 days", "the past 2 days", "3 days straight")
@@ -93,7 +94,7 @@ _DAYS = [
                r"(?!\s*(?:ago|of rest|off|rest|later|in a row|straight|now|after|since|running))"),
     re.compile(r"\b" + _N + r"[\s-]*day\s+split\b"),
     # a form filled in one line: "days - 3", "days: 4", "training days = 5"
-    re.compile(r"\bdays?(?: per week| a week)?\s*[-:=]\s*(?P<n>[1-7]|one|two|three|four|five|six|seven)\b"),
+    re.compile(r"\b(?:days?|frequency)(?: per week| a week)?\s*[-:=]\s*(?P<n>[1-7]|one|two|three|four|five|six|seven)\b"),
 ]
 _NOT_REST = r"(?!\s*(?:of\s+)?(?:rest|break|pause|between))"
 _MINUTES = [

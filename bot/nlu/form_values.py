@@ -17,27 +17,32 @@ from spacy.util import filter_spans
 from bot.nlu.entities import source_span, source_text
 
 # (label, value, pattern) over the folded text
-_VALUES: list[tuple[str, str, re.Pattern[str]]] = [
-    ("condition", "none", re.compile(
+# "no injuries" in its many forms (also read by bot.nlu.answers.states_no_injury)
+NO_INJURY = re.compile(
         r"\binjur(?:y|ies)[:\s-]+(?:none|no|nope|nil|zero|n/a|0)\b|"
-        r"\b(?:no|zero|not any|without any|without|nothing|none|no real) (?:\w+ )?"
-        r"(?:injur(?:y|ies|ed)|inj|injs|health (?:issues?|problems?|conditions?)|"
+        r"\b(?:no|zero|not any|without any|without|nothing|none|no real|"
+        r"(?:don'?t|do not|doesn'?t|haven'?t)(?: got| have)?(?: any)?) (?:\w+ )?"
+        r"(?:injur(?:y|ys|ies|ed)|inj|injs|health (?:issues?|problems?|conditions?)|"
         r"medical (?:issues?|problems?|conditions?)|"
         r"conditions?|problems? with my body)\b|\bnothing (?:injured|wrong|hurts)\b|"
         r"\binjury[- ]free\b|\b(?:i'?m|im|i am|totally|perfectly|fully) (?:healthy|fine health)\b|"
         r"(?:^|[,;:.!]|\band)\s*(?:all |very |totally )?healthy\s*(?:[.,;:!]|$|\band\b)|\bin good health\b|"
-        r"\bhealthy as an? (?:horse|ox)\b|"
+        r"\bhealthy as an? (?:horse|ox)\b|\b(?:all |everything )?(?:good|fine|ok|okay) health[- ]?wise\b|"
         r"\bno (?:aches|pains) or injuries\b|"
         r"\b(?:neither|none) of us (?:is |are |has |have |got )?(?:any )?(?:injured|injuries|hurt)\b|"
         r"\bwe(?:'re| are) both (?:healthy|injury[- ]free|fine)\b|"
         r"\bno (?:knee|shoulder|back|wrist|elbow|hip|ankle|neck|joint) "
-        r"(?:problems?|issues?|injur\w*|pain)\b")),
+        r"(?:problems?|issues?|injur\w*|pain)\b")
+_VALUES: list[tuple[str, str, re.Pattern[str]]] = [
+    ("condition", "none", NO_INJURY),
     ("experience", "beginner", re.compile(
         r"\b(?:\d{1,2}|a few|a couple of|couple|few|one|two|three|four|five|six|seven|eight|nine|"
         r"ten|eleven) (?:months?|weeks?|mo)\b(?! ago| off| break| out)|"
         r"\b(?:new to|just (?:started|starting|got into)|never (?:really )?(?:lifted|trained|worked out|"
         r"exercised|been to (?:a|the) gym)|"
         r"first time (?:lifting|at the gym|training)|"
+        r"\bto start (?:strength training|lifting|weight training|weights|resistance training|"
+        r"working out)\b|"
         r"complete beginner|total beginner|newbie|noob|novice)\b")),
     ("experience", "advanced", re.compile(r"\b(?:experienced|veteran|very experienced|"
                                           r"years of experience)\b")),
@@ -87,8 +92,16 @@ _MINUTES_IN_WORDS = re.compile(r"\b(?P<t>fifteen|twenty|thirty|forty|fifty|sixty
                                r"(?:[- ](?P<u>five))?\s*(?:min|mins|minutes?)\b")
 
 
+# equipment the plans cannot use alone: "bodyweight only", "no equipment at all" (not "bodyweight
+# and dumbbells", which is an option)
+_NO_EQUIPMENT = re.compile(
+    r"\b(?:body ?weight|calisthenics)(?! (?:and|plus|\+|&|with|n) )\b|"
+    r"\b(?:no|zero|without(?: any)?|don'?t have(?: any)?) (?:equipment|weights|dumbbells|gear)\b")
+
+
 class FormValues:
-    """Adds experience, equipment, duration and condition `none` entities found in plain words."""
+    """Adds experience, equipment, duration and condition `none` entities found in plain words,
+    and the cue `no_equipment` ("bodyweight only")."""
 
     def __call__(self, doc: Doc) -> Doc:
         text = source_text(doc)
@@ -113,6 +126,8 @@ class FormValues:
         if words and "duration" not in taken:
             minutes = _TENS[words.group("t")] + (_UNITS[words.group("u")] if words.group("u") else 0)
             found.append(("duration", str(minutes), words.start(), words.end()))
+        if _NO_EQUIPMENT.search(text) and "equipment" not in taken:
+            doc.user_data.setdefault("cues", {})["no_equipment"] = True
         injury = _INJURY.search(text)
         if injury and "condition" not in taken and len(_PLAN_ANSWERS & taken) >= 2 \
                 and not _NEGATED.search(text[:injury.start()]):
