@@ -177,6 +177,13 @@ class ValidateProgramForm(FormValidationAction):
         injuries = parse_injuries(str(value), latest_intent(tracker))
         if injuries in NOT_RESTRICTING and tracker.get_slot("requested_slot") != "injuries":
             return {"injuries": None}  # "I'm 67" is not an injury: the question still gets asked
+        before = _stored(tracker, "injuries")
+        if injuries == NO_INJURY and before not in (None, NO_INJURY) \
+                and (tracker.slots.get("red_flag") or before == "injury"):
+            # a warning sign or a hurt reported earlier in this conversation is not taken back by
+            # "no injuries": the plan still waits for a clearance
+            dispatcher.utter_message(response="utter_injury_kept")
+            return {"injuries": before}
         result = self._check("injuries", injuries, dispatcher, tracker)
         if injuries and injuries != NO_INJURY and result.get("injuries"):
             names = {t.id: t.name for t in knowledge().vocabulary.condition}

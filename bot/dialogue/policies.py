@@ -185,6 +185,9 @@ class SafetyTriagePolicy(Policy):
             # "my cardiologist checked my heart and cleared me", "I saw my doctor and I'm cleared
             # now": a clearance to note (in the interview, its clearance question takes the words)
             return None if tracker.active_loop else "action_record_clearance"
+        if cues.cleared is True and tracker.slots.get("red_flag") and not tracker.active_loop:
+            # "i'm cleared, trust me" after a warning sign: what a clearance needs is said
+            return "action_record_clearance"
         if cues.tier == "hold_off" and (parse.intent.name == PLAN_REQUEST or cues.mentions_plan) \
                 and _already_stopped_for(tracker, parse.entity_values("symptom")):
             return PROGRAM_FORM  # "a program for after the baby?": the interview names it and
