@@ -26,7 +26,7 @@ _OTHER_PERSON = re.compile(
 # ordinary soreness after training ("legs are sore from yesterday", "doms")
 _SORENESS = re.compile(
     r"\b(?:sore|soreness|doms|stiff|stiffness|achy|aching|tender|wrecked|destroyed|fried|beat up|"
-    r"beaten up|banged up|battered|"
+    r"beaten up|banged up|battered|toast|jelly|smoked|trashed|"
     r"killing me|hurt(?:s|ing)? (?:to|when i) (?:walk|sit|laugh|move|cough|sneeze|climb))\b"
     # any complaint the day after training is soreness unless a red flag says otherwise
     r"|\b(?:hurt\w*|ache\w*|pain\w*)\b[^.?!]{0,40}\b(?:after|from|since) (?:yesterday|yesterdays|"

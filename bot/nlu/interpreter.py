@@ -18,6 +18,9 @@ _PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w\-]*)(?P<json>\{.*\})?\s*$", re
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 RANKING_LENGTH = 10  # intents listed in a parse's ranking, as Rasa does
 FOCUS_BELOW = 0.6  # a long message less clear than this is re-read on its last question
+# the words of a request itself ("write me", "hook me up with something good"), stemmed
+_REQUEST_WORDS = {"write", "make", "give", "build", "creat", "someth", "anyth", "hook", "good",
+                  "need", "want", "pls", "pleas", "put", "togeth", "draw", "come", "help"}
 FOCUS_CLEAR = 0.8  # the question after some context wins when it alone reads this clearly
 # readings a question after some context never overrules: a report of a symptom stays one
 KEEP_WHOLE = {"report_symptom", "out_of_scope_medical"}
@@ -76,6 +79,10 @@ class Interpreter:
         if intent.name == "help" and cues.help_with and not entities \
                 and not self._domain_words(cues.help_with):
             # "can u help me do my taxes lol": help with something that is not training
+            intent = IntentScore(name="out_of_scope", confidence=intent.confidence)
+        if intent.name == "request_program" and not entities and not cues.mentions_plan \
+                and self._asks_for_something_else(clean):
+            # "write me a love poem for my gf pls": a request, but for nothing training is about
             intent = IntentScore(name="out_of_scope", confidence=intent.confidence)
         if intent.name == "complain" and cues.praise:  # "ur actually pretty helpful ngl"
             intent = IntentScore(name="thank", confidence=intent.confidence)
@@ -143,6 +150,13 @@ class Interpreter:
     def _domain_words(text: str) -> set[str]:
         """The content words of a text that some fact of the knowledge base uses (stemmed)."""
         return {t for t in terms(text) if t in fact_index().df}
+
+    @classmethod
+    def _asks_for_something_else(cls, text: str) -> bool:
+        """A request whose content words are all outside the knowledge base ("make me a sandwich"),
+        not one that names nothing at all ("can you make me something")."""
+        words = set(terms(text)) - _REQUEST_WORDS
+        return bool(words) and not (cls._domain_words(text) - _REQUEST_WORDS)
 
     def _topic_intents(self) -> set[str]:
         fallback: Any = self.nlp.get_pipe("coach_intent_fallback") \
