@@ -165,7 +165,8 @@ class ActionAnswerTopic(Action):
                  if e.get("entity") == "goal"]
         if cue(tracker, "correction") and goals:
             entities["goal"] = goals[-1]  # "for strength, wait no i meant size": the one meant
-        if (cue(tracker, "correction") and after_topic) or which_ref or goal_follow_up:
+        again = cue(tracker, "asks_again") and after_topic
+        if (cue(tracker, "correction") and after_topic) or which_ref or goal_follow_up or again:
             intent = "inform"  # "i didn't say strength", "which one for size?": the last topic
         text = str(tracker.latest_message.get("text") or "")
         if "goal" not in entities and tracker.get_slot("goal") and cue(tracker, "continues"):
@@ -183,6 +184,9 @@ class ActionAnswerTopic(Action):
             dispatcher.utter_message(response="utter_corrected", value=entities["goal"])
         dose = self._exercise_dose(kb, topic, entities, tracker, props(domain))
         facts = self._facts(kb, topic, entities, tracker, text)
+        if again:  # "wait what?": the answer's first sentence again, said as the short version
+            dispatcher.utter_message(response="utter_say_again")
+            facts = facts[:1]
         reason = topic.why if cue(tracker, "why") else ""
         response = "utter_topic_answer" if topic.more else "utter_topic_answer_short"
         texts = [f.text for f in facts]

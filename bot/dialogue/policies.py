@@ -326,6 +326,8 @@ class ReferencePolicy(Policy):
             # "who wrote the umbrella review?", "the reviewer's job?"; "what's her background?"
             # right after a reference: the same one
             return "action_cite_source"
+        if parse.cues.asks_again and record.get("kind") == "topic":
+            return "action_answer_topic"  # "wait what?", "huh?": the last answer again, in short
         if parse.cues.item_ref == "which" and named and record.get("kind") == "topic":
             return "action_answer_topic"  # "which one is better for size?": the last topic, for size
         if parse.cues.item_ref in ("first", "other", "last") and record.get("exercises"):

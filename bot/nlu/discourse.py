@@ -153,6 +153,15 @@ _ASKS_MEANING = re.compile(
 _RESUME = re.compile(r"\b(?:keep going|carry on|continue|resume|go on|pick (?:it )?up where|"
                      r"back to (?:the|my) plan|finish (?:the|my) plan|let'?s (?:finish|continue))\b")
 _WORD = re.compile(r"[a-z][a-z'-]*")
+# "wait what?", "huh?", "come again?", "i dont get it": the last answer did not land
+_ASKS_AGAIN = re.compile(r"^\s*(?:(?:wait|sorry|um+|uh+|hm+|ok(?:ay)?|so|lol)[\s,.]*){0,2}"
+                         r"(?:what+|wut|wat|huh+|eh|come again|say (?:that|it) again|pardon|"
+                         r"i don'?t (?:get|understand)(?: it| that| this| what you mean)?|"
+                         r"i'?m (?:confused|lost)|confused|you lost me|lost me|wdym|"
+                         r"what do you mean|what does that mean|in english|english please|"
+                         r"(?:can you |could you )?(?:explain|say) (?:that|it) (?:again|simpler|"
+                         r"more simply|in simple words|in plain english))"
+                         r"\s*(?:please|pls|lol|bro|coach)?[\s?!.]*$")
 # words that point at the one being talked to: "are you a bot?", "is this automatic?", "whos on the
 # other end"; a "bot challenge" without any ("is strength important if im not an athlete") misfired
 _ADDRESSES_BOT = re.compile(r"\b(?:you|u|ur|your|youre|you'?re|yourself|ya|bot|robot|ai|human|"
@@ -168,7 +177,8 @@ class DiscourseCues:
     def __call__(self, doc: Doc) -> Doc:
         text = source_text(doc)
         cues: dict[str, Any] = doc.user_data.setdefault("cues", {})
-        for name, rx in (("question", _QUESTION), ("why", _WHY), ("continues", _CONTINUES)):
+        for name, rx in (("question", _QUESTION), ("why", _WHY), ("continues", _CONTINUES),
+                         ("asks_again", _ASKS_AGAIN)):
             if rx.search(text):
                 cues[name] = True
         for name, rx in (("change", _CHANGE), ("cancel", _CANCEL), ("points_back", _POINTS_BACK),
