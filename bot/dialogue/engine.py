@@ -277,6 +277,12 @@ class Engine:
         goal_named = any(e.entity == "goal" for e in parse.entities)
         if requested and not new and not goal_named and self.domain.text_slot(form, requested):
             events.append({"event": "slot", "name": requested, "value": parse.text})
+        elif requested and new and requested not in new and self.domain.text_slot(form, requested):
+            # "none. oh actually can we do 4 days instead": a first sentence that names nothing
+            # else answers the asked question; the rest changes another answer
+            first = parse.text[:parse.cues.first_sentence_end].strip()
+            if first and 0 < parse.cues.first_sentence_end <= min(e.start for e in parse.entities):
+                events.append({"event": "slot", "name": requested, "value": first})
         return events
 
     def ask_requested(self, tracker: Tracker, resume: bool = False) -> list[BotMessage]:

@@ -153,6 +153,7 @@ _ASKS_MEANING = re.compile(
 _RESUME = re.compile(r"\b(?:keep going|carry on|continue|resume|go on|pick (?:it )?up where|"
                      r"back to (?:the|my) plan|finish (?:the|my) plan|let'?s (?:finish|continue))\b")
 _WORD = re.compile(r"[a-z][a-z'-]*")
+_FIRST_SENTENCE = re.compile(r"[^.;!?]*[^.;!?\s][.;!?]+(?=\s)")  # "none." of "none. oh and ..."
 # "wait what?", "huh?", "come again?", "i dont get it": the last answer did not land
 _ASKS_AGAIN = re.compile(r"^\s*(?:(?:wait|sorry|um+|uh+|hm+|ok(?:ay)?|so|lol)[\s,.]*){0,2}"
                          r"(?:what+|wut|wat|huh+|eh|come again|say (?:that|it) again|pardon|"
@@ -208,6 +209,9 @@ class DiscourseCues:
         about = _ABOUT.match(doc.text)
         if about and not re.search(r"\bmore\b", about.group(0)):
             cues["about"] = about.group("topic")
+        first = _FIRST_SENTENCE.match(text)
+        if first and text[first.end():].strip():
+            cues["first_sentence_end"] = first.end()
         cues["words"] = sorted(set(_WORD.findall(text)))
         return doc
 
