@@ -70,7 +70,8 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          # "just give me a number": the fact that says the article gives none
          "number": "target", "numbers": "target", "ballpark": "target", "estimate": "target",
          "figure": "target",
-         "daily": "everyday", "ordinary": "everyday",
+         "daily": "everyday", "ordinary": "everyday", "foot": "feet",
+         "easy": "challenging", "difficult": "challenging",
          "doctor": "provider", "doc": "provider", "physician": "provider", "gp": "provider"}
 
 
@@ -94,6 +95,19 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
             # "how heavy should i go", "what weight do i pick": the amount of weight to lift
             (re.compile(r"\bhow heavy\b|\b(?:what|which|pick|choose|right|starting) weights?\b"),
              "amount weight"),
+            # "how many days a week", "is 3 days fine": how often
+            (re.compile(r"\bhow many (?:days|times|sessions|workouts)(?: (?:a|per|each|in a) week)?\b|"
+                        r"\b(?:[1-7]|one|two|three|four|five|six|seven) (?:days|times|sessions|workouts)"
+                        r"(?: (?:a|per|each|in a) week)?\b"), "often week"),
+            # "per exercise", "each lift": one exercise
+            (re.compile(r"\b(?:per|each|every|a single|one|single) (?:exercise|lift|movement|move)\b"),
+             "single exercise"),
+            # "do i do the left too", "both arms": the other side
+            (re.compile(r"\b(?:the )?(?:left|right|other) (?:side|arm|one)\b|\bboth (?:arms|sides)\b|"
+                        r"\bthe (?:left|right)\b"), "switch sides"),
+            # "go super heavy": how much weight
+            (re.compile(r"\b(?:go|going|lift|lifting|train|training) (?:really |super |very |as )?heavy\b|"
+                        r"\bego[- ]?lift\w*"), "amount weight too much"),
             # the bodies the article names, by their initials
             (re.compile(r"\bnasm\b"), "national academy of sports medicine nasm"),
             (re.compile(r"\bace\b"), "american council on exercise ace"),

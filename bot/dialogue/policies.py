@@ -400,7 +400,8 @@ class ReferencePolicy(Policy):
                          and not parse.cues.asks_author)):
             if parse.cues.question:
                 return "action_exercise_steps"
-            if len(parse.cues.words) <= FOLLOW_UP_WORDS:
+            if len(parse.cues.words) <= FOLLOW_UP_WORDS or parse.intent.name == "ask_more":
+                # ("tell me more about the foot position": a step, if one holds its words)
                 hit = self.ctx.retrieval(parse.text, *STEP_WORD_BAR)
                 if hit is not None and hit.topic.startswith("exercise:"):
                     return "action_exercise_steps"

@@ -67,7 +67,11 @@ _HOW_TO = re.compile(r"\b(?:how (?:do|should|would|can|to) (?:i |you |we )?(?:do
                      r"step[- ]by[- ]step|steps\b|"
                      r"instructions?|tutorial|teach me|show me|guide|explain how|proper way|"
                      r"correct way|break ?down|cues|"
-                     r"how (?:do|does) (?:a |an |the )?(?:[a-z-]+ ){1,3}work\b)")
+                     r"how (?:do|does) (?:a |an |the )?(?:[a-z-]+ ){1,3}work\b|"
+                     # "one arm dumbbell row how??", "how i make the row correct"
+                     r"\bhow\s*\?*\s*$|"
+                     r"\bhow (?!many|much|long|often|heavy|far|big|wide|fast|soon)[^.?!]{0,40}"
+                     r"\b(?:correct(?:ly)?|properly|the right way)\b)")
 # "start over": restart what is under way
 _RESTART = re.compile(r"\b(?:start (?:over|again|afresh|from scratch|from the (?:beginning|top))|"
                       r"restart|reset|from scratch|begin again|redo (?:the|my) (?:plan|questions))\b")

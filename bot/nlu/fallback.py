@@ -97,6 +97,12 @@ class IntentFallback:
                    and len(cues.get("words") or []) > self.small_talk_max_words > 0) or (
             # asking what the bot is says "you", "this", "bot" ...: without one it is a misfire
             top["name"] == BOT_CHALLENGE and not cues.get("addresses_bot"))
+        if misfire and len(ranking) > 1 and ranking[1]["name"] not in self.small_talk \
+                and ranking[1]["confidence"] >= self.threshold:
+            # "salaam, is this the gym coach bot?" read as thanks: the next reading, if it is a
+            # real one
+            doc._.intent = dict(ranking[1])
+            return doc
         if misfire or top["confidence"] < self.threshold or (
                 gap < self.ambiguity_threshold and not two_topics):
             doc._.intent = {"name": FALLBACK_INTENT, "confidence": self.threshold}
