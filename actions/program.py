@@ -179,7 +179,8 @@ class ValidateProgramForm(FormValidationAction):
             return {"injuries": None}  # "I'm 67" is not an injury: the question still gets asked
         before = _stored(tracker, "injuries")
         if injuries == NO_INJURY and before not in (None, NO_INJURY) \
-                and (tracker.slots.get("red_flag") or before == "injury"):
+                and (tracker.slots.get("red_flag")
+                     or (tracker.slots.get("clearance_subject") or {}).get("stop")):
             # a warning sign or a hurt reported earlier in this conversation is not taken back by
             # "no injuries": the plan still waits for a clearance
             dispatcher.utter_message(response="utter_injury_kept")

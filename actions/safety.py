@@ -127,8 +127,8 @@ class ActionSafetyStop(Action):
                                                    "symptom": None})
             events: list[dict[str, Any]] = [SlotSet("clearance", None), SlotSet("plan", None)]
             if previous is None:
-                events += [SlotSet("injuries", "injury"),
-                           SlotSet("clearance_subject", clearance_subject(None))]
+                events += [SlotSet("injuries", "injury"),  # (kept against a later "no injuries")
+                           SlotSet("clearance_subject", {**clearance_subject(None), "stop": True})]
             if tracker.active_loop_name:
                 events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         else:

@@ -70,7 +70,7 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          # "just give me a number": the fact that says the article gives none
          "number": "target", "numbers": "target", "ballpark": "target", "estimate": "target",
          "figure": "target",
-         "daily": "everyday", "ordinary": "everyday", "foot": "feet",
+         "daily": "everyday", "ordinary": "everyday", "foot": "feet", "recovery": "rest",
          "easy": "challenging", "difficult": "challenging",
          "doctor": "provider", "doc": "provider", "physician": "provider", "gp": "provider"}
 
@@ -97,7 +97,7 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
              "amount weight"),
             # "how many days a week", "is 3 days fine": how often
             (re.compile(r"\bhow many (?:days|times|sessions|workouts)(?: (?:a|per|each|in a) week)?\b|"
-                        r"\b(?:[1-7]|one|two|three|four|five|six|seven) (?:days|times|sessions|workouts)"
+                        r"\b(?:[1-7]|one|two|three|four|five|six|seven) ?(?:x|days|times|sessions|workouts)"
                         r"(?: (?:a|per|each|in a) week)?\b"), "often week"),
             # "per exercise", "each lift": one exercise
             (re.compile(r"\b(?:per|each|every|a single|one|single) (?:exercise|lift|movement|move)\b"),

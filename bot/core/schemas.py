@@ -62,6 +62,7 @@ class Cues(BaseModel):
     no_equipment: bool = False  # "bodyweight only", "no equipment at all": no option of the plans
     # where the first sentence ends when the message has more than one (0 when it has one)
     first_sentence_end: int = Field(0, ge=0)
+    yes_no: bool = False  # the question (or the message) asks yes or no: "is that ok for gains"
     asks_again: bool = False  # "wait what?", "huh?", "i dont get it": the last answer did not land
     goal_fragment: bool = False  # only a goal after "for", "and", "what about": "for hypertrophy"
     cancel: bool = False  # "cancel", "stop", "never mind": wants to stop what is under way

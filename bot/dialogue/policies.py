@@ -259,6 +259,10 @@ class ActiveFormPolicy(Policy):
         entities = {e.entity for e in parse.entities}
         off_topic_question = (parse.intent.name == "out_of_scope" and parse.intent.confidence >= 0.8
                               and parse.cues.question)
+        if parse.intent.name == FALLBACK_INTENT and parse.cues.question and not parse.cues.yes_no \
+                and not entities & FORM_ENTITIES and len(parse.cues.words) >= 4 \
+                and tracker.slots.get("requested_slot") != "clearance":
+            return None  # "what exercises are in your info": a question, not an answer
         if parse.cues.question and parse.intent.name in self.props.interrupts_form \
                 and parse.intent.confidence >= CLEAR_QUESTION:
             entities -= {"goal"}  # "how long rest for size?" asks; the size is only its setting
@@ -446,7 +450,8 @@ class FollowUpPolicy(Policy):
         # a safety stop too: the interview then names the red flag and asks for clearance first
         details = entities & (PLAN_ENTITIES - {"goal"})
         # ("is 6 days too much?" is a question, not a detail; "gym 3x a week, what should I do?" is)
-        if len(details) >= 2 or (
+        # ("gym 2x a week, is that ok for gains?" asks yes or no: no plan request)
+        if (len(details) >= 2 and not parse.cues.yes_no) or (
                 parse.intent.name == "inform" and details and not parse.cues.question):
             return PROGRAM_FORM
         return None

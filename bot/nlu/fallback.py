@@ -16,6 +16,8 @@ FALLBACK_INTENT = "nlu_fallback"
 PLAN_REQUEST = "request_program"
 BOT_CHALLENGE = "bot_challenge"
 INFORM = "inform"
+# a near tie is no reason to give up when the message's own words confirm the likelier reading
+CONFIRMED_BY = {"ask_sources": "asks_source", "ask_why": "why"}
 QUESTION_ONLY = {"goal", "muscle"}  # named in a question without answering the interview
 INFORM_QUESTION_TOPIC = 0.25  # a topic this likely decides a question read as an interview answer
 OWN_PLAN_MIN = 0.01  # below this the next reading of a question about one's own plan is noise
@@ -102,6 +104,11 @@ class IntentFallback:
             # "salaam, is this the gym coach bot?" read as thanks: the next reading, if it is a
             # real one
             doc._.intent = dict(ranking[1])
+            return doc
+        if gap < self.ambiguity_threshold and top["confidence"] >= self.threshold \
+                and CONFIRMED_BY.get(top["name"]) and cues.get(CONFIRMED_BY[top["name"]]):
+            # "what are your answers based on": nearly tied, but its words ask for a source
+            doc._.intent = dict(top)
             return doc
         if misfire or top["confidence"] < self.threshold or (
                 gap < self.ambiguity_threshold and not two_topics):

@@ -21,6 +21,10 @@ FOCUS_BELOW = 0.6  # a long message less clear than this is re-read on its last 
 # the words of a request itself ("write me", "hook me up with something good"), stemmed
 _REQUEST_WORDS = {"write", "make", "give", "build", "creat", "someth", "anyth", "hook", "good",
                   "need", "want", "pls", "pleas", "put", "togeth", "draw", "come", "help"}
+# a yes/no question: "is that ok for gains", "can i do it at home"
+_YES_NO = re.compile(r"\s*(?:(?:so|ok|okay|and|but)[\s,]+)?(?:is|are|was|does|do|did|can|could|should|"
+                     r"will|would|am)\b(?! (?:i|you|u|we|ya) (?:please |pls )?(?:get|have|make|give|"
+                     r"build|write|create|design|send|put|set up|draw up|do me))", re.IGNORECASE)
 FOCUS_CLEAR = 0.8  # the question after some context wins when it alone reads this clearly
 # readings a question after some context never overrules: a report of a symptom stays one
 KEEP_WHOLE = {"report_symptom", "out_of_scope_medical"}
@@ -94,6 +98,7 @@ class Interpreter:
         if question:
             cues.question_from = clean.rfind(question)
             cues.question_to = cues.question_from + len(question)
+        cues.yes_no = bool(_YES_NO.match(question or clean))
         return ParseResult(text=text, intent=intent, entities=entities, intent_ranking=ranking,
                            cues=cues)
 
