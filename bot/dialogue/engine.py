@@ -86,6 +86,7 @@ class Engine:
                     replies += self.utter(tracker, "utter_error")
             if self.would_repeat(tracker, replies):
                 replies = self.break_loop(tracker, parse, replies)
+            replies = self.greet_back(tracker, parse, replies)
             self.leave_a_way_forward(tracker, replies)
             for reply in replies:
                 tracker.add_bot(reply.text, reply.model_dump(exclude={"recipient_id", "text"},
@@ -127,6 +128,19 @@ class Engine:
         if interrupted:  # a question mid-form was answered: ask the pending question again
             replies += self.ask_requested(tracker, resume=True)
         return replies
+
+    def greet_back(self, tracker: Tracker, parse: ParseResult,
+                   replies: list[BotMessage]) -> list[BotMessage]:
+        """"hi, i'm 52 and postmenopausal": a first message that opens with a greeting and is
+        answered with something else gets a greeting first (never before a safety reply)."""
+        users = sum(1 for e in tracker.events if e.get("event") == "user")
+        latest = tracker.latest_message or {}
+        if not parse.cues.greets or users != 1 or parse.cues.tier or not replies \
+                or latest.get("intent", {}).get("name") in ("greet", "help") \
+                or any(getattr(r.custom, "kind", None) in ("safety", "crisis") for r in replies) \
+                or (tracker.slots.get("last_answer") or {}).get("kind") == "safety":
+            return replies
+        return self.utter(tracker, "utter_greet_back") + replies
 
     def break_loop(self, tracker: Tracker, parse: ParseResult,
                    replies: list[BotMessage]) -> list[BotMessage]:
