@@ -37,7 +37,10 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 # a second question starts after '?', ';' or 'and/also/plus' followed by a question word
 _CLAUSE = re.compile(
     r"(?<=\?)\s+|\s*;\s*|,?\s+(?:and also|and then|and|also|plus|then)\s+(?=(?:what|whats|what's|how|"
-    r"is|are|can|should|do|does|why|which|when|where|tell|explain|give|any)\b)", re.I)
+    r"is|are|can|should|do|does|why|which|when|where|tell|explain|give|any)\b|"
+    # "what are the 2 kinds of hypertrophy and the 2 things that cause growth"
+    r"(?:the|its|their)\s+(?:(?:\d+|two|three|four|main|different|key|biggest|other)\s+)?(?:types?|"
+    r"kinds?|things?|ways?|benefits?|risks?|mechanisms?|reasons?|drivers?|factors?)\b)", re.I)
 
 
 class Interpreter:
