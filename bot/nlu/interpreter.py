@@ -25,6 +25,7 @@ _REQUEST_WORDS = {"write", "make", "give", "build", "creat", "someth", "anyth", 
 _YES_NO = re.compile(r"\s*(?:(?:so|ok|okay|and|but)[\s,]+)?(?:is|are|was|does|do|did|can|could|should|"
                      r"will|would|am)\b(?! (?:i|you|u|we|ya) (?:please |pls )?(?:get|have|make|give|"
                      r"build|write|create|design|send|put|set up|draw up|do me))", re.IGNORECASE)
+FOCUS_OVER_NO_TOPIC = 0.5  # ... or this clearly, when the whole reads as no topic or plan at all
 FOCUS_CLEAR = 0.8  # the question after some context wins when it alone reads this clearly
 # readings a question after some context never overrules: a report of a symptom stays one
 KEEP_WHOLE = {"report_symptom", "out_of_scope_medical"}
@@ -133,7 +134,11 @@ class Interpreter:
         decides; context still fills in entities and cues from the whole message."""
         focus, focus_ranking = self._intent(self.nlp(question))
         topics = self._topic_intents()
-        if focus.name in topics and focus.name != intent.name and focus.confidence >= FOCUS_CLEAR \
+        # ("I am from Brazil, sorry my english. How many second of pause ...?": context read as
+        # out of scope or small talk gives way to a topic question more easily)
+        clear = FOCUS_CLEAR if intent.name in topics or intent.name in ("request_program", "inform") \
+            else FOCUS_OVER_NO_TOPIC
+        if focus.name in topics and focus.name != intent.name and focus.confidence >= clear \
                 and (intent.name not in topics or focus.confidence > intent.confidence):
             return focus, focus_ranking
         return intent, ranking
