@@ -32,7 +32,8 @@ KEEP_WHOLE = {"report_symptom", "out_of_scope_medical"}
 ABOUT_CLEAR = 0.45  # "tell me about X": X alone read as a knowledge topic at least this clearly
 # "..., how many sets should i do": a question after a comma, read on its own
 _COMMA_QUESTION = re.compile(
-    r",\s+(?=(?:so\s+)?(?:what|whats|what's|how|is|are|can|should|do|does|why|which|when|where)\b)",
+    r",\s+(?=(?:(?:so|anyway|anyways|but|btw|ok|okay|quick question|my question is)[\s,:]+)?"
+    r"(?:what|whats|what's|how|is|are|can|should|do|does|why|which|when|where)\b)",
     re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 # a second question starts after '?', ';' or 'and/also/plus' followed by a question word
