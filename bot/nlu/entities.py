@@ -94,7 +94,8 @@ _DAYS = [
                r"(?!\s*(?:ago|of rest|off|rest|later|in a row|straight|now|after|since|running))"),
     re.compile(r"\b" + _N + r"[\s-]*day\s+split\b"),
     # a form filled in one line: "days - 3", "days: 4", "training days = 5"
-    re.compile(r"\b(?:days?|frequency)(?: per week| a week)?\s*[-:=]\s*(?P<n>[1-7]|one|two|three|four|five|six|seven)\b"),
+    re.compile(r"\b(?:days?|frequency)(?: per week| a week)?\s*[-:=]\s*"
+               r"(?P<n>[1-7]|one|two|three|four|five|six|seven)\b"),
 ]
 _NOT_REST = r"(?!\s*(?:of\s+)?(?:rest|break|pause|between))"
 _MINUTES = [

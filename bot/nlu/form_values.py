@@ -75,7 +75,8 @@ _INJURY = re.compile(
     rf"\b(?:bad|injured|busted|dodgy|hurt|weak|sore|torn|sprained|messed up|jacked up) {_BODY}\b|"
     rf"\b{_BODY} (?:injury|injuries|is (?:bad|injured|hurt|messed up|busted|dodgy|weak)|problems?|issues?|"
     rf"pain|surgery|(?:sometimes |often |always |still |kinda |kind of )?(?:acts|acting|flares|flaring) up|"
-    rf"(?:sometimes |often |always |still )?(?:gives|giving) me (?:trouble|problems|grief))\b|\b(?:injured|hurt|tore|sprained|messed up|pulled|tweaked) my {_BODY}\b|"
+    rf"(?:sometimes |often |always |still )?(?:gives|giving) me (?:trouble|problems|grief))\b|"
+    rf"\b(?:injured|hurt|tore|sprained|messed up|pulled|tweaked) my {_BODY}\b|"
     r"\b(?:an|one|old|recent) injury\b|\bi'?m injured\b")
 _NEGATED = re.compile(r"\b(?:no|not|never|don'?t|dont|without|zero|nothing)\b[^.,;]{0,20}$")
 _PLAN_ANSWERS = {"days", "experience", "duration", "equipment"}
