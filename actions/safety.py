@@ -48,12 +48,12 @@ def clearance_in_words(flag: RedFlag, cues: dict[str, Any], asked: bool) -> bool
     """A provider named, saying they cleared the person, about this flag.
 
     "About this flag": the words name it ("checked my heart"), point back to it ("checked it"), or
-    answer the clearance question, which names it.
+    answer the clearance question, which names it. ("my doctor said it's fine" names no sign.)
     """
     if cues.get("cleared") is not True or not cues.get("provider"):
         return False
     words = set(cues.get("words") or [])
-    return asked or bool(cues.get("points_back")) or bool(words & set(flag.about))
+    return asked or bool(cues.get("checked_it")) or bool(words & set(flag.about))
 
 
 def stop_events(flag: RedFlag, previous: RedFlag | None, in_form: bool) -> list[dict[str, Any]]:

@@ -71,6 +71,7 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          "number": "target", "numbers": "target", "ballpark": "target", "estimate": "target",
          "figure": "target",
          "daily": "everyday", "ordinary": "everyday", "foot": "feet", "recovery": "rest",
+         "agree": "consensus", "agrees": "consensus", "agreed": "consensus", "agreement": "consensus",
          "easy": "challenging", "difficult": "challenging",
          "doctor": "provider", "doc": "provider", "physician": "provider", "gp": "provider"}
 

@@ -136,7 +136,7 @@ class Engine:
         users = sum(1 for e in tracker.events if e.get("event") == "user")
         latest = tracker.latest_message or {}
         if not parse.cues.greets or users != 1 or parse.cues.tier or not replies \
-                or latest.get("intent", {}).get("name") in ("greet", "help") \
+                or latest.get("intent", {}).get("name") in self.domain.props.states_no_fact \
                 or any(getattr(r.custom, "kind", None) in ("safety", "crisis") for r in replies) \
                 or (tracker.slots.get("last_answer") or {}).get("kind") == "safety":
             return replies

@@ -38,7 +38,7 @@ EXERCISE_FOLLOW_UP_UNSURE = 0.6  # right after steps, a topic read less surely i
 CLEAR_QUESTION = 0.8  # inside the interview, a question read this surely is answered first
 CLEAR_NEW_QUESTION = 0.9  # after a crisis reply, only a training question this clear moves on
 UNSURE = 0.5  # a reading below this is a guess: a clearer cue in the message may decide instead
-UNCOVERED_TOPIC_SURE = 0.97  # a topic this sure answers a question that names an uncovered subject
+UNCOVERED_TOPIC_SURE = 0.9  # a topic this sure answers a question that names an uncovered subject
 RETRIEVAL_BARS = {"fallback": (0.6, 2), "override": (0.75, 2),
                   "source": (0.5, 2)}  # "who recommends ...": the fact it names, and its source
 
@@ -380,9 +380,11 @@ class ReferencePolicy(Policy):
         # "can you explain step by step the squat with dumbbell": the steps, whatever topic the
         # classifier read into the words around the exercise
         if parse.cues.how_to and parse.first("exercise") \
-                and parse.intent.name in ("ask_exercise_selection", "ask_definition", "inform",
-                                          FALLBACK_INTENT) \
-                and parse.first("condition") in (None, "none") and not tracker.active_loop:
+                and (parse.intent.name in ("ask_exercise_selection", "ask_definition", "inform",
+                                           FALLBACK_INTENT)
+                     # "my mom wants to learn the dumbbell squat, can u write the steps": no plan
+                     or (parse.intent.name == PLAN_REQUEST and not parse.cues.mentions_plan)) \
+                and parse.first("condition") in (None, "none", "older_age") and not tracker.active_loop:
             return "action_exercise_steps"
         # "front leg in the row, straight or bent?": a detail one of the exercise's own steps
         # answers, whatever topic the classifier read into the exercise's name

@@ -25,7 +25,7 @@ _OTHER_PERSON = re.compile(
     r"|^\s*(?:he|she|they)\b|\b(?:he|she)(?:'s| is| was| has| keeps| just| suddenly| can'?t| cant)\b")
 # ordinary soreness after training ("legs are sore from yesterday", "doms")
 _SORENESS = re.compile(
-    r"\b(?:sore|soreness|doms|stiff|stiffness|achy|aching|tender|wrecked|destroyed|fried|beat up|"
+    r"\b(?:sore|soreness|doms|stiff|stiffness|achy|aching|aches|tender|wrecked|destroyed|fried|beat up|"
     r"beaten up|banged up|battered|toast|jelly|smoked|trashed|"
     r"killing me|hurt(?:s|ing)? (?:to|when i) (?:walk|sit|laugh|move|cough|sneeze|climb))\b"
     # any complaint the day after training is soreness unless a red flag says otherwise
@@ -43,11 +43,15 @@ _PROVIDER = re.compile(
 _CLEARED = re.compile(
     r"\b(?:cleared|clear(?:s|ed)? me|signed (?:me )?off|approved|ok'?d|okayed|okd|"
     r"gave me (?:the |a )?(?:all[- ]clear|ok|okay|green light|go[- ]ahead|thumbs up|clearance)|"
-    r"(?:said|says|told me) (?:it'?s|i'?m|im|i am|that'?s|thats|everything'?s|everything is|all is|"
-    r"i can|i could|it is|its|my \w+ is|my \w+'s) ?(?:totally |completely |perfectly |all )?"
+    r"(?:said|says|told me) (?:(?:it'?s|i'?m|im|i am|that'?s|thats|everything'?s|everything is|all is|"
+    r"i can|i could|it is|its|my \w+ is|my \w+'s) ?)?(?:totally |completely |perfectly |all )?"
     r"(?:fine|ok|okay|safe|good|normal|clear|alright|all right|healthy|train|lift|exercise|go)|"
     r"(?:checked|examined|looked at|tested|scanned|assessed)\b[^.?!]{0,60}\b(?:fine|ok|okay|"
     r"nothing wrong|all good|normal|healthy|clear)|all clear|got the (?:ok|okay|all clear|green light))\b")
+# the clearance points back at the reported sign: "checked it", "looked at that" (not the "it" of
+# "said it's fine", which points at nothing)
+_CHECKED_IT = re.compile(r"\b(?:checked|check|examined|looked at|looked into|evaluated|assessed|"
+                         r"cleared|okayed|ok'?d|scanned|tested|saw|seen) (?:it|that|this|them|those)\b")
 _NOT_CLEARED = re.compile(
     r"\b(?:not|n'?t|never|haven'?t|havent|hasn'?t|hasnt|didn'?t|didnt|won'?t|wont|yet to|waiting "
     r"(?:for|on)|no)\b[^.?!]{0,25}\b(?:clear\w*|seen|see|sign\w* off|approv\w*|ok\w*|check\w*|"
@@ -231,6 +235,8 @@ class SafetyCues:
             cues["cleared"] = False
         elif _CLEARED.search(text):
             cues["cleared"] = True
+        if _CHECKED_IT.search(text):
+            cues["checked_it"] = True
         return doc
 
 

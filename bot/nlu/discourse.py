@@ -23,7 +23,8 @@ _QUESTION = re.compile(r"\?\s*$|\bor\b[^.?!]{1,40}\b(?:better|best|worse)(?: for
                        r"could|would|will|where|when|who)\b|\b(?:then|now) what\s*$|"
                        r"\bwhat(?:'s|s| is| comes)? next\b|\bwhat (?:do|should|can) i do\b")
 # "why ...?" asks for a reason
-_WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+|ok\s+)?(?:why|how come)\b")
+_WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+|ok\s+)?(?:why|how come)\b|"
+                  r"\bwhat(?:'s|s| is)? (?:the )?(?:reason|reasoning|logic|rationale)\b")
 # words that ask for a change (of a plan, of an answer)
 _CHANGE = re.compile(r"\b(?:can i|could i|can you|make it|make that|change|switch|instead|actually|"
                      r"only|rather|what if|how about|with just|do it with|do this with|redo|rebuild|"

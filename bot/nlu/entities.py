@@ -93,6 +93,12 @@ _DAYS = [
                r"\b(?P<n>[2-9]|1[0-4]|two|three|four|five|six|seven|eight|nine|ten)[\s-]*days?\b"
                r"(?!\s*(?:ago|of rest|off|rest|later|in a row|straight|now|after|since|running))"),
     re.compile(r"\b" + _N + r"[\s-]*day\s+split\b"),
+    # "plan for 5 days" (a plan's days, not "sore for 3 days")
+    re.compile(r"\b(?:plan|program|programme|routine|split|schedule)\s+for\s+(?P<n>[2-7]|two|three|four|"
+               r"five|six|seven)\s*days?\b"),
+    # "too many days, can we do 3" (after a plan or in the interview)
+    re.compile(r"\bdays?\b[^.?!]{0,30}\b(?:do|make it|go with|try|only|just)\s+(?P<n>[2-7]|two|three|four|"
+               r"five|six|seven)\b(?!\s*(?:sets?|reps?|min|mins|minutes?|hours?|hrs?|x|exercises?|times))"),
     # a form filled in one line: "days - 3", "days: 4", "training days = 5"
     re.compile(r"\b(?:days?|frequency)(?: per week| a week)?\s*[-:=]\s*"
                r"(?P<n>[1-7]|one|two|three|four|five|six|seven)\b"),

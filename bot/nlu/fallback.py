@@ -17,7 +17,8 @@ PLAN_REQUEST = "request_program"
 BOT_CHALLENGE = "bot_challenge"
 INFORM = "inform"
 # a near tie is no reason to give up when the message's own words confirm the likelier reading
-CONFIRMED_BY = {"ask_sources": "asks_source", "ask_why": "why"}
+CONFIRMED_BY = {"ask_sources": "asks_source", "ask_why": "why", "bot_challenge": "addresses_bot"}
+CONFIRMED_MIN = 0.15  # a reading this likely, confirmed by the words, replaces a small-talk misfire
 QUESTION_ONLY = {"goal", "muscle"}  # named in a question without answering the interview
 INFORM_QUESTION_TOPIC = 0.25  # a topic this likely decides a question read as an interview answer
 OWN_PLAN_MIN = 0.01  # below this the next reading of a question about one's own plan is noise
@@ -99,11 +100,23 @@ class IntentFallback:
                    and len(cues.get("words") or []) > self.small_talk_max_words > 0) or (
             # asking what the bot is says "you", "this", "bot" ...: without one it is a misfire
             top["name"] == BOT_CHALLENGE and not cues.get("addresses_bot"))
-        if misfire and len(ranking) > 1 and ranking[1]["name"] not in self.small_talk \
-                and ranking[1]["confidence"] >= self.threshold:
-            # "salaam, is this the gym coach bot?" read as thanks: the next reading, if it is a
-            # real one
-            doc._.intent = dict(ranking[1])
+        if misfire:
+            # "hello, is this the gym coach bot?" read as thanks: the next reading that is no
+            # small talk, if it is a real one (or its own words confirm it)
+            nxt = next((r for r in ranking[1:4] if r["name"] not in self.small_talk and (
+                r["confidence"] >= self.threshold or (
+                    r["confidence"] >= CONFIRMED_MIN and CONFIRMED_BY.get(r["name"])
+                    and cues.get(CONFIRMED_BY[r["name"]])))), None)
+            if nxt is not None:
+                doc._.intent = dict(nxt)
+                return doc
+        if gap < self.ambiguity_threshold and top["confidence"] >= self.threshold \
+                and top["name"] in self.topic_intents and second == "out_of_scope_medical" \
+                and not (cues.get("asks_diagnosis") or cues.get("medical_result")) \
+                and not {e.label_ for e in doc.ents} & {"subject", "condition", "symptom"}:
+            # "my trainer has me doing 30 sets a week, is that what's recommended?": a training
+            # question with no medical word in it is not declined as medical
+            doc._.intent = dict(top)
             return doc
         if gap < self.ambiguity_threshold and top["confidence"] >= self.threshold \
                 and CONFIRMED_BY.get(top["name"]) and cues.get(CONFIRMED_BY[top["name"]]):

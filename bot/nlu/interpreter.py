@@ -26,6 +26,9 @@ _YES_NO = re.compile(r"\s*(?:(?:so|ok|okay|and|but)[\s,]+)?(?:is|are|was|does|do
                      r"will|would|am)\b(?! (?:i|you|u|we|ya) (?:please |pls )?(?:get|have|make|give|"
                      r"build|write|create|design|send|put|set up|draw up|do me))", re.IGNORECASE)
 FOCUS_OVER_NO_TOPIC = 0.5  # ... or this clearly, when the whole reads as no topic or plan at all
+# a word that asks for one of an exercise's figures
+_DOSE_WORDS = {"sets": "ask_volume", "set": "ask_volume", "reps": "ask_reps", "rep": "ask_reps",
+               "repetitions": "ask_reps", "rest": "ask_rest", "resting": "ask_rest"}
 FOCUS_CLEAR = 0.8  # the question after some context wins when it alone reads this clearly
 # readings a question after some context never overrules: a report of a symptom stays one
 KEEP_WHOLE = {"report_symptom", "out_of_scope_medical"}
@@ -97,6 +100,12 @@ class Interpreter:
             intent = IntentScore(name="thank", confidence=intent.confidence)
         if cues.about:
             intent, ranking = self._about(cues.about, intent, ranking)
+        dose = {_DOSE_WORDS[w] for w in cues.words if w in _DOSE_WORDS}
+        if intent.name == "ask_exercise_steps" and not cues.how_to and len(dose) == 1 \
+                and any(e.entity == "exercise" for e in entities) \
+                and (len(cues.words) <= 6 or {"many", "long", "much"} & set(cues.words)):
+            # "sets for the dumbbell squat?": a dose of the exercise, not its steps
+            intent = IntentScore(name=dose.pop(), confidence=intent.confidence)
         if cues.goal_fragment and intent.name != "inform":
             # "for hypertrophy", "4 size": no question of its own, only the goal of the last one
             intent = IntentScore(name="inform", confidence=max(intent.confidence, FOCUS_CLEAR))

@@ -33,7 +33,13 @@ SHORTHAND = {"hw": "how", "lng": "long", "rst": "rest", "btwn": "between",
              "exrcise": "exercise", "xercise": "exercise", "bc": "because",
              "cuz": "because", "b4": "before", "gd": "good", "sz": "size", "msl": "muscle",
              "inj": "injuries", "injs": "injuries", "int": "intermediate", "intermed": "intermediate",
-             "adv": "advanced", "mins": "minutes"}
+             "adv": "advanced", "mins": "minutes",
+             # thanks and hello in the words of other languages people type in English chats
+             "salamat": "thanks", "gracias": "thanks", "obrigado": "thanks", "obrigada": "thanks",
+             "danke": "thanks", "merci": "thanks", "shukran": "thanks", "dhanyavaad": "thanks",
+             "dziekuje": "thanks", "spasibo": "thanks", "tesekkurler": "thanks", "grazie": "thanks",
+             "hola": "hello", "salaam": "hello", "salam": "hello", "namaste": "hello",
+             "bonjour": "hello", "hallo": "hello", "merhaba": "hello", "privet": "hello"}
 _RUN3 = re.compile(r"(\w)\1{2,}")
 _END2 = re.compile(r"(\w)\1$")
 _JOINER = re.compile(r"[A-Za-z0-9][/+&][A-Za-z]")
