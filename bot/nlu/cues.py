@@ -43,8 +43,10 @@ _PROVIDER = re.compile(
 _CLEARED = re.compile(
     r"\b(?:cleared|clear(?:s|ed)? me|signed (?:me )?off|approved|ok'?d|okayed|okd|"
     r"gave me (?:the |a )?(?:all[- ]clear|ok|okay|green light|go[- ]ahead|thumbs up|clearance)|"
-    r"(?:said|says|told me) (?:(?:it'?s|i'?m|im|i am|that'?s|thats|everything'?s|everything is|all is|"
-    r"i can|i could|it is|its|my \w+ is|my \w+'s) ?)?(?:totally |completely |perfectly |all )?"
+    r"(?:said|says|told me) (?:totally |completely |perfectly |all )?(?:fine|ok|okay|safe|good|alright|"
+    r"all right)\b(?! (?:for|to) (?:him|her|them|my (?:dad|mum|mom|friend)))|"
+    r"(?:said|says|told me) (?:it'?s|i'?m|im|i am|that'?s|thats|everything'?s|everything is|all is|"
+    r"i can|i could|it is|its|my \w+ is|my \w+'s) ?(?:totally |completely |perfectly |all )?"
     r"(?:fine|ok|okay|safe|good|normal|clear|alright|all right|healthy|train|lift|exercise|go)|"
     r"(?:checked|examined|looked at|tested|scanned|assessed)\b[^.?!]{0,60}\b(?:fine|ok|okay|"
     r"nothing wrong|all good|normal|healthy|clear)|all clear|got the (?:ok|okay|all clear|green light))\b")

@@ -69,8 +69,13 @@ class IntentFallback:
         top = ranking[0]
         gap = top["confidence"] - (ranking[1]["confidence"] if len(ranking) > 1 else 0.0)
         second = ranking[1]["name"] if len(ranking) > 1 else ""
-        two_topics = top["name"] in self.topic_intents and second in self.topic_intents
         cues = doc.user_data.get("cues") or {}
+        # (a topic nearly tied with a plan request: the topic answers, the plan is a button away:
+        # "heart murmur, can i still start a hypertrophy program?")
+        two_topics = top["name"] in self.topic_intents and (
+            second in self.topic_intents
+            or (second == PLAN_REQUEST and not cues.get("asks_for_plan") and (
+                cues.get("question") or any(e.label_ == "condition" for e in doc.ents))))
         if top["name"] == PLAN_REQUEST and cues.get("own_plan") and cues.get("question") \
                 and not cues.get("asks_for_plan"):
             # "does my 3 day schedule meet the AHA guideline?" asks about a plan the person has:
@@ -122,6 +127,13 @@ class IntentFallback:
                 and CONFIRMED_BY.get(top["name"]) and cues.get(CONFIRMED_BY[top["name"]]):
             # "what are your answers based on": nearly tied, but its words ask for a source
             doc._.intent = dict(top)
+            return doc
+        if gap < self.ambiguity_threshold and len(ranking) > 1 \
+                and ranking[1]["confidence"] >= self.threshold \
+                and CONFIRMED_BY.get(second) and cues.get(CONFIRMED_BY[second]) \
+                and not (CONFIRMED_BY.get(top["name"]) and cues.get(CONFIRMED_BY[top["name"]])):
+            # "which body recommends the 5 to 6 sets figure?": the reading its words confirm
+            doc._.intent = dict(ranking[1])
             return doc
         if misfire or top["confidence"] < self.threshold or (
                 gap < self.ambiguity_threshold and not two_topics):
