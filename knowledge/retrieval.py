@@ -100,6 +100,9 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
             (re.compile(r"\bhow many (?:days|times|sessions|workouts)(?: (?:a|per|each|in a) week)?\b|"
                         r"\b(?:[1-7]|one|two|three|four|five|six|seven) ?(?:x|days|times|sessions|workouts)"
                         r"(?: (?:a|per|each|in a) week)?\b"), "often week"),
+            # "do i drive up through my toes": coming back up ("up" alone is a stop word)
+            (re.compile(r"\b(?:drive|driving|push|pushing|power|come|coming|stand|standing|get|getting)"
+                        r" (?:back )?up\b"), "press come"),
             # "per exercise", "each lift": one exercise
             (re.compile(r"\b(?:per|each|every|a single|one|single) (?:exercise|lift|movement|move)\b"),
              "single exercise"),
