@@ -102,7 +102,7 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
                         r"(?: (?:a|per|each|in a) week)?\b"), "often week"),
             # "do i drive up through my toes": coming back up ("up" alone is a stop word)
             (re.compile(r"\b(?:drive|driving|push|pushing|power|come|coming|stand|standing|get|getting)"
-                        r" (?:back )?up\b"), "press come"),
+                        r" (?:back )?up\b"), "press come back"),
             # "per exercise", "each lift": one exercise
             (re.compile(r"\b(?:per|each|every|a single|one|single) (?:exercise|lift|movement|move)\b"),
              "single exercise"),
