@@ -52,7 +52,8 @@ def clearance_in_words(flag: RedFlag, cues: dict[str, Any], asked: bool) -> bool
     """
     if cues.get("cleared") is not True or not cues.get("provider"):
         return False
-    words = set(cues.get("words") or [])
+    # (the provider's own name is no word about the sign: "my midwife said it's fine" names none)
+    words = set(cues.get("words") or []) - set(str(cues.get("provider") or "").split())
     return asked or bool(cues.get("checked_it")) or bool(words & set(flag.about))
 
 

@@ -25,7 +25,7 @@ _OTHER_PERSON = re.compile(
     r"|^\s*(?:he|she|they)\b|\b(?:he|she)(?:'s| is| was| has| keeps| just| suddenly| can'?t| cant)\b")
 # ordinary soreness after training ("legs are sore from yesterday", "doms")
 _SORENESS = re.compile(
-    r"\b(?:sore|soreness|doms|stiff|stiffness|achy|aching|aches|tender|wrecked|destroyed|fried|beat up|"
+    r"\b(?:sore|soreness|doms|stiff|stiffness|achy|aching|aches|ache|tender|wrecked|destroyed|fried|beat up|"
     r"beaten up|banged up|battered|toast|jelly|smoked|trashed|"
     r"killing me|hurt(?:s|ing)? (?:to|when i) (?:walk|sit|laugh|move|cough|sneeze|climb))\b"
     # any complaint the day after training is soreness unless a red flag says otherwise
