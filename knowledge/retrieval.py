@@ -108,7 +108,12 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
              "single exercise"),
             # "do i do the left too", "both arms": the other side
             (re.compile(r"\b(?:the )?(?:left|right|other) (?:side|arm|one)\b|\bboth (?:arms|sides)\b|"
-                        r"\bthe (?:left|right)\b"), "switch sides"),
+                        r"\bthe (?:left|right)(?= too| now| then|\s*[?.!,]|\s*$)|"
+                        r"\b(?:finish|finished|done with|after) (?:one|the first|my first) (?:arm|side)\b"),
+             "switch sides"),
+            # "minimum days per week": how often, at least
+            (re.compile(r"\b(?:minimum|min|fewest|least) (?:number of )?(?:days|times|sessions|workouts)\b"),
+             "least often week"),
             # "go super heavy": how much weight
             (re.compile(r"\b(?:go|going|lift|lifting|train|training) (?:really |super |very |as )?heavy\b|"
                         r"\bego[- ]?lift\w*"), "amount weight too much"),

@@ -259,13 +259,18 @@ class ActiveFormPolicy(Policy):
         entities = {e.entity for e in parse.entities}
         off_topic_question = (parse.intent.name == "out_of_scope" and parse.intent.confidence >= 0.8
                               and parse.cues.question)
-        if parse.intent.name == FALLBACK_INTENT and parse.cues.question and not parse.cues.yes_no \
+        if parse.intent.name == FALLBACK_INTENT and parse.cues.question \
+                and (not parse.cues.yes_no or len(parse.cues.words) >= 5) \
                 and not entities & FORM_ENTITIES and len(parse.cues.words) >= 4 \
                 and tracker.slots.get("requested_slot") != "clearance":
             return None  # "what exercises are in your info": a question, not an answer
         if parse.cues.question and parse.intent.name in self.props.interrupts_form \
                 and parse.intent.confidence >= CLEAR_QUESTION:
             entities -= {"goal"}  # "how long rest for size?" asks; the size is only its setting
+        if parse.cues.question and parse.intent.name in self.props.interrupts_form \
+                and parse.intent.confidence >= UNSURE and parse.first("condition") == "older_age" \
+                and all(e.value == "older_age" for e in parse.entities if e.entity == "condition"):
+            entities -= {"condition"}  # "is it even safe at my age?" asks; the age is no answer
         if not off_topic_question and (entities & FORM_ENTITIES
                                        or parse.intent.name not in self.props.interrupts_form):
             return form
