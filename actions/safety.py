@@ -52,9 +52,12 @@ def clearance_in_words(flag: RedFlag, cues: dict[str, Any], asked: bool) -> bool
     """
     if cues.get("cleared") is not True or not cues.get("provider"):
         return False
-    # (the provider's own name is no word about the sign: "my midwife said it's fine" names none)
-    words = set(cues.get("words") or []) - set(str(cues.get("provider") or "").split())
-    return asked or bool(cues.get("checked_it")) or bool(words & set(flag.about))
+    # a specialist's name ("my cardiologist", "my surgeon") speaks for the sign only with a word
+    # that says they looked at it or cleared it: "my midwife said it's fine" names no sign
+    hits = set(cues.get("words") or []) & set(flag.about)
+    named_by_provider = hits & set(str(cues.get("provider") or "").split())
+    return asked or bool(cues.get("checked_it")) or bool(hits - named_by_provider) \
+        or (bool(named_by_provider) and bool(cues.get("cleared_by_look")))
 
 
 def stop_events(flag: RedFlag, previous: RedFlag | None, in_form: bool) -> list[dict[str, Any]]:

@@ -54,6 +54,7 @@ class Cues(BaseModel):
     asks_for_plan: bool = False  # asks for one ("want a routine", "a routine for a 65 year old")
     own_plan: bool = False  # asks about the person's own plan ("my plan has 10 sets, enough?")
     provider: str | None = None  # a healthcare provider the person names ("my cardiologist")
+    cleared_by_look: bool = False  # "cleared", "examined", "checked": more than "said it's fine"
     checked_it: bool = False  # the clearance points back at the sign: "my doctor checked it"
     cleared: bool | None = None  # says a provider cleared them (True) or has not (False)
     question: bool = False  # a question mark, or a question word first

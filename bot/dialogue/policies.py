@@ -37,6 +37,7 @@ STEP_WORD_BAR = (0.5, 1)  # right after the steps, one word of a step is enough 
 EXERCISE_FOLLOW_UP_UNSURE = 0.6  # right after steps, a topic read less surely is about them
 CLEAR_QUESTION = 0.8  # inside the interview, a question read this surely is answered first
 CLEAR_NEW_QUESTION = 0.9  # after a crisis reply, only a training question this clear moves on
+SORENESS_UNSURE = 0.6  # a soreness question read as another topic less surely than this is soreness
 UNSURE = 0.5  # a reading below this is a guess: a clearer cue in the message may decide instead
 UNCOVERED_TOPIC_SURE = 0.9  # a topic this sure answers a question that names an uncovered subject
 RETRIEVAL_BARS = {"fallback": (0.6, 2), "override": (0.75, 2),
@@ -204,7 +205,7 @@ class SafetyTriagePolicy(Policy):
                 parse.intent.name == SYMPTOM_INTENT and cues.complaint) or (
                 parse.intent.name in self.props.follow_up and cues.question) or (
                 parse.intent.name in self.props.states_no_fact and cues.question) or (
-                cues.question and parse.intent.confidence < UNSURE)):  # "is being sore the next
+                cues.question and parse.intent.confidence < SORENESS_UNSURE)):  # "is being sore the next
             # day a sign it worked?" read as an interview answer, or as a topic the classifier
             # is unsure of
             return "action_soreness"

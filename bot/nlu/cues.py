@@ -54,6 +54,9 @@ _CLEARED = re.compile(
 # "said it's fine", which points at nothing)
 _CHECKED_IT = re.compile(r"\b(?:checked|check|examined|looked at|looked into|evaluated|assessed|"
                          r"cleared|okayed|ok'?d|scanned|tested|saw|seen) (?:it|that|this|them|those)\b")
+# a clearance given by looking at something or clearing it, not only by saying "it's fine"
+_CLEARED_BY_LOOK = re.compile(r"\b(?:cleared|signed (?:me )?off|approved|ok'?d|okayed|examined|"
+                              r"checked|looked at|looked into|assessed|evaluated|scanned|tested)\b")
 _NOT_CLEARED = re.compile(
     r"\b(?:not|n'?t|never|haven'?t|havent|hasn'?t|hasnt|didn'?t|didnt|won'?t|wont|yet to|waiting "
     r"(?:for|on)|no)\b[^.?!]{0,25}\b(?:clear\w*|seen|see|sign\w* off|approv\w*|ok\w*|check\w*|"
@@ -239,6 +242,8 @@ class SafetyCues:
             cues["cleared"] = True
         if _CHECKED_IT.search(text):
             cues["checked_it"] = True
+        if _CLEARED_BY_LOOK.search(text):
+            cues["cleared_by_look"] = True
         return doc
 
 
