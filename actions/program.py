@@ -179,6 +179,7 @@ class ValidateProgramForm(FormValidationAction):
             return {"injuries": None}  # "I'm 67" is not an injury: the question still gets asked
         before = _stored(tracker, "injuries")
         if injuries == NO_INJURY and before not in (None, NO_INJURY) \
+                and tracker.slots.get("clearance") not in CLEARED \
                 and (tracker.slots.get("red_flag")
                      or (tracker.slots.get("clearance_subject") or {}).get("stop")):
             # a warning sign or a hurt reported earlier in this conversation is not taken back by
@@ -245,7 +246,8 @@ class ValidateProgramForm(FormValidationAction):
         if parsed is not None:
             misses.pop(slot, None)
             before = tracker.slots.get(slot)
-            if before is not None and before != parsed and requested != slot:
+            if before is not None and before != parsed and requested != slot \
+                    and slot in CHANGE_LABELS:  # ("changed that to none" says nothing)
                 dispatcher.utter_message(response="utter_slot_changed", slot=slot,
                                          value=CHANGE_LABELS.get(slot, "{}").format(parsed))
             elif _stored(tracker, slot) is None and requested not in (None, slot) and (
