@@ -113,7 +113,7 @@ def _asked_step(ex: Exercise, tracker: Tracker, follow_up: bool = False) -> str 
     """The one step or caution a detail question asks about, when one clearly answers it.
     Right after the exercise's steps, one telling word is enough ("where do i look?", "and the
     feet?"): the exercise is already known."""
-    text = str(tracker.latest_message.get("text") or "")
+    text = _without_exercise_names(tracker)
     words = latest_cues(tracker).get("words") or []
     if "step" in words and latest_cues(tracker).get("item_ref") == "first":
         return ex.steps[0]  # "what's the first step of a dumbbell row?"
@@ -125,6 +125,19 @@ def _asked_step(ex: Exercise, tracker: Tracker, follow_up: bool = False) -> str 
     if len(hits) > 1 and hits[1].coverage >= hits[0].coverage:
         return None  # two steps fit as well: the whole exercise answers better
     return hits[0].text
+
+
+def _without_exercise_names(tracker: Tracker) -> str:
+    """The message without the exercise names in it: "one arm" of "one arm row" asks about no
+    arm step ("elbow flared or tucked on the one arm row?")."""
+    text = str(tracker.latest_message.get("text") or "")
+    spans = sorted(((int(e.get("start") or 0), int(e.get("end") or 0))
+                    for e in tracker.latest_message.get("entities") or []
+                    if e.get("entity") == "exercise"), reverse=True)
+    for start, end in spans:
+        if 0 <= start < end <= len(text):
+            text = text[:start] + " " + text[end:]
+    return text
 
 
 def _step_hits(ex: Exercise, text: str, known_only: bool = False) -> list[Hit]:
@@ -149,7 +162,7 @@ LEAD_COVERAGE = 0.25
 def _leading_steps(ex: Exercise, tracker: Tracker) -> list[str]:
     """For a detail question ("how far down does the weight go on a row?") that no one step
     answers alone: the best-matching step (two when they match equally), to lead the steps."""
-    text = str(tracker.latest_message.get("text") or "")
+    text = _without_exercise_names(tracker)
     if len(latest_cues(tracker).get("words") or []) < 3:
         return []
     # (a word no step uses, "flared", says nothing about which step leads: the steps all follow)
