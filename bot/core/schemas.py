@@ -81,6 +81,7 @@ class Cues(BaseModel):
     addresses_bot: bool = False  # a word that points at the bot: "you", "this", "bot", "real"
     asks_meaning: bool = False  # "what do you mean by experience?", "what counts as a full gym"
     resume: bool = False  # "let's keep going", "continue the plan"
+    names_first: bool = False  # "metabolic stress - what is it": `about` is the thing named first
     about: str | None = None  # what "tell me about X", "what does the article say about X" asks about
     # "first", "other" or "which": an item of the last answer's list; "named": one named by a word
     # of it ("the metabolic one")

@@ -145,6 +145,10 @@ _ABOUT = re.compile(
     r"what(?:'s| is) (?:known|said)|anything)\s+(?:about|on|regarding|re)\s+"
     r"(?P<topic>(?!more\b)[^?.!]+?)(?:\W+(?:please|thanks|thank you|coach|mate|bro|man))?"
     r"\s*[?.!]*\s*$")
+# "metabolic stress - what is it in gym terms", "sarcoplasmic?? explain": the thing named first
+_NAMED_FIRST = re.compile(
+    r"^\s*(?P<topic>[a-z][a-z' -]{2,40}?)\s*(?:[-:,?]+|\u2014|\u2013)+\s*(?:so\s+)?(?:what(?:'s| is) (?:it|that|this)|"
+    r"what does (?:it|that|this) mean|explain(?: it| that| pls| please)?|meaning|means what)\b")
 # "what do you mean by experience?", "what counts as a full gym": asks what a question means
 _ASKS_MEANING = re.compile(
     r"\bwhat (?:do|did) (?:you|u) mean\b|\bwhat does (?:that|this|it) mean\b|"
@@ -215,6 +219,10 @@ class DiscourseCues:
         about = _ABOUT.match(doc.text)
         if about and not re.search(r"\bmore\b", about.group(0)):
             cues["about"] = about.group("topic")
+        named = _NAMED_FIRST.match(doc.text)
+        if named and not about:
+            cues["about"] = named.group("topic")
+            cues["names_first"] = True
         first = _FIRST_SENTENCE.match(text)
         if first and text[first.end():].strip():
             cues["first_sentence_end"] = first.end()

@@ -99,7 +99,8 @@ class Interpreter:
         if intent.name == "complain" and cues.praise:  # "ur actually pretty helpful ngl"
             intent = IntentScore(name="thank", confidence=intent.confidence)
         if cues.about:
-            intent, ranking = self._about(cues.about, intent, ranking)
+            intent, ranking = self._about(cues.about, intent, ranking,
+                                          over_definition=cues.names_first)
         dose = {_DOSE_WORDS[w] for w in cues.words if w in _DOSE_WORDS}
         if intent.name == "ask_exercise_steps" and not cues.how_to and len(dose) == 1 \
                 and any(e.entity == "exercise" for e in entities) \
@@ -153,12 +154,13 @@ class Interpreter:
             return focus, focus_ranking
         return intent, ranking
 
-    def _about(self, topic: str, intent: IntentScore,
-               ranking: list[IntentScore]) -> tuple[IntentScore, list[IntentScore]]:
+    def _about(self, topic: str, intent: IntentScore, ranking: list[IntentScore],
+               over_definition: bool = False) -> tuple[IntentScore, list[IntentScore]]:
         """"tell me about rest": when the whole reads as no knowledge topic (or as a source
-        question), what it asks about decides, if that alone reads as a topic."""
+        question), what it asks about decides, if that alone reads as a topic. ("metabolic
+        stress - what is it": the "what is it" reads as the definition; the thing named decides.)"""
         topics = self._topic_intents() - {"ask_sources", "ask_more", "ask_why", "ask_summary"}
-        if intent.name in topics:
+        if intent.name in topics and not (over_definition and intent.name == "ask_definition"):
             return intent, ranking
         focus, focus_ranking = self._intent(self.nlp(topic))
         if focus.name in topics and focus.confidence >= ABOUT_CLEAR:
