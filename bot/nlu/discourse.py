@@ -148,7 +148,8 @@ _ABOUT = re.compile(
 # "metabolic stress - what is it in gym terms", "sarcoplasmic?? explain": the thing named first
 _NAMED_FIRST = re.compile(
     r"^\s*(?P<topic>[a-z][a-z' -]{2,40}?)\s*(?:[-:,?]+|\u2014|\u2013)+\s*(?:so\s+)?"
-    r"(?:what(?:'s| is) (?:it|that|this)|what does (?:it|that|this) mean|explain(?: it| that| pls| please)?|meaning|means what)\b")
+    r"(?:what(?:'s| is) (?:it|that|this)|what does (?:it|that|this) mean|"
+    r"explain(?: it| that| pls| please)?|meaning|means what)\b")
 # "what do you mean by experience?", "what counts as a full gym": asks what a question means
 _ASKS_MEANING = re.compile(
     r"\bwhat (?:do|did) (?:you|u) mean\b|\bwhat does (?:that|this|it) mean\b|"
