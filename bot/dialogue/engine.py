@@ -40,6 +40,9 @@ class Actions(Protocol):
     async def run(self, payload: dict[str, Any]) -> dict[str, Any]: ...
 
 
+ASIDE_WORDS = 3  # a clause this short that asks no question of its own is an aside ("be honest")
+
+
 class Engine:
     """Holds the parts; `handle` is the one entry point for a user message."""
 
@@ -343,6 +346,11 @@ class Engine:
             return [parse]
         parses = [self.interpreter.parse(p) for p in parts]
         threshold = self.config.dialogue.multi_intent_threshold
+        # ("what are the benefits and what are the risks? be honest": the aside asks nothing)
+        kept = [(part, p) for part, p in zip(parts, parses, strict=True)
+                if not (len(part.split()) <= ASIDE_WORDS and p.intent.name not in self.multi_ok)]
+        if 2 <= len(kept) < len(parts):
+            parts, parses = [k[0] for k in kept], [k[1] for k in kept]
         # "how wide do i stand for squats and what do my hips do": a later question the
         # classifier can't place on its own is about the exercise the first one named
         named = next((e for e in parses[0].entities if e.entity == "exercise"), None)
