@@ -221,9 +221,9 @@ class SafetyTriagePolicy(Policy):
         unclear = (parse.intent.name == FALLBACK_INTENT or (
             parse.intent.name == "inform" and not parse.entities)) and len(cues.words) <= FOLLOW_UP_WORDS
         if stopped and (cues.carry_on or cues.asks_provider or cues.dismisses or cues.asks_next
-                        or (unclear and tracker.slots.get("red_flag"))):
+                        or (cues.mentions_plan and parse.intent.name != PLAN_REQUEST) or (unclear and tracker.slots.get("red_flag"))):
             # "can I still do squats tomorrow?", "so who should I see about it?", "its gone now,
-            # so whats the plan", "what now?"
+            # so whats the plan", "what now?", "what program should i follow"
             return "action_safety_stop"
         return None
 
@@ -332,9 +332,9 @@ class ReferencePolicy(Policy):
         record = tracker.slots.get("last_answer") or {}
         named = {e.entity for e in parse.entities} & CONTEXT_ENTITIES
         if parse.cues.asks_author and (named_reference(parse.text) is not None
-                                       or record.get("kind") == "source"):
+                                       or record.get("kind") in ("source", None)):
             # "who wrote the umbrella review?", "the reviewer's job?"; "what's her background?"
-            # right after a reference: the same one
+            # right after a reference: the same one; "who wrote it?" before any answer: the article
             return "action_cite_source"
         if parse.cues.asks_again and record.get("kind") == "topic":
             return "action_answer_topic"  # "wait what?", "huh?": the last answer again, in short
@@ -352,7 +352,11 @@ class ReferencePolicy(Policy):
                 and (parse.cues.question or parse.cues.continues or parse.cues.item_ref == "named") \
                 and (parse.intent.name in self.props.topic_follow_up
                      or (parse.cues.item_ref == "named" and not parse.cues.asks_source
-                         and parse.intent.name not in ("ask_more", "ask_sources"))
+                         and parse.intent.name not in ("ask_more", "ask_sources")
+                         # ("and the sets?" after the reps answer names another topic)
+                         and not (parse.cues.continues and record.get("intent")
+                                  and parse.intent.name in self.props.offered_when_unsure
+                                  and parse.intent.name != record.get("intent")))
                      # "who is that most useful for?" asks who, not who says so; a "why" read
                      # into a message with no why in it ("how much protein tho")
                      or (parse.intent.name == "ask_sources" and not parse.cues.asks_source)
@@ -410,9 +414,12 @@ class ReferencePolicy(Policy):
                      # "eyes where?": a source reading with no word that asks for a source
                      or (parse.intent.name == "ask_sources" and not parse.cues.asks_source
                          and not parse.cues.asks_author)):
-            if parse.cues.question:
+            # (an out-of-scope reading needs a word of a step: "whats the weather like" is not
+            # about the squat, "can i do it on the floor" is)
+            if parse.cues.question and not (parse.intent.name == "out_of_scope"
+                                            and parse.intent.confidence >= EXERCISE_FOLLOW_UP_UNSURE):
                 return "action_exercise_steps"
-            if len(parse.cues.words) <= FOLLOW_UP_WORDS or parse.intent.name == "ask_more":
+            if len(parse.cues.words) <= FOLLOW_UP_WORDS or parse.intent.name in ("ask_more", "out_of_scope"):
                 # ("tell me more about the foot position": a step, if one holds its words)
                 hit = self.ctx.retrieval(parse.text, *STEP_WORD_BAR)
                 if hit is not None and hit.topic.startswith("exercise:"):
