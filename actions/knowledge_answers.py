@@ -211,7 +211,10 @@ class ActionAnswerTopic(Action):
         utter_disclaimer(dispatcher, "medical" if named_condition and topic.disclaimer == "none"
                          else topic.disclaimer)
         record = answer_record("topic", topic.id, [f.id for f in facts], more_shown=0,
-                               items=[item.name for item in topic.items])
+                               items=[item.name for item in topic.items], intent=intent)
+        led = next((n for n, item in enumerate(topic.items) if facts and item.fact == facts[0].id), None)
+        if led is not None:  # "what's metabolic stress?" then "and the other one?": the other item
+            record["item"] = led
         if topic.id == "exercise_selection":  # "how do I do the first one?": the stepped ones
             record["exercises"] = [e.id for e in kb.exercises if e.has_steps]
         if dose:  # later "and rest?" stays with this exercise
@@ -268,7 +271,10 @@ class ActionAnswerTopic(Action):
             facts = [pointed, *[f for f in facts if f.id != pointed.id]]
         elif hits and hits[0].coverage >= IN_TOPIC_COVERAGE and hits[0].matched >= 2:
             asked = topic.fact(hits[0].fact_id)
-            if fact_applies(asked, entities, all_entity_values(tracker)):
+            # (a fact for a condition leads too when the question names none: "does muscle
+            # help with fat loss" is asked by the words of the metabolic fact)
+            if fact_applies(asked, entities, all_entity_values(tracker)) or (
+                    entities.get("condition") in (None, "none") and not fitting):
                 facts = [asked, *[f for f in facts if f.id != asked.id]]
             else:  # the best match is about another condition: the fitting one still leads
                 extra.append(asked)

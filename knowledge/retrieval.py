@@ -96,10 +96,14 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
             # "how heavy should i go", "what weight do i pick": the amount of weight to lift
             (re.compile(r"\bhow heavy\b|\b(?:what|which|pick|choose|right|starting) weights?\b"),
              "amount weight"),
+            # "minimum days per week": how often, at least (before "days per week" is read)
+            (re.compile(r"\b(?:minimum|min|fewest|least) (?:number of )?(?:\w+ )?(?:days|times|sessions|workouts)\b"),
+             "least often week"),
             # "how many days a week", "is 3 days fine": how often
             (re.compile(r"\bhow many (?:days|times|sessions|workouts)(?: (?:a|per|each|in a) week)?\b|"
                         r"\b(?:[1-7]|one|two|three|four|five|six|seven) ?(?:x|days|times|sessions|workouts)"
-                        r"(?: (?:a|per|each|in a) week)?\b"), "often week"),
+                        r"(?: (?:a|per|each|in a) week)?\b|"
+                        r"\b(?:days|times|sessions|workouts) (?:a|per|each|in a) week\b"), "often week"),
             # "do i drive up through my toes": coming back up ("up" alone is a stop word)
             (re.compile(r"\b(?:drive|driving|push|pushing|power|come|coming|stand|standing|get|getting)"
                         r" (?:back )?up\b"), "press come back"),
@@ -111,12 +115,13 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
                         r"\bthe (?:left|right)(?= too| now| then|\s*[?.!,]|\s*$)|"
                         r"\b(?:finish|finished|done with|after) (?:one|the first|my first) (?:arm|side)\b"),
              "switch sides"),
-            # "minimum days per week": how often, at least
-            (re.compile(r"\b(?:minimum|min|fewest|least) (?:number of )?(?:days|times|sessions|workouts)\b"),
-             "least often week"),
             # "go super heavy": how much weight
             (re.compile(r"\b(?:go|going|lift|lifting|train|training) (?:really |super |very |as )?heavy\b|"
                         r"\bego[- ]?lift\w*"), "amount weight too much"),
+            # "does muscle help with fat loss": less body fat (not the "muscle loss" of aging)
+            (re.compile(r"\bfat (?:loss|losing|burn\w*|reduction)\b|\b(?:lose|losing|lost|burn|burning|"
+                        r"cut|cutting|drop|dropping|shed|shedding) (?:some |more |the |my )?(?:body ?)?fat\b"),
+             "less body fat"),
             # the bodies the article names, by their initials
             (re.compile(r"\bnasm\b"), "national academy of sports medicine nasm"),
             (re.compile(r"\bace\b"), "american council on exercise ace"),

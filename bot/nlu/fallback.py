@@ -22,6 +22,17 @@ CONFIRMED_MIN = 0.15  # a reading this likely, confirmed by the words, replaces 
 QUESTION_ONLY = {"goal", "muscle"}  # named in a question without answering the interview
 INFORM_QUESTION_TOPIC = 0.25  # a topic this likely decides a question read as an interview answer
 OWN_PLAN_MIN = 0.01  # below this the next reading of a question about one's own plan is noise
+# "fewest workout days a week the AHA wants?" asks for a figure, not for a plan: with no plan word
+# and none of the words that ask for one, a question with these is not a plan request
+FIGURE_WORDS = frozenset({"fewest", "least", "minimum", "min", "maximum", "max", "most"})
+# "and the sets?": a fragment this short that goes on from the last answer names its new topic in
+# one word; a topic reading this likely, and this many times the next, is that topic
+FRAGMENT_WORDS = 4
+FRAGMENT_TOPIC_MIN = 0.2
+FRAGMENT_LEAD = 1.5
+# ... unless it points back at what was just said ("and their sets?" after the diabetes study)
+POINTING_WORDS = frozenset({"their", "theirs", "its", "those", "them", "that", "these", "this",
+                            "his", "her", "it"})
 
 for _attr in ("intent", "intent_ranking"):
     if not Doc.has_extension(_attr):
@@ -76,10 +87,13 @@ class IntentFallback:
             second in self.topic_intents
             or (second == PLAN_REQUEST and not cues.get("asks_for_plan") and (
                 cues.get("question") or any(e.label_ == "condition" for e in doc.ents))))
-        if top["name"] == PLAN_REQUEST and cues.get("own_plan") and cues.get("question") \
-                and not cues.get("asks_for_plan"):
-            # "does my 3 day schedule meet the AHA guideline?" asks about a plan the person has:
-            # the likeliest other reading, if it is a real one
+        asks_figure = cues.get("question") and not cues.get("mentions_plan") \
+            and bool(FIGURE_WORDS & set(cues.get("words") or []))
+        if top["name"] == PLAN_REQUEST and (cues.get("own_plan") or asks_figure) \
+                and cues.get("question") and not cues.get("asks_for_plan"):
+            # "does my 3 day schedule meet the AHA guideline?" asks about a plan the person has,
+            # "fewest workout days a week the AHA wants?" a figure: the likeliest other reading, if
+            # it is a real one
             other = next((r for r in ranking if r["name"] not in (PLAN_REQUEST, "inform")), None)
             if other is None or other["confidence"] < OWN_PLAN_MIN:
                 doc._.intent = {"name": FALLBACK_INTENT, "confidence": self.threshold}
@@ -134,6 +148,12 @@ class IntentFallback:
                 and not (CONFIRMED_BY.get(top["name"]) and cues.get(CONFIRMED_BY[top["name"]])):
             # "which body recommends the 5 to 6 sets figure?": the reading its words confirm
             doc._.intent = dict(ranking[1])
+            return doc
+        if cues.get("continues") and len(cues.get("words") or []) <= FRAGMENT_WORDS \
+                and not POINTING_WORDS & set(cues.get("words") or []) \
+                and top["name"] in self.topic_intents and top["confidence"] >= FRAGMENT_TOPIC_MIN \
+                and top["confidence"] >= FRAGMENT_LEAD * (top["confidence"] - gap):
+            doc._.intent = dict(top)
             return doc
         if misfire or top["confidence"] < self.threshold or (
                 gap < self.ambiguity_threshold and not two_topics):

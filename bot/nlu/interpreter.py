@@ -29,6 +29,9 @@ FOCUS_OVER_NO_TOPIC = 0.5  # ... or this clearly, when the whole reads as no top
 # a word that asks for one of an exercise's figures
 _DOSE_WORDS = {"sets": "ask_volume", "set": "ask_volume", "reps": "ask_reps", "rep": "ask_reps",
                "repetitions": "ask_reps", "rest": "ask_rest", "resting": "ask_rest"}
+_DOSE_INTENTS = frozenset(_DOSE_WORDS.values())
+# words that ask for an exercise's steps by name (the steps end with its sets, reps and rest)
+_STEP_WORDS = frozenset({"instructions", "instruction", "steps", "technique", "tutorial", "form"})
 FOCUS_CLEAR = 0.8  # the question after some context wins when it alone reads this clearly
 # readings a question after some context never overrules: a report of a symptom stays one
 KEEP_WHOLE = {"report_symptom", "out_of_scope_medical"}
@@ -104,9 +107,14 @@ class Interpreter:
         dose = {_DOSE_WORDS[w] for w in cues.words if w in _DOSE_WORDS}
         if intent.name == "ask_exercise_steps" and not cues.how_to and len(dose) == 1 \
                 and any(e.entity == "exercise" for e in entities) \
-                and (len(cues.words) <= 6 or {"many", "long", "much"} & set(cues.words)):
+                and (len(cues.words) <= 6 or {"many", "long", "much"} & set(cues.words)
+                     or clean.split()[:1] in ([w] for w in _DOSE_WORDS)):  # ("reps for squats with a dumbbell at my chest")
             # "sets for the dumbbell squat?": a dose of the exercise, not its steps
             intent = IntentScore(name=dose.pop(), confidence=intent.confidence)
+        elif intent.name in _DOSE_INTENTS and cues.how_to and _STEP_WORDS & set(cues.words) \
+                and any(e.entity == "exercise" for e in entities):
+            # "skull crusher instructions and rest time": the steps, which end with the dose
+            intent = IntentScore(name="ask_exercise_steps", confidence=intent.confidence)
         if cues.goal_fragment and intent.name != "inform":
             # "for hypertrophy", "4 size": no question of its own, only the goal of the last one
             intent = IntentScore(name="inform", confidence=max(intent.confidence, FOCUS_CLEAR))
