@@ -24,7 +24,8 @@ INFORM_QUESTION_TOPIC = 0.25  # a topic this likely decides a question read as a
 OWN_PLAN_MIN = 0.01  # below this the next reading of a question about one's own plan is noise
 # "fewest workout days a week the AHA wants?" asks for a figure, not for a plan: with no plan word
 # and none of the words that ask for one, a question with these is not a plan request
-FIGURE_WORDS = frozenset({"fewest", "least", "minimum", "min", "maximum", "max", "most"})
+# (not "min", "max", "least" or "most": "30 min", "at least 3 days, what should i do" are answers)
+FIGURE_WORDS = frozenset({"fewest", "minimum", "maximum"})
 # "and the sets?": a fragment this short that goes on from the last answer names its new topic in
 # one word; a topic reading this likely, and this many times the next, is that topic
 FRAGMENT_WORDS = 4
