@@ -35,9 +35,17 @@ class TrainingContext:
     def kb_forms(self) -> list[tuple[str, str, str]]:
         """(entity label, normalised value, canonical surface text) from the knowledge base.
 
-        Misspellings are not patterns: the normaliser corrects them first (see corrections()).
+        Misspellings are not patterns: the normaliser corrects them first (see corrections()),
+        except those with an English word the normaliser leaves alone ("scull crusher": a scull
+        is an oar), which are patterns as they are.
         """
-        return [(label, value, text) for label, value, texts, _ in self._entries() for text in texts]
+        out = []
+        for label, value, texts, misspellings in self._entries():
+            canonical = {w for t in texts for w in _WORD.findall(t.lower())}
+            kept = [m for m in misspellings if any(
+                w not in canonical and w in self.english_words for w in _WORD.findall(m.lower()))]
+            out += [(label, value, text) for text in (*texts, *kept)]
+        return out
 
     def corrections(self) -> dict[str, str]:
         """Misspelt word -> the canonical word it stands for, from the knowledge's misspellings."""
