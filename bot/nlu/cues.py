@@ -70,6 +70,9 @@ _COMPLAINT = re.compile(
     r"pee|collaps\w*|spinning|wheez\w*|tight\w*|pressure|burn\w*|stab\w*|sharp|shooting|"
     r"twing\w*|tweak\w*|pull(?:ed)?|strain\w*|sprain\w*|bad|weak\w*|shak\w*|palpitat\w*|"
     r"racing|pound\w*|feel\w*|felt|stiff\w*|doms|wrecked|destroyed)\b")
+# "i just do whatever i feel like": wanting, not feeling unwell ("i feel like i'll faint" stays)
+_FEEL_LIKE_WANT = re.compile(r"\b(?:whatever|whenever|what|if|when|how) (?:i|you|we) (?:feel|felt) like"
+                             r"(?: it| doing(?: it)?| that)?\b")
 # right after a safety stop: asking to train anyway ("can I still do squats tomorrow?")
 _CARRY_ON = re.compile(r"\b(?:anyways?\b(?![,.!]? *(?:how|what|which|why|when|where|who|is|are|"
                        r"does|do|can you|could you|tell me|back to))|"
@@ -176,7 +179,7 @@ _REGIONS = [
 # words before a condition that say the person has it ("i have type 2 diabetes", "diagnosed
 # with osteoporosis"), unlike a topic named ("muscle for my bones")
 _HAVE_WORDS = {"have", "has", "had", "got", "diagnosed", "with", "suffer", "suffers", "suffering",
-               "living"}
+               "living", "back", "showed", "shows"}  # ("my bloods came back prediabetic")
 _I_AM = {"i", "im", "i'm", "am", "m"}  # "im diabetic", "i'm prediabetic"
 
 
@@ -201,7 +204,7 @@ class SafetyCues:
     def __call__(self, doc: Doc) -> Doc:
         text = source_text(doc)
         cues: dict[str, Any] = doc.user_data.setdefault("cues", {})
-        if _COMPLAINT.search(text):
+        if _COMPLAINT.search(_FEEL_LIKE_WANT.sub(" ", text)):
             cues["complaint"] = True
         stated = _stated_conditions(doc)
         if stated:
