@@ -208,7 +208,13 @@ class ActionCiteSource(Action):
             record = {}
         topic = _last_topic(kb, tracker) if record else None
         # a source question that names its fact, unless it follows the answer just given
-        named = None if tracker.latest_action_name == "action_answer_topic" \
+        # ("what does the AHA recommend" then "and what does NASM say": a body the answer just
+        # given does not name asks for that body's own fact)
+        bodies = {"nasm", "ace", "aha"} & set(terms(text))
+        shown_words = {w for t in kb.topics for f in (*t.facts, *t.more)
+                       if f.id in set(record.get("facts") or []) for w in terms(f.text)}
+        new_body = bool(bodies) and not bodies <= shown_words
+        named = None if (tracker.latest_action_name == "action_answer_topic" and not new_body) \
             or latest_cues(tracker).get("sources_overview") else \
             _named_fact(kb, str(tracker.latest_message.get("text") or ""))
         if named is not None:  # "which organisation says twice a week?": that fact and its source

@@ -129,6 +129,19 @@ class ActionAnswerItem(Action):
         return [SlotSet("last_topic", topic.id), SlotSet("last_answer", record)]
 
 
+def _asked_item(topic: Topic, text: str) -> int | None:
+    """The item of a topic's list a question clearly asks about ("whats myofibrillar
+    hypertrophy": the myofibril one), by its fact's words."""
+    item_facts = {i.fact: n for n, i in enumerate(topic.items)}
+    if not item_facts:
+        return None
+    hits = [h for h in fact_index().search(text, topic=topic.id, limit=20) if h.fact_id in item_facts]
+    if hits and hits[0].matched >= 1 and (len(hits) == 1 or hits[0].coverage
+                                          >= hits[1].coverage + ITEM_MARGIN):
+        return item_facts[hits[0].fact_id]
+    return None
+
+
 def _pointed_fact(topic: Topic, text: str) -> Fact | None:
     """The fact of a topic a short follow-up points at by a word of it ("and the bones?", "and
     weekly?"): of those that hold all its known words, the one the topic lists first (its main
@@ -171,6 +184,9 @@ class ActionAnswerTopic(Action):
         text = str(tracker.latest_message.get("text") or "")
         if "goal" not in entities and tracker.get_slot("goal") and cue(tracker, "continues"):
             entities["goal"] = str(tracker.get_slot("goal"))  # "and how long to rest then?"
+        if intent == "ask_benefits" and latest_cues(tracker).get("has_condition") \
+                and entities.get("condition") not in (None, "none", "injury"):
+            intent = "ask_health_condition"  # "i'm prediabetic, would lifting help?": theirs
         topic = resolve_topic(kb, intent, entities, tracker.get_slot("last_topic"), props(domain))
         topic = self._stay_on_topic(kb, topic, tracker.get_slot("last_topic"), text,
                                     cue(tracker, "points_back"))
@@ -212,7 +228,9 @@ class ActionAnswerTopic(Action):
                          else topic.disclaimer)
         record = answer_record("topic", topic.id, [f.id for f in facts], more_shown=0,
                                items=[item.name for item in topic.items], intent=intent)
-        led = next((n for n, item in enumerate(topic.items) if facts and item.fact == facts[0].id), None)
+        led = _asked_item(topic, text)
+        if led is None:
+            led = next((n for n, item in enumerate(topic.items) if facts and item.fact == facts[0].id), None)
         if led is not None:  # "what's metabolic stress?" then "and the other one?": the other item
             record["item"] = led
         if topic.id == "exercise_selection":  # "how do I do the first one?": the stepped ones

@@ -73,6 +73,7 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          "daily": "everyday", "ordinary": "everyday", "foot": "feet", "recovery": "rest",
          "agree": "consensus", "agrees": "consensus", "agreed": "consensus", "agreement": "consensus",
          "easy": "challenging", "difficult": "challenging",
+         "myofibrillar": "myofibril", "sarcoplasm": "sarcoplasmic",
          "doctor": "provider", "doc": "provider", "physician": "provider", "gp": "provider"}
 
 

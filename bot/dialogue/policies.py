@@ -76,7 +76,12 @@ class ScopePolicy(Policy):
             return "action_meal_plan"
         if parse.cues.plan_for_other and parse.first("subject"):  # "a running program for my 5k"
             return "action_uncovered_subject"
-        if parse.cues.medical_result or parse.cues.asks_diagnosis:
+        if parse.cues.asks_diagnosis or (parse.cues.medical_result and not (
+                # "my blood sugar came back prediabetic, would lifting help?": the result is
+                # stated, not asked about; what the article says of lifting with it answers
+                parse.first("condition") not in (None, "none", "injury")
+                and parse.intent.name in ("ask_benefits", "ask_health_condition")
+                and parse.cues.question)):
             # reading a test or scan, or saying what a click or a lump is, is a doctor's work
             # (no red flag here: the safety policy has run first)
             return "action_out_of_scope"

@@ -21,7 +21,12 @@ _QUESTION = re.compile(r"\?\s*$|\bor\b[^.?!]{1,40}\b(?:better|best|worse)(?: for
                        r"hm+|honestly|tbh|quick question|real quick)\b[\s,]*){0,3}"
                        r"(?:what|whats|what's|which|how|why|does|do|is|are|am|should|can|"
                        r"could|would|will|where|when|who)\b|\b(?:then|now) what\s*$|"
-                       r"\bwhat(?:'s|s| is| comes)? next\b|\bwhat (?:do|should|can) i do\b")
+                       r"\bwhat(?:'s|s| is| comes)? next\b|\bwhat (?:do|should|can) i do\b|"
+                       # "my blood test came back high, can lifting help with that": a clause that
+                       # asks, after one that tells
+                       r"[,.;:]\s*(?:so |but |and |ok )?(?:can|could|would|will|does|do|is|are|should) "
+                       r"(?:i|you|we|it|that|this|lifting|training|weights|exercise|muscle|strength "
+                       r"training|resistance training)\b")
 # "why ...?" asks for a reason
 _WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+|ok\s+)?(?:why|how come)\b|"
                   r"\bwhat(?:'s|s| is)? (?:the )?(?:reason|reasoning|logic|rationale)\b")

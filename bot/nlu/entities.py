@@ -119,7 +119,8 @@ _MINUTES = [
 _AGE = re.compile(r"\b(?:i'?m|i am|at|aged?|turning)\s+(?P<n>[6-9]\d|1[01]\d)\b(?!\s*(?:min|kg|lb|%|days?))"
                   r"|\b(?P<m>[6-9]\d|1[01]\d)\s*(?:years?|yrs?)[\s-]*old\b")
 # "im 15", "my 14 yo son", "13 years old": a young age, a subject the article does not cover
-_YOUNG_AGE = re.compile(r"\b(?:i'?m|i am|aged?|turning)\s+(?P<n>1[0-7])\b"
+# ("explain it like i'm 12" asks for plain words, not about a child's training)
+_YOUNG_AGE = re.compile(r"(?<!like )(?<!as if )\b(?:i'?m|i am|aged?|turning)\s+(?P<n>1[0-7])\b"
                         r"(?!\s*(?:min|kg|lb|%|days?|reps?|sets?|x))"
                         r"|\b(?P<m>1[0-7])\s*(?:years?|yrs?|yr)[\s-]*old\b|\b(?P<o>1[0-7])\s*(?:yo|y/o|y\.o\.)\b")
 # "my grandpa is 80", "mom's 72": somebody else's age
