@@ -66,8 +66,8 @@ _VALUES: list[tuple[str, str, re.Pattern[str]]] = [
     # labelled answers ("days: 4", "injuries: none")
     ("condition", "none", re.compile(r"\binjur\w*\s*[:=-]\s*(?:none|no|nope|n/?a|nothing|0)\b")),
 ]
-# an injury said among the other answers of a whole plan request ("intermediate, 4 days, gym,
-# 60 min, i have a shoulder injury"): condition `injury`, so the interview asks about clearance
+# an injury said among the other answers of a plan request ("intermediate, 4 days, gym, 60 min,
+# i have a shoulder injury"): condition `injury`, so the interview asks about clearance
 # instead of asking about injuries again
 _BODY = (r"(?:knees?|shoulders?|(?:lower |upper )?back|wrists?|elbows?|hips?|ankles?|neck|hamstrings?|"
          r"achilles|rotator cuff|acl|meniscus|disc|spine)")
@@ -131,7 +131,10 @@ class FormValues:
         if _NO_EQUIPMENT.search(text) and "equipment" not in taken:
             doc.user_data.setdefault("cues", {})["no_equipment"] = True
         injury = _INJURY.search(text)
-        if injury and "condition" not in taken and len(_PLAN_ANSWERS & taken) >= 2 \
+        # (with one other answer too when nothing asks: "90 minutes. old shoulder injury")
+        answers_given = len(_PLAN_ANSWERS & taken)
+        if injury and "condition" not in taken and (answers_given >= 2 or (
+                answers_given == 1 and "?" not in text)) \
                 and not _NEGATED.search(text[:injury.start()]):
             found.append(("condition", "injury", injury.start(), injury.end()))
         for label, value, start, end in found:  # the ruler or the numbers may have read it already
