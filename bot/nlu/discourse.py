@@ -22,6 +22,9 @@ _QUESTION = re.compile(r"\?\s*$|\bor\b[^.?!]{1,40}\b(?:better|best|worse)(?: for
                        r"(?:what|whats|what's|which|how|why|does|do|is|are|am|should|can|"
                        r"could|would|will|where|when|who)\b|\b(?:then|now) what\s*$|"
                        r"\bwhat(?:'s|s| is| comes)? next\b|\bwhat (?:do|should|can) i do\b|"
+                       # "if i get bigger do i get stronger": a condition, then the question
+                       r"^\s*(?:so |but |and )?(?:if|when|once) [^.?!]{1,50}\b(?:do|does|will|would|can|"
+                       r"should|is|am|are) (?:i|you|it|my|that|this|they|muscles?)\b|"
                        # "my blood test came back high, can lifting help with that": a clause that
                        # asks, after one that tells
                        r"[,.;:]\s*(?:so |but |and |ok )?(?:can|could|would|will|does|do|is|are|should) "

@@ -20,7 +20,8 @@ INFORM = "inform"
 CONFIRMED_BY = {"ask_sources": "asks_source", "ask_why": "why", "bot_challenge": "addresses_bot"}
 CONFIRMED_MIN = 0.15  # a reading this likely, confirmed by the words, replaces a small-talk misfire
 QUESTION_ONLY = {"goal", "muscle"}  # named in a question without answering the interview
-INFORM_QUESTION_TOPIC = 0.25  # a topic this likely decides a question read as an interview answer
+INFORM_QUESTION_TOPIC = 0.05  # a topic this likely decides a question read as an interview answer
+FRAGMENT_QUESTION_TOPIC = 0.25  # ... or a fragment that goes on from the last answer ("and for legs?")
 OWN_PLAN_MIN = 0.01  # below this the next reading of a question about one's own plan is noise
 # "fewest workout days a week the AHA wants?" asks for a figure, not for a plan: with no plan word
 # and none of the words that ask for one, a question with these is not a plan request
@@ -31,7 +32,8 @@ FIGURE_WORDS = frozenset({"fewest", "minimum", "maximum"})
 FRAGMENT_WORDS = 4
 FRAGMENT_TOPIC_MIN = 0.2
 FRAGMENT_LEAD = 1.5
-# ... unless it points back at what was just said ("and their sets?" after the diabetes study)
+# ... unless it points back at what was just said ("and their sets?" after the diabetes study) or
+# names a muscle, goal or exercise the last topic is asked again for ("and for legs?")
 POINTING_WORDS = frozenset({"their", "theirs", "its", "those", "them", "that", "these", "this",
                             "his", "her", "it"})
 
@@ -110,10 +112,12 @@ class IntentFallback:
                 doc._.intent = dict(topic)
                 return doc
         if top["name"] == INFORM and cues.get("question") and second in self.topic_intents \
-                and ranking[1]["confidence"] >= INFORM_QUESTION_TOPIC \
+                and ranking[1]["confidence"] >= (FRAGMENT_QUESTION_TOPIC if cues.get("continues")
+                                                 else INFORM_QUESTION_TOPIC) \
                 and not {e.label_ for e in doc.ents} - QUESTION_ONLY:
             # "so is getting swole the same thing as getting strong": a question that names only a
-            # goal or a muscle gives no interview answer; its topic reading stands
+            # goal or a muscle gives no interview answer; its topic reading stands ("if i get
+            # bigger do i get stronger", however unsure; "and for legs?" leans on the last answer)
             doc._.intent = dict(ranking[1])
             return doc
         misfire = (top["name"] in self.small_talk and bool(cues.get("question"))
@@ -151,7 +155,7 @@ class IntentFallback:
             doc._.intent = dict(ranking[1])
             return doc
         if cues.get("continues") and len(cues.get("words") or []) <= FRAGMENT_WORDS \
-                and not POINTING_WORDS & set(cues.get("words") or []) \
+                and not POINTING_WORDS & set(cues.get("words") or []) and not doc.ents \
                 and top["name"] in self.topic_intents and top["confidence"] >= FRAGMENT_TOPIC_MIN \
                 and top["confidence"] >= FRAGMENT_LEAD * (top["confidence"] - gap):
             doc._.intent = dict(top)
