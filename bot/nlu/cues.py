@@ -27,11 +27,15 @@ _OTHER_PERSON = re.compile(
 _SORENESS = re.compile(
     r"\b(?:sore|soreness|doms|stiff|stiffness|achy|aching|aches|ache|tender|wrecked|destroyed|fried|beat up|"
     r"beaten up|banged up|battered|toast|jelly|smoked|trashed|"
-    r"killing me|hurt(?:s|ing)? (?:to|when i) (?:walk|sit|laugh|move|cough|sneeze|climb))\b"
-    # any complaint the day after training is soreness unless a red flag says otherwise
-    r"|\b(?:hurt\w*|ache\w*|pain\w*)\b[^.?!]{0,40}\b(?:after|from|since) (?:yesterday|yesterdays|"
+    r"killing me|hurt(?:s|ing)? (?:to|when i) (?:walk|sit|laugh|move|cough|sneeze|climb))\b")
+# any complaint of a muscle the day after training is soreness unless a red flag says otherwise
+# (a joint that hurts is not: "my knee still hurts from monday" gets the hold-off)
+_PAIN_AFTER_TRAINING = re.compile(
+    r"\b(?:hurt\w*|ache\w*|pain\w*)\b[^.?!]{0,40}\b(?:after|from|since) (?:yesterday|yesterdays|"
     r"yesterday'?s|last night|(?:my |the |last |a )?(?:first |hard |heavy |big )?(?:workout|session|"
-    r"training|leg day|arm day|gym|lifting|squats|class)|(?:the )?day before)\b")
+    r"training|leg day|arm day|gym|lifting|squats|class)|(?:the )?day before|"
+    r"(?:last )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)(?:'?s)?)\b")
+_JOINT = re.compile(r"\b(?:knees?|elbows?|shoulders?|wrists?|ankles?|hips?|back|spine|neck|joints?)\b")
 # a healthcare provider named in the person's words (a personal trainer is not one)
 _PROVIDER = re.compile(
     r"\b(?P<p>doctors?|docs?|dr\.?|gp|physicians?|cardiologists?|physio(?:therapist)?s?|"
@@ -232,7 +236,7 @@ class SafetyCues:
                 cues["asks_for_plan"] = True
             elif _OWN_PLAN.search(text):
                 cues["own_plan"] = True
-        if _SORENESS.search(text):
+        if _SORENESS.search(text) or (_PAIN_AFTER_TRAINING.search(text) and not _JOINT.search(text)):
             cues["soreness"] = True
         if _WARNING_SIGNS.search(text):
             cues["asks_warning_signs"] = True
