@@ -73,7 +73,7 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          "daily": "everyday", "ordinary": "everyday", "foot": "feet", "recovery": "rest",
          "agree": "consensus", "agrees": "consensus", "agreed": "consensus", "agreement": "consensus",
          "easy": "challenging", "difficult": "challenging",
-         "myofibrillar": "myofibril", "sarcoplasm": "sarcoplasmic",
+         "myofibrillar": "myofibril", "sarcoplasm": "sarcoplasmic", "especially": "particularly", "ppl": "people",
          "doctor": "provider", "doc": "provider", "physician": "provider", "gp": "provider"}
 
 
@@ -92,6 +92,8 @@ def stem(word: str) -> str:
 # everyday phrases for a word the facts use ("keep an eye on your diet" ~ monitor it)
 _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor"),
             (re.compile(r"\bkeep(?:ing)? (?:track|tabs) (?:of|on)\b"), "monitor"),
+            # "the bottom position", "the lowest point": how low, not the starting position
+            (re.compile(r"\b(?:bottom|lowest|low|deepest) (?:position|point|part|spot)\b"), "lower"),
             # "how far down does it go" asks how low ("down" alone is a stop word)
             (re.compile(r"\bdown\b"), "lower"),
             # "how heavy should i go", "what weight do i pick": the amount of weight to lift
@@ -123,6 +125,14 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
             (re.compile(r"\bfat (?:loss|losing|burn\w*|reduction)\b|\b(?:lose|losing|lost|burn|burning|"
                         r"cut|cutting|drop|dropping|shed|shedding) (?:some |more |the |my )?(?:body ?)?fat\b"),
              "less body fat"),
+            # "besides looking good", "for aesthetics": appearance
+            (re.compile(r"\b(?:looking|look) (?:good|better|great|nice|aesthetic|jacked|big|fit)\b|"
+                        r"\baesthetics?\b|\b(?:my|for|the) looks\b"), "appearance"),
+            # "living longer", "longevity": the article's mortality
+            (re.compile(r"\b(?:live|living|lives|life) longer\b|\blongevity\b|\blife ?span\b|"
+                        r"\bdie (?:younger|sooner|earlier|early)\b"), "risk death healthy aging"),
+            # "3x8 or 3x12": sets and reps
+            (re.compile(r"\b\d{1,2}\s*x\s*\d{1,2}\b"), "sets reps"),
             # the bodies the article names, by their initials
             (re.compile(r"\bnasm\b"), "national academy of sports medicine nasm"),
             (re.compile(r"\bace\b"), "american council on exercise ace"),

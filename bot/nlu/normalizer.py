@@ -44,6 +44,8 @@ SHORTHAND = {"hw": "how", "lng": "long", "rst": "rest", "btwn": "between",
 _RUN3 = re.compile(r"(\w)\1{2,}")
 _END2 = re.compile(r"(\w)\1$")
 _JOINER = re.compile(r"[A-Za-z0-9][/+&][A-Za-z]")
+# gym shorthand for sets and reps ("3x8", "5x5"): read as words ("3 sets of 8 reps")
+_SETS_X_REPS = re.compile(r"^(\d{1,2})[x\u00d7](\d{1,2})$", re.IGNORECASE)
 _JOINED = re.compile(r"[^/+&]+")
 
 
@@ -109,6 +111,14 @@ class Normalizer:
             if tok.is_space:
                 if spaces:
                     spaces[-1] = True
+                continue
+            scheme = _SETS_X_REPS.match(tok.text)
+            if scheme:  # each word spans the shorthand the user typed
+                for word in (scheme.group(1), "sets", "of", scheme.group(2), "reps"):
+                    words.append(word)
+                    spaces.append(True)
+                    spans.append((tok.idx, tok.idx + len(tok.text)))
+                spaces[-1] = bool(tok.whitespace_)
                 continue
             # "sets/week" and "dumbbells+bench" are two words each
             parts = [(m.group(), m.start()) for m in _JOINED.finditer(tok.text)] \
