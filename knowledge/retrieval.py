@@ -73,7 +73,8 @@ _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly
          "daily": "everyday", "ordinary": "everyday", "foot": "feet", "recovery": "rest",
          "agree": "consensus", "agrees": "consensus", "agreed": "consensus", "agreement": "consensus",
          "easy": "challenging", "difficult": "challenging",
-         "myofibrillar": "myofibril", "sarcoplasm": "sarcoplasmic", "especially": "particularly", "ppl": "people",
+         "myofibrillar": "myofibril", "sarcoplasm": "sarcoplasmic", "especially": "particularly",
+         "ppl": "people",
          "doctor": "provider", "doc": "provider", "physician": "provider", "gp": "provider"}
 
 
@@ -100,7 +101,8 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
             (re.compile(r"\bhow heavy\b|\b(?:what|which|pick|choose|right|starting) weights?\b"),
              "amount weight"),
             # "minimum days per week": how often, at least (before "days per week" is read)
-            (re.compile(r"\b(?:minimum|min|fewest|least) (?:number of )?(?:\w+ )?(?:days|times|sessions|workouts)\b"),
+            (re.compile(r"\b(?:minimum|min|fewest|least) (?:number of )?(?:\w+ )?"
+                        r"(?:days|times|sessions|workouts)\b"),
              "least often week"),
             # "how many days a week", "is 3 days fine": how often
             (re.compile(r"\bhow many (?:days|times|sessions|workouts)(?: (?:a|per|each|in a) week)?\b|"
@@ -122,8 +124,9 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
             (re.compile(r"\b(?:go|going|lift|lifting|train|training) (?:really |super |very |as )?heavy\b|"
                         r"\bego[- ]?lift\w*"), "amount weight too much"),
             # "does muscle help with fat loss": less body fat (not the "muscle loss" of aging)
-            (re.compile(r"\bfat (?:loss|losing|burn\w*|reduction)\b|\b(?:lose|losing|lost|burn|burning|"
-                        r"cut|cutting|drop|dropping|shed|shedding) (?:some |more |the |my )?(?:body ?)?fat\b"),
+            (re.compile(r"\bfat (?:loss|losing|burn\w*|reduction)\b|\b(?:lose|losing|lost|burn|"
+                        r"burning|cut|cutting|drop|dropping|shed|shedding) (?:some |more |the |my )?"
+                        r"(?:body ?)?fat\b"),
              "less body fat"),
             # "besides looking good", "for aesthetics": appearance
             (re.compile(r"\b(?:looking|look) (?:good|better|great|nice|aesthetic|jacked|big|fit)\b|"

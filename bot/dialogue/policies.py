@@ -226,7 +226,8 @@ class SafetyTriagePolicy(Policy):
         unclear = (parse.intent.name == FALLBACK_INTENT or (
             parse.intent.name == "inform" and not parse.entities)) and len(cues.words) <= FOLLOW_UP_WORDS
         if stopped and (cues.carry_on or cues.asks_provider or cues.dismisses or cues.asks_next
-                        or (cues.mentions_plan and parse.intent.name != PLAN_REQUEST) or (unclear and tracker.slots.get("red_flag"))):
+                        or (cues.mentions_plan and parse.intent.name != PLAN_REQUEST)
+                        or (unclear and tracker.slots.get("red_flag"))):
             # "can I still do squats tomorrow?", "so who should I see about it?", "its gone now,
             # so whats the plan", "what now?", "what program should i follow"
             return "action_safety_stop"

@@ -108,7 +108,8 @@ class Interpreter:
         if intent.name == "ask_exercise_steps" and not cues.how_to and len(dose) == 1 \
                 and any(e.entity == "exercise" for e in entities) \
                 and (len(cues.words) <= 6 or {"many", "long", "much"} & set(cues.words)
-                     or clean.split()[:1] in ([w] for w in _DOSE_WORDS)):  # ("reps for squats with a dumbbell at my chest")
+                     # ("reps for squats with a dumbbell at my chest": the dose word first)
+                     or clean.split()[:1] in ([w] for w in _DOSE_WORDS)):
             # "sets for the dumbbell squat?": a dose of the exercise, not its steps
             intent = IntentScore(name=dose.pop(), confidence=intent.confidence)
         elif intent.name in _DOSE_INTENTS and cues.how_to and _STEP_WORDS & set(cues.words) \
