@@ -80,6 +80,10 @@ class ActionExerciseSteps(Action):
                                                          exercise=ex.id))]
         follow_up = after_steps and not latest_entities(tracker).get("exercise") \
             and tracker.get_slot("exercise") == shown.id
+        if follow_up and cue(tracker, "asks_again"):  # "say that shorter": the steps, no cautions
+            dispatcher.utter_message(response="utter_say_again")
+            dispatcher.utter_message(**{**steps_message(shown), "cautions": []})
+            return [SlotSet("last_topic", "exercise_steps")]
         detail = None if cue(tracker, "how_to") else _asked_step(shown, tracker, follow_up)
         if detail is not None:  # "where should my elbow point on a row?": that step leads
             dispatcher.utter_message(

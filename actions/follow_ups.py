@@ -131,13 +131,17 @@ SOURCE_WORDS = frozenset("""which who whom whose organization organisation organ
 organisations org group groups body bodies institute agency say says said recommend recommends
 recommended recommendation suggest suggests suggested advise advises advised claim claims come
 comes from source sources give gives gave number figure where study studies research list lists
-listed article""".split())
+listed article cite citation reference references pls please""".split())
 
 
 def _named_fact(kb: KnowledgeBase, question: str) -> tuple[Topic, Fact] | None:
     """The fact a source question names ("who says to lift twice a week?"), if it names one."""
     # the words that ask for a source say nothing about which fact: only the rest is searched
-    asked = " ".join(w for w in question.split() if w.lower().strip("?,.!") not in SOURCE_WORDS)
+    # ("the diabetes study" names a study: that "study" stays)
+    words = [w.lower().strip("?,.!'\"") for w in question.split()]
+    named_study = {i for i, w in enumerate(words) if w in ("study", "studies") and i > 0
+                   and words[i - 1] not in SOURCE_WORDS | {"the", "a", "this", "that", "what"}}
+    asked = " ".join(w for i, w in enumerate(words) if w not in SOURCE_WORDS or i in named_study)
     for hit in fact_index().search(asked, limit=1):
         # (one word is enough when it is all the question says: "the osteoporosis stuff")
         if hit.topic in {t.id for t in kb.topics} and hit.coverage >= NAMED_FACT_COVERAGE \
@@ -145,6 +149,10 @@ def _named_fact(kb: KnowledgeBase, question: str) -> tuple[Topic, Fact] | None:
             topic = kb.topic(hit.topic)
             return topic, topic.fact(hit.fact_id)
     return None
+
+
+SOURCE_TERMS = frozenset(terms(" ".join(SOURCE_WORDS)))
+SUBJECT_WORDS = 4  # "bone health source?": a reference named by a short subject alone
 
 
 # the topics whose facts a plan quotes: "where is that from?" after a plan names their sections
@@ -189,7 +197,15 @@ class ActionCiteSource(Action):
         meta = {"article_title": art.title, "author": art.author, "publisher": art.publisher,
                 "reviewer": art.reviewer, "updated": art.updated}
         text = str(tracker.latest_message.get("text") or "")
-        reference = named_reference(text) if latest_cues(tracker).get("asks_author") else None
+        # ("bone health source?" names a reference by its subject, like "who wrote the bone one",
+        # when it names no fact: "who says twice a week?" asks for the fact's source)
+        subject = [t for t in terms(text) if t not in SOURCE_TERMS]
+        reference = named_reference(text) if latest_cues(tracker).get("asks_author") or (
+            not tracker.get_slot("last_answer") and len(subject) <= SUBJECT_WORDS
+            and _named_fact(kb, text) is None) else None
+        if reference is not None and reference.fact_id == "article" \
+                and not latest_cues(tracker).get("asks_author"):
+            reference = None  # ("peer reviewed studies behind this?" names no reference)
         last = tracker.get_slot("last_answer") or {}
         names_body = bool({"nasm", "ace", "aha"} & set(terms(text)))  # ("what does NASM stand for")
         if reference is None and latest_cues(tracker).get("asks_author") and last.get("kind") == "source" \

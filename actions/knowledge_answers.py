@@ -202,7 +202,10 @@ class ActionAnswerTopic(Action):
         facts = self._facts(kb, topic, entities, tracker, text)
         if again:  # "wait what?": the answer's first sentence again, said as the short version
             dispatcher.utter_message(response="utter_say_again")
-            facts = facts[:1]
+            shown = [f.id for f in (*topic.facts, *topic.more)]
+            first = next((fid for fid in (tracker.get_slot("last_answer") or {}).get("facts") or []
+                          if fid in shown), None)  # (the fact that led the last answer)
+            facts = [topic.fact(first)] if first else facts[:1]
         reason = topic.why if cue(tracker, "why") else ""
         response = "utter_topic_answer" if topic.more else "utter_topic_answer_short"
         texts = [f.text for f in facts]

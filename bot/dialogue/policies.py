@@ -344,6 +344,8 @@ class ReferencePolicy(Policy):
             return "action_cite_source"
         if parse.cues.asks_again and record.get("kind") == "topic":
             return "action_answer_topic"  # "wait what?", "huh?": the last answer again, in short
+        if parse.cues.asks_again and record.get("kind") == "exercise" and tracker.slots.get("exercise"):
+            return "action_exercise_steps"  # "say that shorter" after the steps: the steps alone
         if parse.cues.item_ref == "which" and named and record.get("kind") == "topic":
             return "action_answer_topic"  # "which one is better for size?": the last topic, for size
         if parse.cues.item_ref in ("first", "other", "last") and record.get("exercises"):

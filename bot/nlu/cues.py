@@ -19,7 +19,8 @@ from bot.nlu.entities import source_text
 # "my friend ...", "my training partner's chest ...", "he collapsed" (not "gave my bike to my
 # brother", "at the gym with my buddy": someone the person did something with or gave to)
 _OTHER_PERSON = re.compile(
-    r"(?<!to )(?<!with )(?<!from )(?<!at )\b(?:my|our|a) (?:best |gym |lifting |training |workout )?(?:friend|buddy|mate|bro|partner|"
+    r"(?<!to )(?<!with )(?<!from )(?<!at )\b(?:my|our|a) (?:best |gym |lifting |training |workout )?"
+    r"(?:friend|buddy|mate|bro|partner|"
     r"spotter|dad|father|mom|mum|mother|brother|sister|wife|husband|boyfriend|girlfriend|son|"
     r"daughter|client|coworker|co-worker|colleague|uncle|aunt|grandpa|grandma|grandfather|"
     r"grandmother|roommate|flatmate|teammate|neighbou?r|kid|child|guy|girl|dude|someone|somebody)\b"
@@ -90,8 +91,9 @@ _CARRY_ON = re.compile(r"\b(?:anyways?\b(?![,.!]? *(?:how|what|which|why|when|wh
                        r"(?:went|gone|passed) away|(?:has|it'?s|its) (?:gone|passed))\b"
                        # "so can I train today?", "when can I lift again?"
                        r"|\b(?:can|could|should|may) i (?:still |even )?(?:train|lift|work ?out|exercise|"
-                       r"go to the gym|hit the gym|do (?:legs|leg day|my workout|day ?\d|day (?:one|two|three|"
-                       r"four|five|six)|the next (?:day|session|workout)|my (?:next )?(?:session|workout|training)))\b"
+                       r"go to the gym|hit the gym|do (?:legs|leg day|my workout|day ?\d|day (?:one|two|"
+                       r"three|four|five|six)|the next (?:day|session|workout)|"
+                       r"my (?:next )?(?:session|workout|training)))\b"
                        r"|\b(?:train|lift|work ?out|exercise|gym)\w*\b[^.?!]{0,20}\b(?:today|tomorrow|"
                        r"tonight|again|this week)\b")
 # names a training plan ("what about a program for after the birth?")

@@ -27,6 +27,8 @@ _QUESTION = re.compile(r"\?\s*$|\bor\b[^.?!]{1,40}\b(?:better|best|worse)(?: for
                        r"should|is|am|are) (?:i|you|it|my|that|this|they|muscles?)\b|"
                        # "my blood test came back high, can lifting help with that": a clause that
                        # asks, after one that tells
+                       r"[,.;:]\s*(?:so |but |and |ok )?(?:what'?s|whats|what is|which|how do|how can|how "
+                       r"should|why) \S+ \S+|"
                        r"[,.;:]\s*(?:so |but |and |ok )?(?:can|could|would|will|does|do|is|are|should) "
                        r"(?:i|you|we|it|that|this|lifting|training|weights|exercise|muscle|strength "
                        r"training|resistance training)\b")
@@ -57,6 +59,7 @@ _ASKS_SOURCE = re.compile(r"\b(?:which|what) (?:study|studies|research|paper|sou
                           r"\bwhose (?:is it|study|paper)\b|\b(?:answers?|info|information|advice|this|that|"
                           r"it|that claim) (?:is |are )?(?:based on|backed by)\b|"
                           r"\bhow many (?:references|sources|studies|citations)\b|"
+                          r"\b(?:what|which) (?:website|site|webpage|web page|page|magazine|blog)\b|"
                           r"\b(?:checked|reviewed|vetted|fact[- ]checked|approved|verified|looked at) by "
                           r"(?:a |an |any |real )?(?:doctor|medical|physician|professional|expert|"
                           r"physical therapist|physio|pt|specialist)\w*")
@@ -180,7 +183,11 @@ _ASKS_AGAIN = re.compile(r"^\s*(?:(?:wait|sorry|um+|uh+|hm+|ok(?:ay)?|so|lol)[\s
                          r"i'?m (?:confused|lost)|confused|you lost me|lost me|wdym|"
                          r"what do you mean|what does that mean|in english|english please|"
                          r"(?:can you |could you )?(?:explain|say) (?:that|it) (?:again|simpler|"
-                         r"more simply|in simple words|in plain english))"
+                         r"more simply|in simple words|in plain english)|"
+                         # "say that shorter", "tldr", "short version pls"
+                         r"(?:can you |could you )?(?:say|make|put|give me) (?:that|it|this) "
+                         r"(?:shorter|short|briefer|simpler)|(?:a )?short(?:er)? version|shorter|"
+                         r"tl;?dr|too long(?:,? didn'?t read)?|in short)"
                          r"\s*(?:please|pls|lol|bro|coach)?[\s?!.]*$")
 # words that point at the one being talked to: "are you a bot?", "is this automatic?", "whos on the
 # other end"; a "bot challenge" without any ("is strength important if im not an athlete") misfired

@@ -22,6 +22,7 @@ CONFIRMED_MIN = 0.15  # a reading this likely, confirmed by the words, replaces 
 QUESTION_ONLY = {"goal", "muscle"}  # named in a question without answering the interview
 INFORM_QUESTION_TOPIC = 0.05  # a topic this likely decides a question read as an interview answer
 FRAGMENT_QUESTION_TOPIC = 0.25  # ... or a fragment that goes on from the last answer ("and for legs?")
+HELP_WORDS = frozenset({"help", "helping", "assist", "can", "do", "options", "menu", "topics", "start"})
 OWN_PLAN_MIN = 0.01  # below this the next reading of a question about one's own plan is noise
 # "fewest workout days a week the AHA wants?" asks for a figure, not for a plan: with no plan word
 # and none of the words that ask for one, a question with these is not a plan request
@@ -141,6 +142,22 @@ class IntentFallback:
             # "my trainer has me doing 30 sets a week, is that what's recommended?": a training
             # question with no medical word in it is not declined as medical
             doc._.intent = dict(top)
+            return doc
+        pair = {top["name"], second}
+        if gap < self.ambiguity_threshold and len(ranking) > 1 and "help" in pair \
+                and pair & self.topic_intents and cues.get("question") \
+                and not HELP_WORDS & set(cues.get("words") or []):
+            # "im scared of getting injured, whats the #1 thing to focus on": a topic question
+            # nearly tied with a request for help that no word of it makes
+            topic = top if top["name"] in self.topic_intents else ranking[1]
+            if topic["confidence"] >= self.threshold:
+                doc._.intent = dict(topic)
+                return doc
+        if top["name"] == "help" and not HELP_WORDS & set(cues.get("words") or []) \
+                and CONFIRMED_BY.get(second) and cues.get(CONFIRMED_BY[second]) \
+                and ranking[1]["confidence"] >= CONFIRMED_MIN:
+            # "what website is this from": no word asks for help; its words ask for a source
+            doc._.intent = dict(ranking[1])
             return doc
         if gap < self.ambiguity_threshold and top["confidence"] >= self.threshold \
                 and CONFIRMED_BY.get(top["name"]) and cues.get(CONFIRMED_BY[top["name"]]):
