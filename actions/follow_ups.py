@@ -131,7 +131,8 @@ SOURCE_WORDS = frozenset("""which who whom whose organization organisation organ
 organisations org group groups body bodies institute agency say says said recommend recommends
 recommended recommendation suggest suggests suggested advise advises advised claim claims come
 comes from source sources give gives gave number figure where study studies research list lists
-listed article cite citation reference references pls please""".split())
+listed article cite citation reference references pls please name behind responsible advice
+tip tips""".split())
 
 
 def _named_fact(kb: KnowledgeBase, question: str) -> tuple[Topic, Fact] | None:

@@ -35,6 +35,11 @@ SHORTHAND = {"hw": "how", "lng": "long", "rst": "rest", "btwn": "between",
              "inj": "injuries", "injs": "injuries", "int": "intermediate", "intermed": "intermediate",
              "adv": "advanced", "mins": "minutes", "cya": "bye", "ttyl": "bye", "gtg": "bye",
              "g2g": "bye", "laterz": "bye",
+             # words of other languages for the gym's own words ("series" are sets in Spanish,
+             # Portuguese, Italian and French)
+             "series": "sets", "serie": "set", "repeticiones": "reps", "repeticoes": "reps",
+             "ripetizioni": "reps", "hipertrofia": "hypertrophy", "ipertrofia": "hypertrophy",
+             "musculacion": "lifting", "musculation": "lifting",
              # thanks and hello in the words of other languages people type in English chats
              "salamat": "thanks", "gracias": "thanks", "obrigado": "thanks", "obrigada": "thanks",
              "danke": "thanks", "merci": "thanks", "shukran": "thanks", "dhanyavaad": "thanks",
