@@ -118,7 +118,8 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
             # "do i do the left too", "both arms": the other side
             (re.compile(r"\b(?:the )?(?:left|right|other) (?:side|arm|one)\b|\bboth (?:arms|sides)\b|"
                         r"\bthe (?:left|right)(?= too| now| then|\s*[?.!,]|\s*$)|"
-                        r"\b(?:finish|finished|done with|after) (?:one|the first|my first) (?:arm|side)\b"),
+                        r"\b(?:finish|finished|finishing|completing|completed|done with|after) (?:with )?"
+                        r"(?:one|the first|my first) (?:arm|side)\b"),
              "switch sides"),
             # "go super heavy": how much weight
             (re.compile(r"\b(?:go|going|lift|lifting|train|training) (?:really |super |very |as )?heavy\b|"
@@ -134,6 +135,10 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
             # "living longer", "longevity": the article's mortality
             (re.compile(r"\b(?:live|living|lives|life) longer\b|\blongevity\b|\blife ?span\b|"
                         r"\bdie (?:younger|sooner|earlier|early)\b"), "risk death healthy aging"),
+            # "which group does it help most", "who benefits most": the people it is useful for
+            (re.compile(r"\bwhich (?:group|groups|population|populations|kind of people|type of people)\b|"
+                        r"\bwho (?:benefits|gains|does it help|is it (?:most |especially )?(?:useful|helpful|"
+                        r"good) for)\b"), "particularly useful people"),
             # "3x8 or 3x12": sets and reps
             (re.compile(r"\b\d{1,2}\s*x\s*\d{1,2}\b"), "sets reps"),
             # the bodies the article names, by their initials
