@@ -54,6 +54,7 @@ POINTER_WORDS = frozenset({"one", "ones", "thing", "things", "part", "bit", "kin
 _SAME = {"older": "age", "old": "age", "aging": "age", "ageing": "age", "elderly": "age",
          "senior": "age", "lifting": "lift", "lifted": "lift", "weights": "weight",
          "injured": "injury", "organization": "organisation", "breaks": "rest", "break": "rest",
+         "pause": "rest", "pauses": "rest",
          "push": "press", "pushing": "press", "drive": "press",
          # form details asked in everyday words: where to look, how wide, how to begin
          "eyes": "look", "eye": "look", "gaze": "look", "looking": "look", "wide": "width",

@@ -32,6 +32,13 @@ _DOSE_WORDS = {"sets": "ask_volume", "set": "ask_volume", "reps": "ask_reps", "r
 _DOSE_INTENTS = frozenset(_DOSE_WORDS.values())
 # words that ask for an exercise's steps by name (the steps end with its sets, reps and rest)
 _STEP_WORDS = frozenset({"instructions", "instruction", "steps", "technique", "tutorial", "form"})
+def _unconfirmed_source(doc: Doc, intent: IntentScore) -> bool:
+    """A part of a message read as a source question with no word that asks for a source ("could
+    you tell me the recommended rest ...?": "recommended" asks for none): not to be taken over the
+    whole."""
+    return intent.name == "ask_sources" and not (doc.user_data.get("cues") or {}).get("asks_source")
+
+
 FOCUS_CLEAR = 0.8  # the question after some context wins when it alone reads this clearly
 # readings a question after some context never overrules: a report of a symptom stays one
 KEEP_WHOLE = {"report_symptom", "out_of_scope_medical"}
@@ -141,8 +148,10 @@ class Interpreter:
         if len(sentences) < 2:
             return intent, ranking
         questions = [s for s in sentences if "?" in s]
-        focus_intent, focus_ranking = self._intent(self.nlp((questions or sentences)[-1]))
-        if focus_intent.name != FALLBACK_INTENT and focus_intent.confidence > intent.confidence:
+        focus_doc = self.nlp((questions or sentences)[-1])
+        focus_intent, focus_ranking = self._intent(focus_doc)
+        if focus_intent.name != FALLBACK_INTENT and focus_intent.confidence > intent.confidence \
+                and not _unconfirmed_source(focus_doc, focus_intent):
             return focus_intent, focus_ranking
         return intent, ranking
 
@@ -152,8 +161,11 @@ class Interpreter:
         says about themselves can outweigh the question that follows it (a plan request, the
         wrong topic). When the closing question alone clearly asks about a knowledge topic, it
         decides; context still fills in entities and cues from the whole message."""
-        focus, focus_ranking = self._intent(self.nlp(question))
+        focus_doc = self.nlp(question)
+        focus, focus_ranking = self._intent(focus_doc)
         topics = self._topic_intents()
+        if _unconfirmed_source(focus_doc, focus):
+            return intent, ranking
         # ("I am from Brazil, sorry my english. How many second of pause ...?": context read as
         # out of scope or small talk gives way to a topic question more easily)
         clear = FOCUS_CLEAR if intent.name in topics or intent.name in ("request_program", "inform") \

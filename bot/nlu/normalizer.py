@@ -39,7 +39,8 @@ SHORTHAND = {"hw": "how", "lng": "long", "rst": "rest", "btwn": "between",
              # Portuguese, Italian and French)
              "series": "sets", "serie": "set", "repeticiones": "reps", "repeticoes": "reps",
              "ripetizioni": "reps", "hipertrofia": "hypertrophy", "ipertrofia": "hypertrophy",
-             "musculacion": "lifting", "musculation": "lifting",
+             "musculacion": "lifting", "musculation": "lifting", "descanso": "rest",
+             "descansar": "rest", "entre": "between",
              # thanks and hello in the words of other languages people type in English chats
              "salamat": "thanks", "gracias": "thanks", "obrigado": "thanks", "obrigada": "thanks",
              "danke": "thanks", "merci": "thanks", "shukran": "thanks", "dhanyavaad": "thanks",
