@@ -155,8 +155,12 @@ def parse_clearance(value: str, intent: str) -> str | None:
     text = value.lower()
     if intent == "deny" or _NO.match(text) or "not" in text.split():
         return "no"
-    if intent == "affirm" and text.strip() not in ("ok", "okay") or re.search(
-            r"\b(?:yes|yep|yeah|cleared|they said (?:it'?s )?(?:ok|fine)|got the ok|approved)\b", text):
+    # a clearance is said in words that say it, or by its button (the /affirm payload): an affirm
+    # reading alone ("pls?", "ok") is not one
+    if (intent == "affirm" and text.strip().startswith("/affirm")) or re.search(r"\b(?:y|yes|yep|yeah|yup|ya|yea|sure|correct|i was|i am|i have|i did|they did|"
+                 r"he did|she did|cleared|they said (?:it'?s )?(?:ok|fine)|got the (?:ok|okay|all clear|"
+                 r"green light)|approved|all clear|green light|signed off|of course|definitely|"
+                 r"absolutely)\b", text):
         return "yes"
     return None
 
