@@ -19,6 +19,11 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 _TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 _YES = re.compile(r"^\s*(?:y|yes|yep|yeah|yup|sure|ok|okay|sounds good|correct|please do|do it|go"
                   r"(?: with it| ahead)?|fine|alright|that works)\b")
+# words that say a provider cleared the person ("yes", "yep cleared", "got the green light")
+_CLEARED = re.compile(r"\b(?:y|yes|yep|yeah|yup|ya|yea|sure|correct|i was|i am|i have|i did|they did|"
+                      r"he did|she did|cleared|they said (?:it'?s )?(?:ok|fine)|got the (?:ok|okay|all clear|"
+                      r"green light)|approved|all clear|green light|signed off|of course|definitely|"
+                      r"absolutely)\b")
 _NO = re.compile(r"^\s*(?:n|no|nope|nah|not really|not yet|negative)\b")
 _NONE = re.compile(r"\b(?:no(?:ne|pe)?|nothing|nah|healthy|all good|fine|not really|no injur\w*|"
                    r"no (?:health )?(?:conditions?|issues?|problems?)|injury[- ]free)\b")
@@ -157,10 +162,7 @@ def parse_clearance(value: str, intent: str) -> str | None:
         return "no"
     # a clearance is said in words that say it, or by its button (the /affirm payload): an affirm
     # reading alone ("pls?", "ok") is not one
-    if (intent == "affirm" and text.strip().startswith("/affirm")) or re.search(r"\b(?:y|yes|yep|yeah|yup|ya|yea|sure|correct|i was|i am|i have|i did|they did|"
-                 r"he did|she did|cleared|they said (?:it'?s )?(?:ok|fine)|got the (?:ok|okay|all clear|"
-                 r"green light)|approved|all clear|green light|signed off|of course|definitely|"
-                 r"absolutely)\b", text):
+    if (intent == "affirm" and text.strip().startswith("/affirm")) or _CLEARED.search(text):
         return "yes"
     return None
 

@@ -188,7 +188,7 @@ _REGIONS = [
 # words before a condition that say the person has it ("i have type 2 diabetes", "diagnosed
 # with osteoporosis"), unlike a topic named ("muscle for my bones")
 _HAVE_WORDS = {"have", "has", "had", "got", "diagnosed", "with", "suffer", "suffers", "suffering",
-               "living", "back", "showed", "shows"}  # ("my bloods came back prediabetic")
+               "living", "back", "showed", "shows", "says", "said"}  # ("bloods came back prediabetic")
 _I_AM = {"i", "im", "i'm", "am", "m"}  # "im diabetic", "i'm prediabetic"
 
 
@@ -235,7 +235,7 @@ class SafetyCues:
             cues["carry_on"] = True
         if _OTHER_PERSON.search(text):
             cues["about_other"] = True
-        if _PLAN_WORDS.search(text):
+        if _PLAN_WORDS.search(text) or _PLAN_WORDS.search(doc.text):  # (also "progrm", corrected)
             cues["mentions_plan"] = True
             if _ASKS_FOR_PLAN.search(text):
                 cues["asks_for_plan"] = True

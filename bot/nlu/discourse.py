@@ -29,6 +29,9 @@ _QUESTION = re.compile(r"\?\s*$|\bor\b[^.?!]{1,40}\b(?:better|best|worse)(?: for
                        # asks, after one that tells
                        r"[,.;:]\s*(?:so |but |and |ok )?(?:what'?s|whats|what is|which|how do|how can|how "
                        r"should|why) \S+ \S+|"
+                       # ... or a new sentence that opens as a question ("... bloodwork. does muscle help")
+                       r"[.!;:]\s+(?:so |but |and |ok )?(?:does|do|is|are|can|could|would|will|should|"
+                       r"am|what|whats|what's|how|why|which)\b|"
                        r"[,.;:]\s*(?:so |but |and |ok )?(?:can|could|would|will|does|do|is|are|should) "
                        r"(?:i|you|we|it|that|this|lifting|training|weights|exercise|muscle|strength "
                        r"training|resistance training)\b")

@@ -88,6 +88,9 @@ _DAYS = [
                r"gym days|d)\s*"
                     r"(?:a|per|/|each|every|in a|in the|in|a the)?\s*(?:week|wk)(?:ly)?\b"),
     re.compile(r"\b(?P<n>once|twice|thrice)\s*(?:a|per|each|every)?\s*(?:week|wk)(?:ly)?\b"),
+    # "can only do 2 days now": days one can train, whatever follows
+    re.compile(r"\b(?:do|train|lift|manage|make|go|get in)\s+(?:only\s+|just\s+)?"
+               r"(?P<n>[2-7]|two|three|four|five|six|seven)[\s-]*days?\b(?!\s*(?:ago|in a row|straight))"),
     # (not how long something lasted: "sore for 3 days", "the past 2 days", "3 days straight")
     re.compile(r"(?<!for )(?<!past )(?<!last )(?<!been )"
                r"\b(?P<n>[2-9]|1[0-4]|two|three|four|five|six|seven|eight|nine|ten)[\s-]*days?\b"
@@ -210,6 +213,15 @@ class NumberEntities:
                 span = source_span(doc, m.start(), m.end(), "days", str(_number(m.group("n"))))
                 if span is not None:
                     spans.append(span)
+        if not any(s.label_ == "days" for s in spans):
+            # "3 dys a wek": the days in the normaliser's corrected words, when the typed ones
+            # hold none
+            for rx in _DAYS:
+                for m in rx.finditer(doc.text):
+                    span = doc.char_span(m.start(), m.end(), label="days", alignment_mode="expand",
+                                         kb_id=str(_number(m.group("n"))))
+                    if span is not None:
+                        spans.append(span)
         readers: tuple[tuple[re.Pattern[str], str, Callable[[int], str]], ...] = (
             (_AGE, "condition", lambda n: "older_age"), (_AGE_OTHER, "condition", lambda n: "older_age"),
             (_YEARS, "experience", _experience),
