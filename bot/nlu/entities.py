@@ -54,16 +54,19 @@ NEGATABLE = {"goal", "experience", "equipment", "muscle", "exercise"}
 _NEGATORS = {"not", "no", "without", "never", "nor"}
 _NEGATING_PAIRS = {("rather", "than"), ("instead", "of"), ("other", "than")}
 _FILLERS = {"a", "an", "the", "my", "any", "really", "even"}
+_FILLER_VERBS = {"just", "only", "simply", "get", "getting", "be", "become", "becoming"}
 # "i didn't say strength", "never asked for strength": a word of saying after a negation
 _SAYING = {"say", "said", "mean", "meant", "ask", "asked", "want", "wanted"}
 _NOT = {"not", "n't", "never", "didnt", "dont", "didn't", "don't"}
 
 
 def _negated(doc: Doc, start: int) -> bool:
-    """Whether the words right before token `start` negate it (one filler word may sit between)."""
-    words = [t.lower_ for t in doc[max(0, start - 3):start]]
-    if words and words[-1] in _FILLERS:
-        words = words[:-1]
+    """Whether the words right before token `start` negate it (two filler words may sit between:
+    "not just get strong")."""
+    words = [t.lower_ for t in doc[max(0, start - 4):start]]
+    for _ in range(2):  # ("and not just get strong": two fillers)
+        if words and words[-1] in _FILLERS | _FILLER_VERBS:
+            words = words[:-1]
     if words and words[-1] in ("for", "about"):  # "never asked for strength"
         words = [t.lower_ for t in doc[max(0, start - 4):start - 1]]
     said_not = len(words) >= 2 and words[-1] in _SAYING and bool(_NOT & set(words[:-1]))

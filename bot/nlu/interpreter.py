@@ -150,8 +150,12 @@ class Interpreter:
         questions = [s for s in sentences if "?" in s]
         focus_doc = self.nlp((questions or sentences)[-1])
         focus_intent, focus_ranking = self._intent(focus_doc)
+        # (a plan request or interview answers are not outweighed by a closing sentence read as
+        # no topic at all: "... 45 min, no injuries. what should i run")
+        plan_whole = intent.name in ("inform", "request_program") \
+            and focus_intent.name not in self._topic_intents() | {"request_program"}
         if focus_intent.name != FALLBACK_INTENT and focus_intent.confidence > intent.confidence \
-                and not _unconfirmed_source(focus_doc, focus_intent):
+                and not _unconfirmed_source(focus_doc, focus_intent) and not plan_whole:
             return focus_intent, focus_ranking
         return intent, ranking
 
