@@ -20,7 +20,8 @@ _TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ni
 _YES = re.compile(r"^\s*(?:y|yes|yep|yeah|yup|sure|ok|okay|sounds good|correct|please do|do it|go"
                   r"(?: with it| ahead)?|fine|alright|that works)\b")
 # words that say a provider cleared the person ("yes", "yep cleared", "got the green light")
-_CLEARED = re.compile(r"\b(?:y|yes|yep|yeah|yup|ya|yea|sure|correct|i was|i am|i have|i did|they did|"
+# (not "i have ..." or "y ...": "i have a bad knee", "y would i need that" say no such thing)
+_CLEARED = re.compile(r"^\s*y\s*[.!]?\s*$|\b(?:yes|yep|yeah|yup|ya|yea|sure|correct|they did|"
                       r"he did|she did|cleared|they said (?:it'?s )?(?:ok|fine)|got the (?:ok|okay|all clear|"
                       r"green light)|approved|all clear|green light|signed off|of course|definitely|"
                       r"absolutely)\b")
