@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from bot.nlu.context import TrainingContext
+from bot.nlu.courtesy import Courtesy
 
 _PUNCT = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
@@ -169,15 +170,21 @@ class LemmaView:
     With `concepts`, one token per entity label found ("_exercise_", "_condition_", "_days_") is
     appended after the words, so what the classifier learns from one exercise, condition or number
     of days carries over to the others the entity components know (a lift or a condition that no
-    training sentence names). Later components read entities and cues, never these tokens."""
+    training sentence names). Later components read entities and cues, never these tokens.
 
-    def __init__(self, concepts: bool = False, stems: bool = False, subwords: bool = False) -> None:
+    With `courtesy`, greetings, thanks and the wrappers of a polite question ("can you please tell
+    me", "I would like to know") are left out when the message says more (bot.nlu.courtesy)."""
+
+    def __init__(self, concepts: bool = False, stems: bool = False, subwords: bool = False,
+                 courtesy: Courtesy | None = None) -> None:
+        self.courtesy = courtesy
         self.concepts = concepts
         self.subwords = subwords
         self.stemmer = snowballstemmer.stemmer("english") if stems else None
 
     def __call__(self, doc: Doc) -> Doc:
-        keep = [t.i for t in doc if not t.is_punct] or [t.i for t in doc]
+        polite = self.courtesy.tokens(doc) if self.courtesy is not None else set()
+        keep = [t.i for t in doc if not t.is_punct and t.i not in polite] or [t.i for t in doc]
         words = [doc[i].lemma_ or doc[i].text for i in keep]
         if self.stemmer is not None:  # "strengthening" ~ "strength"
             words = [str(self.stemmer.stemWord(w)) for w in words]
@@ -219,8 +226,9 @@ def concept_token(label: str) -> str:
 
 
 @Language.factory("coach_lemma_view",
-                  default_config={"concepts": False, "stems": False, "subwords": False})
+                  default_config={"concepts": False, "stems": False, "subwords": False,
+                                  "courtesy": False})
 def make_lemma_view(nlp: Language, name: str, concepts: bool, stems: bool,
-                    subwords: bool) -> LemmaView:
+                    subwords: bool, courtesy: bool) -> LemmaView:
     """Factory registered for config.yml."""
-    return LemmaView(concepts, stems, subwords)
+    return LemmaView(concepts, stems, subwords, Courtesy(nlp.vocab) if courtesy else None)
