@@ -49,12 +49,53 @@ SHORTHAND = {"hw": "how", "lng": "long", "rst": "rest", "btwn": "between",
              "dziekuje": "thanks", "spasibo": "thanks", "tesekkurler": "thanks", "grazie": "thanks",
              "hola": "hello", "salaam": "hello", "salam": "hello", "namaste": "hello",
              "bonjour": "hello", "hallo": "hello", "merhaba": "hello", "privet": "hello"}
+# the gym's words in the languages people most often mix into an English chat (Spanish,
+# Portuguese, German, French, Italian), one word for one word; looked up without accents
+# ("sin lesiones", "dor no joelho", "wie lange zwischen den saetzen"); a word that is also English
+# ("dos", "sin", "pause", "repetitions") is left out
+OTHER_LANGUAGES = {
+    # Spanish and Portuguese
+    "rutina": "routine", "rotina": "routine", "musculo": "muscle", "musculos": "muscles",
+    "entrenamiento": "training", "entrenar": "train", "treino": "workout", "treinar": "train",
+    "pesas": "weights", "mancuernas": "dumbbells", "mancuerna": "dumbbell",
+    "halteres": "dumbbells", "principiante": "beginner", "iniciante": "beginner",
+    "intermedio": "intermediate", "intermediario": "intermediate", "avanzado": "advanced",
+    "avancado": "advanced", "lesiones": "injuries", "lesion": "injury", "lesoes": "injuries",
+    "lesao": "injury", "minutos": "minutes", "dias": "days", "semana": "week",
+    "necesito": "need", "preciso": "need", "ganar": "gain", "ganhar": "gain",
+    "dolor": "pain", "dor": "pain", "rodilla": "knee", "joelho": "knee", "hombro": "shoulder",
+    "ombro": "shoulder", "espalda": "back", "costas": "back", "pierna": "leg", "piernas": "legs",
+    "perna": "leg", "pernas": "legs", "pecho": "chest", "peito": "chest", "brazos": "arms",
+    "bracos": "arms", "diagnostico": "diagnosis", "sentadilla": "squat", "sentadillas": "squats",
+    "agachamento": "squat", "remo": "row",
+    # German
+    "zwischen": "between", "satze": "sets", "saetze": "sets", "satzen": "sets", "saetzen": "sets",
+    "satz": "set", "wiederholungen": "reps", "muskel": "muscle", "muskeln": "muscles",
+    "muskelaufbau": "hypertrophy", "trainingsplan": "plan", "hanteln": "dumbbells",
+    "kurzhanteln": "dumbbells", "anfanger": "beginner", "anfaenger": "beginner",
+    "verletzungen": "injuries", "verletzung": "injury", "minuten": "minutes", "tage": "days",
+    "woche": "week", "schmerzen": "pain", "knie": "knee", "schulter": "shoulder",
+    "rucken": "back", "ruecken": "back", "brust": "chest", "wie": "how", "lange": "long",
+    "kniebeugen": "squats",
+    # French and Italian
+    "repos": "rest", "riposo": "rest", "manubri": "dumbbells",
+    "debutant": "beginner", "blessures": "injuries", "blessure": "injury", "infortuni": "injuries",
+    "douleur": "pain", "dolore": "pain", "genou": "knee", "ginocchio": "knee", "epaule": "shoulder",
+    "spalla": "shoulder", "schiena": "back", "poitrine": "chest", "petto": "chest",
+    "muscoli": "muscles", "allenamento": "workout",
+}
+SHORTHAND.update(OTHER_LANGUAGES)
 _RUN3 = re.compile(r"(\w)\1{2,}")
 _END2 = re.compile(r"(\w)\1$")
 _JOINER = re.compile(r"[A-Za-z0-9][/+&][A-Za-z]")
 # gym shorthand for sets and reps ("3x8", "5x5"): read as words ("3 sets of 8 reps")
 _SETS_X_REPS = re.compile(r"^(\d{1,2})[x\u00d7](\d{1,2})$", re.IGNORECASE)
 _JOINED = re.compile(r"[^/+&]+")
+
+
+def strip_accents(word: str) -> str:
+    """The word without its accents ("sätzen" -> "satzen", "lesões" -> "lesoes")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 def fold(text: str) -> str:
@@ -88,6 +129,9 @@ class Normalizer:
     def _correct_uncached(self, word: str) -> str:
         if word in SHORTHAND:
             return SHORTHAND[word]
+        plain = strip_accents(word)
+        if plain != word and plain in OTHER_LANGUAGES:  # "sätzen", "lesões", "músculo"
+            return OTHER_LANGUAGES[plain]
         if word in self.corrections:
             return self.corrections[word]
         if word.isalpha() and word not in self.known and (_RUN3.search(word) or _END2.search(word)):
