@@ -82,21 +82,33 @@ class ActionCrisisSupport(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
-        other = bool(latest_cues(tracker).get("about_other"))
+        cues = latest_cues(tracker)
+        other = bool(cues.get("about_other"))
         last = tracker.get_slot("last_answer") or {}
-        again = last.get("kind") == "safety" and last.get("topic") == "crisis" \
-            and not latest_cues(tracker).get("tier")
+        again = last.get("kind") == "safety" and last.get("topic") == "crisis" and not cues.get("tier")
+        if last.get("kind") == "safety" and last.get("topic") == "crisis" and last.get("maybe") \
+                and not other and cues.get("not_at_risk") \
+                and (not cues.get("tier") or cues.get("crisis_maybe")):
+            # "lol no, i meant my legs are dead": the crisis reply was a misreading; say so, keep
+            # the line open, and go back to training
+            dispatcher.utter_message(response="utter_crisis_misread",
+                                     json_message={"kind": "safety", "tier": "none",
+                                                   "symptom": None})
+            return [SlotSet("last_answer", answer_record("safety", "crisis_misread", []))]
         other = other or (again and bool(last.get("other")))
         # "im in the uk": that country's crisis line, now and in later replies
-        region = latest_cues(tracker).get("region") or (last.get("region") if again else None)
+        region = cues.get("region") or (last.get("region") if again else None)
+        # only the classifier read a crisis (no pattern): the reply allows it may misread
+        maybe = bool(cues.get("crisis_maybe")) and not again
         dispatcher.utter_message(response="utter_crisis", other=other, again=again,
-                                 region=region or "",
+                                 region=region or "", maybe=maybe,
                                  json_message={"kind": "safety", "tier": "crisis",
                                                "symptom": "crisis"})
         events: list[dict[str, Any]] = [
             SlotSet("last_topic", None),
             SlotSet("last_answer", answer_record("safety", "crisis", [], tier="crisis", other=other,
                                                  region=region,
+                                                 maybe=maybe or (again and bool(last.get("maybe"))),
                                                  repeats=int(last.get("repeats") or 0) + 1
                                                  if again else 0))]
         if tracker.active_loop_name:  # paused: the answers given so far are kept

@@ -26,8 +26,9 @@ from bot.core.config import PACKAGE_ROOT, ROOT, CoachConfig, load_config
 from bot.core.domain import FALLBACK_INTENT, Domain, load_domain, load_rules
 from bot.core.errors import CoachError
 from bot.core.messages import Equipment, Experience, Goal
+from bot.nlu.crisis import load_crisis
 from bot.nlu.data import NluData, load_nlu
-from bot.nlu.model import NLU_FILES
+from bot.nlu.model import CRISIS_FILES, NLU_FILES
 from knowledge.loader import KnowledgeError, load_knowledge
 from knowledge.models import KnowledgeBase
 
@@ -91,6 +92,12 @@ def check(nlu_files: Sequence[Path] = ()) -> Findings:
     except CoachError as exc:
         out.errors.append(str(exc))
         training = None
+    try:  # the crisis classifier's data: both lists present, no empty message
+        crisis = load_crisis(*CRISIS_FILES)
+        both = set(crisis.crisis) & set(crisis.not_crisis + crisis.everyday)
+        out.errors += [f"crisis data: {t!r} is both a crisis and not one" for t in sorted(both)]
+    except CoachError as exc:
+        out.errors.append(str(exc))
     out.errors += _slots_vs_planner(domain)
     if kb is not None:
         out.errors += _knowledge_vs_domain(kb, domain)

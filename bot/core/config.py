@@ -49,9 +49,12 @@ class ComponentConfig(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     name: str
+    # the registered factory, when the name is the pipe's own ("crisis_textcat" of spaCy's
+    # "textcat_multilabel"); by default the name is the factory
+    factory: str | None = None
 
     def settings(self) -> dict[str, Any]:
-        """The settings other than the name."""
+        """The settings other than the name and the factory."""
         return dict(self.model_extra or {})
 
 

@@ -109,8 +109,8 @@ class DisclaimerPayload(_Payload):
 
 
 class SafetyPayload(_Payload):
-    """A safety message: its tier (`none` for soreness and the list of warning signs) and the red
-    flag, when one was named."""
+    """A safety message: its tier (`none` for soreness, the list of warning signs and a crisis
+    reply that misread the person) and the red flag, when one was named."""
 
     kind: Literal["safety"]
     tier: Tier

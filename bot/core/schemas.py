@@ -35,6 +35,8 @@ class Cues(BaseModel):
     """What a message says beyond its intent and entities (set by the NLU's cue components)."""
 
     tier: str | None = None  # the highest red-flag tier named: crisis, emergency, urgent, hold_off
+    crisis_score: float = 0.0  # the crisis classifier's score (bot.nlu.crisis)
+    crisis_maybe: bool = False  # tier crisis from the classifier alone, no pattern named it
     # signs these words are only after an earlier flag: {earlier flag id: this sign's flag id}
     if_remembered: dict[str, str] = Field(default_factory=dict)
     has_condition: list[str] = Field(default_factory=list)  # "i have type 2 diabetes": stated as had
@@ -42,6 +44,7 @@ class Cues(BaseModel):
     calling_help: bool = False  # "ok calling now", "i called 911"
     help_arrived: bool = False  # "paramedics are here now"
     plan_for_other: bool = False  # a plan for running, yoga ...: not a lifting plan
+    not_at_risk: bool = False  # says a crisis reply misread them: "lol no i meant the workout"
     dismisses: bool = False  # waves a sign away: "probably nothing", "it's gone now", "fine"
     region: str | None = None  # a country named ("im in the uk"): uk, ireland, canada, australia, ...
     about_other: bool = False  # a report about somebody else ("my friend collapsed")

@@ -138,6 +138,17 @@ _ASKS_PROVIDER = re.compile(
     r"\bwhere (?:should|do|can) (?:i|we) go\b|\bwhich (?:doctor|specialist)\b")
 
 
+# says a crisis reply misread them ("lol no, i meant the workout", "im fine, just kidding")
+_NOT_AT_RISK = re.compile(
+    r"\b(?:i'?m|im|i am|i'?m totally|im totally|i am totally) (?:fine|ok|okay|good|alright|all right|"
+    r"safe|not in danger)\b|\b(?:just |only )?(?:joking|kidding|messing)\b|\bjk\b|\bi meant\b|"
+    r"\b(?:misread|misunderstood|misunderstand|misunderstanding|took it wrong|wrong idea|read it wrong|"
+    r"read that wrong|got it wrong)\b|\bnot (?:like that|what i meant|suicidal|literally|serious|"
+    r"for real|in danger)\b|\bfigure of speech\b|\b(?:an|a) (?:expression|joke|saying)\b|"
+    r"\bexaggerat\w*|^\W*(?:lol|haha\w*|lmao)?\W*(?:no|nah|nope)\W*(?:lol|haha\w*|lmao)\b|"
+    r"^\W*(?:lol|haha\w*|lmao)\W*(?:no|nah|nope)\b")
+
+
 # waves a warning sign away ("lol its probably nothing", "its gone now", "fine, whatever")
 _DISMISSES = re.compile(
     r"\b(?:probably|prob|it'?s|its|it is|that'?s|thats|it was) (?:just )?nothing\b|\bno big deal\b|"
@@ -208,7 +219,7 @@ def _stated_conditions(doc: Doc) -> list[str]:
 class SafetyCues:
     """Adds to doc.user_data["cues"] (where coach_symptoms put the red-flag tier): about_other,
     soreness, complaint, carry_on, mentions_plan, provider, cleared, asks_warning_signs,
-    asks_provider."""
+    asks_provider, not_at_risk."""
 
     def __call__(self, doc: Doc) -> Doc:
         text = source_text(doc)
@@ -228,6 +239,8 @@ class SafetyCues:
             cues["plan_for_other"] = True
         if _DISMISSES.search(text):
             cues["dismisses"] = True
+        if _NOT_AT_RISK.search(text):
+            cues["not_at_risk"] = True
         region = next((name for name, rx in _REGIONS if rx.search(text)), None)
         if region:
             cues["region"] = region

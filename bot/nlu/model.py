@@ -18,6 +18,8 @@ import bot.nlu.registry  # noqa: F401  (registers the project's components)
 from bot.core.config import PACKAGE_ROOT, CoachConfig, project_file
 from bot.core.errors import ModelNotTrained
 from bot.nlu.context import TrainingContext
+from bot.nlu.crisis import CRISIS_PIPE, load_crisis, train_crisis
+from bot.nlu.crisis import LABEL as CRISIS_LABEL
 from bot.nlu.data import NluData, load_nlu
 from knowledge.loader import data_files, load_knowledge
 from knowledge.models import KnowledgeBase
@@ -31,12 +33,14 @@ NLU_FILES = (NLU_DATA, project_file("bot/data/nlu_users.yml"),
 CODE_FILES = sorted(p for p in (PACKAGE_ROOT / "bot" / "nlu").glob("*.py")
                     if p.name not in ("evaluate.py", "interpreter.py", "compare.py"))
 CLASSIFIER = "textcat"
+# crisis messages and messages that only sound like one, for the crisis classifier (bot.nlu.crisis)
+CRISIS_FILES = (project_file("bot/data/crisis.yml"), project_file("bot/data/crisis_everyday.yml"))
 
 
 def fingerprint(config: CoachConfig, nlu_files: list[Path] | None = None) -> str:
     """A hash of the NLU config, the training data, the knowledge base and the NLU code."""
     h = hashlib.sha256(config.nlu.model_dump_json().encode())
-    for path in [*(nlu_files or NLU_FILES), *data_files(), *CODE_FILES]:
+    for path in [*(nlu_files or NLU_FILES), *CRISIS_FILES, *data_files(), *CODE_FILES]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
@@ -46,7 +50,8 @@ def build_pipeline(config: CoachConfig) -> Language:
     """spacy.blank(language) plus every component config.yml lists, in order."""
     nlp = spacy.blank(config.nlu.language)
     for component in config.nlu.pipeline:
-        nlp.add_pipe(component.name, config=component.settings())
+        nlp.add_pipe(component.factory or component.name, name=component.name,
+                     config=component.settings())
     return nlp
 
 
@@ -80,6 +85,8 @@ def train(config: CoachConfig, data: NluData | None = None, kb: KnowledgeBase | 
     labels = data.intents
     for label in labels:
         textcat.add_label(label)  # type: ignore[attr-defined]  # get_pipe's hint is a bare callable
+    if CRISIS_PIPE in nlp.pipe_names:
+        nlp.get_pipe(CRISIS_PIPE).add_label(CRISIS_LABEL)  # type: ignore[attr-defined]
     nlp.initialize()  # before learn(): initialize() would drop the entity ruler's patterns
     ctx = TrainingContext(kb=kb, data=data, english_words=_english_words(nlp))
     for _, proc in nlp.pipeline:
@@ -88,6 +95,7 @@ def train(config: CoachConfig, data: NluData | None = None, kb: KnowledgeBase | 
     # textcat trains on the same normalised docs it will see at parse time
     before = [name for name in nlp.pipe_names if name != CLASSIFIER and
               nlp.pipe_names.index(name) < nlp.pipe_names.index(CLASSIFIER)]
+    crisis = nlp.pipe_names.index(CRISIS_PIPE) if CRISIS_PIPE in nlp.pipe_names else None
     after = [name for name in nlp.pipe_names if name not in before and name != CLASSIFIER]
     with nlp.select_pipes(enable=before):
         docs = list(nlp.pipe(ex.text for ex in data.examples))
@@ -103,6 +111,10 @@ def train(config: CoachConfig, data: NluData | None = None, kb: KnowledgeBase | 
                        exclude=[*before, *after])
         if progress:
             progress(epoch + 1, settings.epochs)
+    if crisis is not None:
+        train_crisis(nlp, load_crisis(*CRISIS_FILES), (ex.text for ex in data.examples),
+                     epochs=settings.epochs, learn_rate=settings.learn_rate,
+                     dropout=settings.dropout, batch_size=settings.batch_size, seed=settings.seed)
     return nlp
 
 

@@ -6,7 +6,7 @@ their factories with spaCy. Adding a component is one class, one line here, one 
 
 from __future__ import annotations
 
-from bot.nlu import cues, discourse, entities, fallback, form_values, normalizer, plan_edits
+from bot.nlu import crisis, cues, discourse, entities, fallback, form_values, normalizer, plan_edits
 
 COMPONENTS: dict[str, type] = {
     "coach_normalizer": normalizer.Normalizer,
@@ -18,5 +18,6 @@ COMPONENTS: dict[str, type] = {
     "coach_symptoms": entities.SymptomMatcher,
     "coach_safety_cues": cues.SafetyCues,
     "coach_discourse_cues": discourse.DiscourseCues,
+    "coach_crisis_gate": crisis.CrisisGate,
     "coach_intent_fallback": fallback.IntentFallback,
 }

@@ -1,0 +1,155 @@
+"""A learned second reader for crisis messages, beside the patterns of knowledge/data/safety.yml.
+
+The crisis patterns are a list, and lists run out: a blind set of indirect crisis messages
+(tests/data/fresh/crisis_cases_v1.yaml) found that they missed about half of them. A small
+classifier trained on bot/data/crisis.yml (crisis messages and hard negatives such as "leg day
+killed me", written by two people who never saw the patterns) reads the message as well.
+
+The classifier is spaCy's own `textcat_multilabel` with the one label `crisis`, placed after the
+lemma view; this module's gate component turns its score into the cue the dialogue reads: when no
+pattern named any red flag and the score reaches the threshold, the tier is `crisis` and
+`crisis_maybe` says that only the classifier saw it (the reply then allows that it may misread).
+The score never reaches the intent ranking.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError, field_validator
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.training import Example as SpacyExample
+from spacy.util import minibatch
+
+from bot.core.errors import DataError
+from bot.nlu.entities import source_text
+
+LABEL = "crisis"
+CRISIS_PIPE = "crisis_textcat"
+# the sentences of a message, each also read alone: a crisis line inside a long training question
+# ("how many sets for chest. not that it matters, i wont be here next month") is not drowned by it
+_SENTENCE = re.compile(r"(?<=[.!?;\n])\s+|\s+-+\s+|\s*\.\.\.+\s*")
+MAX_SENTENCES = 6  # sentences scored alone (a longer message: its first ones)
+SURE_THRESHOLD = 0.8  # the score a message that says "i'm fine" or "just kidding" must reach
+
+
+class CrisisData(BaseModel):
+    """bot/data/crisis.yml: messages that are a crisis and messages that only sound like one."""
+
+    crisis: list[str]
+    not_crisis: list[str]
+    everyday: list[str] = []  # ordinary chat, also none a crisis (bot/data/crisis_everyday.yml)
+
+    @field_validator("crisis", "not_crisis")
+    @classmethod
+    def _non_empty(cls, value: list[str]) -> list[str]:
+        if not value or any(not isinstance(v, str) or not v.strip() for v in value):
+            raise ValueError("needs at least one message, and no empty ones")
+        return value
+
+
+def load_crisis(*paths: Path) -> CrisisData:
+    """Read the crisis training files (their lists are joined); DataError names the file and the
+    problem."""
+    raw: dict[str, list[str]] = {}
+    for path in paths:
+        try:
+            content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise DataError(f"{path}: {exc}") from exc
+        if not isinstance(content, dict):
+            raise DataError(f"{path}: expected a mapping of lists")
+        for key, value in content.items():
+            raw.setdefault(key, []).extend(value if isinstance(value, list) else [value])
+    try:
+        return CrisisData.model_validate(raw)
+    except ValidationError as exc:
+        raise DataError(f"{', '.join(map(str, paths))}: {exc}") from exc
+
+
+def train_crisis(nlp: Language, data: CrisisData, negatives: Iterable[str], *, epochs: int,
+                 learn_rate: float, dropout: float, batch_size: int, seed: int) -> None:
+    """Train the crisis classifier on the crisis files plus every intent training line (none of
+    which is a crisis) as further negatives; only the crisis pipe is updated."""
+    before = nlp.pipe_names[:nlp.pipe_names.index(CRISIS_PIPE)]
+    before = [n for n in before if n != "textcat"]
+    crisis = set(data.crisis)
+    texts = [(t, 1.0) for t in data.crisis] + [(t, 0.0) for t in data.not_crisis] \
+        + [(t, 0.0) for t in dict.fromkeys([*data.everyday, *negatives]) if t not in crisis]
+    with nlp.select_pipes(enable=before):
+        docs = list(nlp.pipe(t for t, _ in texts))
+    for doc in docs:
+        doc.cats = {}
+    examples = [SpacyExample.from_dict(doc, {"cats": {LABEL: y}})
+                for doc, (_, y) in zip(docs, texts, strict=True)]
+    rng = random.Random(seed)
+    optimizer = nlp.resume_training()
+    optimizer.learn_rate = learn_rate
+    others = [n for n in nlp.pipe_names if n != CRISIS_PIPE]
+    for _ in range(epochs):
+        rng.shuffle(examples)
+        for batch in minibatch(examples, size=batch_size):
+            nlp.update(batch, sgd=optimizer, drop=dropout, exclude=others)
+
+
+class CrisisGate:
+    """Turns the crisis score into cues: `crisis_score` always, and tier `crisis` with
+    `crisis_maybe` when no pattern named a red flag and the score reaches the threshold.
+
+    A message of several sentences is also scored one sentence at a time (the highest counts)."""
+
+    def __init__(self, nlp: Language, threshold: float) -> None:
+        self.nlp = nlp
+        self.threshold = threshold
+
+    def __call__(self, doc: Doc) -> Doc:
+        score = float(doc.cats.pop(LABEL, 0.0))
+        cues: dict[str, Any] = doc.user_data.setdefault("cues", {})
+        # "nah im good, it happens sometimes": a message that says the person is fine needs a
+        # surer reading (the crisis patterns still apply to it). (A surer reading for messages the
+        # intent classifier reads clearly as training was tried: it lost crisis messages inside
+        # a clear question, "whether exercise helps when one no longer wishes to be alive".)
+        threshold = max(self.threshold, SURE_THRESHOLD) if cues.get("not_at_risk") \
+            else self.threshold
+        if not cues.get("tier") and score < threshold:
+            score = max(score, self._sentences(doc))
+        cues["crisis_score"] = round(score, 4)
+        if not cues.get("tier") and score >= threshold:
+            cues["tier"] = LABEL
+            cues["crisis_maybe"] = True
+        return doc
+
+    def _sentences(self, doc: Doc) -> float:
+        """The highest score of the message's sentences read alone (0 for one sentence).
+
+        Each sentence goes through the components before the classifier by direct calls, not
+        nlp.pipe: select_pipes would change the shared pipeline under other threads' parses."""
+        split = _SENTENCE.split(source_text(doc))
+        # ("beginner. not like ill be around to see results": the one-word answer is left out)
+        parts = [p for p in split if len(p.split()) >= 2]
+        if len(split) < 2 or not parts:
+            return 0.0
+        upto = self.nlp.pipe_names.index(CRISIS_PIPE)
+        before = [proc for name, proc in self.nlp.pipeline[:upto] if name != "textcat"]
+        crisis_pipe: Any = self.nlp.get_pipe(CRISIS_PIPE)
+        docs = []
+        for part in parts[:MAX_SENTENCES]:
+            sentence = self.nlp.make_doc(part)
+            for proc in before:
+                sentence = proc(sentence)
+            docs.append(sentence)
+        scores = crisis_pipe.predict(docs)
+        return float(max(row[0] for row in scores.tolist()))
+
+
+@Language.factory("coach_crisis_gate", default_config={"threshold": 0.5})
+def make_crisis_gate(nlp: Language, name: str, threshold: float) -> CrisisGate:
+    """Factory registered for config.yml."""
+    return CrisisGate(nlp, threshold)
+

@@ -1,0 +1,55 @@
+"""The crisis gate's rules on made-up classifier scores, and the crisis data's validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import spacy
+
+from bot.core.errors import DataError
+from bot.nlu.crisis import LABEL, SURE_THRESHOLD, CrisisGate, load_crisis
+
+NLP = spacy.blank("en")
+
+
+def _gate(score: float, cues: dict[str, Any], intents: dict[str, float] | None = None) -> Any:
+    doc = NLP.make_doc("one sentence only")
+    doc.cats = {**(intents or {"ask_rest": 0.2}), LABEL: score}
+    doc.user_data["cues"] = dict(cues)
+    out = CrisisGate(NLP, threshold=0.5)(doc)
+    return out.user_data["cues"], out.cats
+
+
+def test_a_score_at_the_threshold_is_a_crisis_the_classifier_alone_read() -> None:
+    cues, cats = _gate(0.5, {})
+    assert cues["tier"] == "crisis" and cues["crisis_maybe"] is True
+    assert LABEL not in cats  # the score never reaches the intent ranking
+
+
+def test_a_score_below_the_threshold_is_no_crisis() -> None:
+    cues, _ = _gate(0.49, {})
+    assert "tier" not in cues and cues["crisis_score"] == 0.49
+
+
+def test_a_pattern_tier_is_kept_and_not_marked_as_a_guess() -> None:
+    cues, _ = _gate(0.9, {"tier": "emergency"})
+    assert cues["tier"] == "emergency" and "crisis_maybe" not in cues
+
+
+def test_saying_one_is_fine_needs_a_surer_reading() -> None:
+    cues, _ = _gate(0.6, {"not_at_risk": True})
+    assert "tier" not in cues
+    cues, _ = _gate(SURE_THRESHOLD, {"not_at_risk": True})
+    assert cues["tier"] == "crisis"
+
+
+def test_crisis_data_needs_both_lists(tmp_path: Path) -> None:
+    path = tmp_path / "crisis.yml"
+    path.write_text("crisis:\n  - i want it all to stop\n", encoding="utf-8")
+    with pytest.raises(DataError, match="not_crisis"):
+        load_crisis(path)
+    path.write_text("crisis: [a]\nnot_crisis: ['']\n", encoding="utf-8")
+    with pytest.raises(DataError, match="empty"):
+        load_crisis(path)
