@@ -45,6 +45,7 @@ class Cues(BaseModel):
     help_arrived: bool = False  # "paramedics are here now"
     plan_for_other: bool = False  # a plan for running, yoga ...: not a lifting plan
     not_at_risk: bool = False  # says a crisis reply misread them: "lol no i meant the workout"
+    idiom: bool = False  # dark words as a gym idiom: "dying to know", "my legs are dead"
     dismisses: bool = False  # waves a sign away: "probably nothing", "it's gone now", "fine"
     region: str | None = None  # a country named ("im in the uk"): uk, ireland, canada, australia, ...
     about_other: bool = False  # a report about somebody else ("my friend collapsed")

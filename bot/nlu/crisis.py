@@ -34,9 +34,14 @@ LABEL = "crisis"
 CRISIS_PIPE = "crisis_textcat"
 # the sentences of a message, each also read alone: a crisis line inside a long training question
 # ("how many sets for chest. not that it matters, i wont be here next month") is not drowned by it
-_SENTENCE = re.compile(r"(?<=[.!?;\n])\s+|\s+-+\s+|\s*\.\.\.+\s*")
+# (a clause after "but", "anyway", "also", "though" or a colon is read alone too: "i want to gain
+# 5 kg but i also keep thinking about driving into a wall")
+_SENTENCE = re.compile(r"(?<=[.!?;:\n])\s+|\s+-+\s+|\s*\.\.\.+\s*|,?\s+\b(?:but|anyway|also|though|"
+                       r"although)\b,?\s+")
 MAX_SENTENCES = 6  # sentences scored alone (a longer message: its first ones)
-SURE_THRESHOLD = 0.8  # the score a message that says "i'm fine" or "just kidding" must reach
+# the score a message must reach that says "i'm fine" or "just kidding", or uses dark words as a
+# gym idiom ("dying to know", "it's killing me not knowing")
+SURE_THRESHOLD = 0.8
 
 
 class CrisisData(BaseModel):
@@ -115,8 +120,9 @@ class CrisisGate:
         # surer reading (the crisis patterns still apply to it). (A surer reading for messages the
         # intent classifier reads clearly as training was tried: it lost crisis messages inside
         # a clear question, "whether exercise helps when one no longer wishes to be alive".)
-        threshold = max(self.threshold, SURE_THRESHOLD) if cues.get("not_at_risk") \
-            else self.threshold
+        # The same for dark words used as a gym idiom ("dying to know", "my legs are dead").
+        threshold = max(self.threshold, SURE_THRESHOLD) \
+            if cues.get("not_at_risk") or cues.get("idiom") else self.threshold
         if not cues.get("tier") and score < threshold:
             score = max(score, self._sentences(doc))
         cues["crisis_score"] = round(score, 4)

@@ -149,6 +149,23 @@ _NOT_AT_RISK = re.compile(
     r"^\W*(?:lol|haha\w*|lmao)\W*(?:no|nah|nope)\b")
 
 
+# dark words as the gym's idioms ("dying to know", "dead wrong", "it's killing me not knowing",
+# "my legs are dead", "end my bulk"): the crisis classifier needs a surer reading with them
+_IDIOM = re.compile(
+    r"\bdying (?:to|for)\b|\bdead (?:wrong|tired|set|serious|last|easy|even)\b|"
+    r"\b(?:kills|killing|killed|murder\w*|destroy\w*) (?:me|it)\b(?! inside| slowly)|"
+    r"\b(?:i'?m|im|i am|i was|felt|feel) (?:so |totally |absolutely |literally )?"
+    r"(?:dead|dying|done|destroyed|finished) (?:after|from|by)\b|"
+    r"\b(?:legs?|arms?|quads?|glutes?|chest|back|shoulders?|muscles?|gains?|motivation)"
+    r" (?:is |are |feel |feels |were |was )?(?:so |totally |literally )?"
+    r"(?:dead|dying|gone|toast|fried|cooked)\b|"
+    r"\b(?:scared|bored|worried|frightened) (?:me |myself )?to death\b|"
+    r"\bend(?:ing)? (?:my|the|this) (?:bulk|cut|set|session|workout|program|split|membership|contract)\b|"
+    # a fear of injury, or an injury ("scared of hurting myself", "she injured herself on leg day")
+    r"\b(?:scared|afraid|worried|nervous|anxious|terrified|fear)\b[^.?!]{0,15}\b(?:hurt\w*|injur\w*) "
+    r"(?:my ?self|myself)\b|\binjur\w* (?:my|him|her|them|your|our)sel(?:f|ves)\b")
+
+
 # waves a warning sign away ("lol its probably nothing", "its gone now", "fine, whatever")
 _DISMISSES = re.compile(
     r"\b(?:probably|prob|it'?s|its|it is|that'?s|thats|it was) (?:just )?nothing\b|\bno big deal\b|"
@@ -219,7 +236,7 @@ def _stated_conditions(doc: Doc) -> list[str]:
 class SafetyCues:
     """Adds to doc.user_data["cues"] (where coach_symptoms put the red-flag tier): about_other,
     soreness, complaint, carry_on, mentions_plan, provider, cleared, asks_warning_signs,
-    asks_provider, not_at_risk."""
+    asks_provider, not_at_risk, idiom."""
 
     def __call__(self, doc: Doc) -> Doc:
         text = source_text(doc)
@@ -241,6 +258,8 @@ class SafetyCues:
             cues["dismisses"] = True
         if _NOT_AT_RISK.search(text):
             cues["not_at_risk"] = True
+        if _IDIOM.search(text):
+            cues["idiom"] = True
         region = next((name for name, rx in _REGIONS if rx.search(text)), None)
         if region:
             cues["region"] = region
