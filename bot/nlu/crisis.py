@@ -41,7 +41,7 @@ _SENTENCE = re.compile(r"(?<=[.!?;:\n])\s+|\s+-+\s+|\s*\.\.\.+\s*|,?\s+\b(?:but|
 MAX_SENTENCES = 6  # sentences scored alone (a longer message: its first ones)
 # the score a message must reach that says "i'm fine" or "just kidding", or uses dark words as a
 # gym idiom ("dying to know", "it's killing me not knowing")
-SURE_THRESHOLD = 0.8
+SURE_THRESHOLD = 0.9
 
 
 class CrisisData(BaseModel):

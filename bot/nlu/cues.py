@@ -163,7 +163,13 @@ _IDIOM = re.compile(
     r"\bend(?:ing)? (?:my|the|this) (?:bulk|cut|set|session|workout|program|split|membership|contract)\b|"
     # a fear of injury, or an injury ("scared of hurting myself", "she injured herself on leg day")
     r"\b(?:scared|afraid|worried|nervous|anxious|terrified|fear)\b[^.?!]{0,15}\b(?:hurt\w*|injur\w*) "
-    r"(?:my ?self|myself)\b|\binjur\w* (?:my|him|her|them|your|our)sel(?:f|ves)\b")
+    r"(?:my ?self|myself)\b|\binjur\w* (?:my|him|her|them|your|our)sel(?:f|ves)\b|"
+    # hurting a body part is an injury ("i don't want to hurt my back")
+    r"\b(?:hurt\w*|injur\w*|tweak\w*|strain\w*|pull\w*|wreck\w*) my (?:lower |upper )?(?:back|knees?|"
+    r"shoulders?|elbows?|wrists?|neck|hips?|ankles?|hamstrings?|spine|joints?|rotator cuff)\b|"
+    # a workout as a penance ("i punish myself with burpees when i skip leg day")
+    r"\bpunish\w* (?:my ?self|myself) with (?:an? )?(?:extra |more )?(?:burpees|cardio|sprints|push-?ups|"
+    r"sets|reps|laps|runs?|workouts?|sessions?|leg days?)\b")
 
 
 # waves a warning sign away ("lol its probably nothing", "its gone now", "fine, whatever")

@@ -53,3 +53,10 @@ def test_crisis_data_needs_both_lists(tmp_path: Path) -> None:
     path.write_text("crisis: [a]\nnot_crisis: ['']\n", encoding="utf-8")
     with pytest.raises(DataError, match="empty"):
         load_crisis(path)
+
+
+def test_a_gym_idiom_needs_a_surer_reading() -> None:
+    cues, _ = _gate(0.85, {"idiom": True})  # "im dying to know"
+    assert "tier" not in cues
+    cues, _ = _gate(0.95, {"idiom": True})
+    assert cues["tier"] == "crisis"
