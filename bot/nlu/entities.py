@@ -111,8 +111,9 @@ _DAYS = [
 ]
 _NOT_REST = r"(?!\s*(?:of\s+)?(?:rest|break|pause|between))"
 _MINUTES = [
-    (re.compile(r"(?<!rest )(?<!break )\b(?P<n>\d{1,3})(?:ish)?\s*(?:-|to)?\s*(?:min|mins|minutes?)\b"
-                + _NOT_REST), None),
+    # (also "40 minutos", "45 minuten", "30 minuti" of other languages)
+    (re.compile(r"(?<!rest )(?<!break )\b(?P<n>\d{1,3})(?:ish)?\s*(?:-|to)?\s*(?:min|mins|minutes?|minutos|"
+                r"minuten|minuti)\b" + _NOT_REST), None),
     (re.compile(r"\b(?:half an hour|half hour|30ish)\b"), 30),
     (re.compile(r"\b(?:an hour and a half|hour and a half|1\.5 hours?)\b"), 90),
     (re.compile(r"\b(?:an hour|one hour|1 hour|1hr|1 hr)\b"), 60),

@@ -29,6 +29,9 @@ NO_INJURY = re.compile(
         r"(?:^|[,;:.!]|\band)\s*(?:all |very |totally )?healthy\s*(?:[.,;:!]|$|\band\b)|\bin good health\b|"
         r"\bhealthy as an? (?:horse|ox)\b|\b(?:all |everything )?(?:good|fine|ok|okay) health[- ]?wise\b|"
         r"\bno (?:aches|pains) or injuries\b|"
+        # in the languages people mix in: "sin lesiones", "sem lesões", "keine Verletzungen"
+        r"\b(?:sin|sem|ohne|keine|sans|nessun\w*) (?:ninguna |nenhuma |aucune )?(?:lesion\w*|les[oõ]es|"
+        r"les[aã]o|verletzung\w*|blessures?|infortun\w*)\b|"
         r"\b(?:neither|none) of us (?:is |are |has |have |got )?(?:any )?(?:injured|injuries|hurt)\b|"
         r"\bwe(?:'re| are) both (?:healthy|injury[- ]free|fine)\b|"
         r"\bno (?:knee|shoulder|back|wrist|elbow|hip|ankle|neck|joint) "
@@ -53,9 +56,12 @@ _VALUES: list[tuple[str, str, re.Pattern[str]]] = [
                                           r"\bdb'?s\b(?! ?(?:rows?|squats?|press\w*|curls?|skull\w*|"
                                           r"deadlifts?|fl(?:y|ies)))|"
                                           # "I have dumbbell", "i've got a pair of adjustable dumbbells"
-                                          r"\b(?:i have|i'?ve got|i got|i own|have got) (?:a |an |some |"
-                                          r"two |2 |a pair of |a set of |adjustable |a couple of )*"
-                                          r"dumbbells?\b")),
+                                          r"\b(?:i have|i'?ve got|i got|i own|have got) (?:only |just )?"
+                                          r"(?:a |an |some |two |2 |a pair of |a set of |adjustable |"
+                                          r"a couple of )*dumbbells?\b|"
+                                          # "only dumbbell in my house", "just a dumbbell at home"
+                                          r"\b(?:only|just) (?:a |one |two |2 |some )?dumbbells?\b"
+                                          r"(?! (?:rows?|squats?|press\w*|curls?|skull\w*|exercises?))")),
     ("duration", "60", re.compile(r"\b(?:an? )?hour (?:per|a|each) (?:session|workout|day)\b|"
                                   r"\b(?:sessions?|workouts?) of an hour\b|\bhour[- ]long\b|"
                                   r"\b(?:an? |one |1 )?hour (?:sessions?|workouts?)\b")),
