@@ -153,7 +153,7 @@ class ActionSafetyStop(Action):
             name = f"{flag.name}, or {same[0].name}," if same and flag.tier != "hold_off" \
                 else flag.name
             dispatcher.utter_message(response="utter_safety_stop", tier=flag.tier,
-                                     name=name, who=flag.provider, other=other,
+                                     name=name, who=flag.provider, other=other, symptom=flag.id,
                                      # ("who should I see?" is not carrying on)
                                      again=not flags and not latest_cues(tracker).get("asks_provider"),
                                      json_message={"kind": "safety", "tier": flag.tier,

@@ -167,6 +167,8 @@ _IDIOM = re.compile(
     # hurting a body part is an injury ("i don't want to hurt my back")
     r"\b(?:hurt\w*|injur\w*|tweak\w*|strain\w*|pull\w*|wreck\w*) my (?:lower |upper )?(?:back|knees?|"
     r"shoulders?|elbows?|wrists?|neck|hips?|ankles?|hamstrings?|spine|joints?|rotator cuff)\b|"
+    # a fear of falls, which the article's benefits address ("i worry about falling")
+    r"\b(?:worr\w*|afraid|scared|fear\w*|risk) (?:about |of )?(?:a |the )?(?:falls?|falling)\b|"
     # a workout as a penance ("i punish myself with burpees when i skip leg day")
     r"\bpunish\w* (?:my ?self|myself) with (?:an? )?(?:extra |more )?(?:burpees|cardio|sprints|push-?ups|"
     r"sets|reps|laps|runs?|workouts?|sessions?|leg days?)\b")

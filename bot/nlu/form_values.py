@@ -26,7 +26,7 @@ NO_INJURY = re.compile(
         r"medical (?:issues?|problems?|conditions?)|"
         r"conditions?|problems? with my body)\b|\bnothing (?:injured|wrong|hurts)\b|"
         r"\binjury[- ]free\b|\b(?:i'?m|im|i am|totally|perfectly|fully) (?:healthy|fine health)\b|"
-        r"(?:^|[,;:.!]|\band)\s*(?:all |very |totally )?healthy\s*(?:[.,;:!]|$|\band\b)|\bin good health\b|"
+        r"(?:^|[,;:.!]|\band)\s*(?:all |very |totally )?healthy\s*(?:[.,;:!-]|$|\band\b)|\bin good health\b|"
         r"\bhealthy as an? (?:horse|ox)\b|\b(?:all |everything )?(?:good|fine|ok|okay) health[- ]?wise\b|"
         r"\bno (?:aches|pains) or injuries\b|"
         # in the languages people mix in: "sin lesiones", "sem lesões", "keine Verletzungen"
@@ -75,10 +75,13 @@ _VALUES: list[tuple[str, str, re.Pattern[str]]] = [
 # an injury said among the other answers of a plan request ("intermediate, 4 days, gym, 60 min,
 # i have a shoulder injury"): condition `injury`, so the interview asks about clearance
 # instead of asking about injuries again
-_BODY = (r"(?:knees?|shoulders?|(?:lower |upper )?back|wrists?|elbows?|hips?|ankles?|neck|hamstrings?|"
-         r"achilles|rotator cuff|acl|meniscus|disc|spine)")
+_BODY = (r"(?:(?:left |right )?(?:knees?|shoulders?|wrists?|elbows?|hips?|ankles?|hamstrings?)|"
+         r"(?:lower |upper )?back|neck|achilles|rotator cuff|acl|meniscus|disc|spine)")
 _INJURY = re.compile(
     rf"\b(?:bad|injured|busted|dodgy|hurt|weak|sore|torn|sprained|messed up|jacked up) {_BODY}\b|"
+    # ("my left knee is kinda bad", "my shoulder's a bit stiff sometimes")
+    rf"\b{_BODY}(?:'s| is| are| feels| gets)? (?:kinda |kind of |a bit |a little |pretty |really |quite |"
+    rf"sometimes |often )*(?:bad|stiff|achy|iffy|wonky|unstable|weak|dodgy|injured|hurt|busted)\b|"
     rf"\b{_BODY} (?:injury|injuries|is (?:bad|injured|hurt|messed up|busted|dodgy|weak)|problems?|issues?|"
     rf"pain|surgery|(?:sometimes |often |always |still |kinda |kind of )?(?:acts|acting|flares|flaring) up|"
     rf"(?:sometimes |often |always |still )?(?:gives|giving) me (?:trouble|problems|grief))\b|"

@@ -36,7 +36,7 @@ SHORTHAND = {"hw": "how", "lng": "long", "rst": "rest", "btwn": "between",
              "inj": "injuries", "injs": "injuries", "int": "intermediate", "intermed": "intermediate",
              "adv": "advanced", "mins": "minutes", "cya": "bye", "ttyl": "bye", "gtg": "bye",
              "g2g": "bye", "laterz": "bye", "dys": "days", "dy": "day", "wek": "week",
-             "cn": "can", "bild": "build",
+             "cn": "can", "bild": "build", "mak": "make", "pln": "plan", "prgrm": "program",
              # words of other languages for the gym's own words ("series" are sets in Spanish,
              # Portuguese, Italian and French)
              "series": "sets", "serie": "set", "repeticiones": "reps", "repeticoes": "reps",
