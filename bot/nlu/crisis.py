@@ -107,7 +107,8 @@ class CrisisGate:
     """Turns the crisis score into cues: `crisis_score` always, and tier `crisis` with
     `crisis_maybe` when no pattern named a red flag and the score reaches the threshold.
 
-    A message of several sentences is also scored one sentence at a time (the highest counts)."""
+    A message of several sentences, or clauses after "but", "anyway", "also", "though" or a
+    colon, is also scored one part at a time (the highest score counts)."""
 
     def __init__(self, nlp: Language, threshold: float) -> None:
         self.nlp = nlp
@@ -116,11 +117,11 @@ class CrisisGate:
     def __call__(self, doc: Doc) -> Doc:
         score = float(doc.cats.pop(LABEL, 0.0))
         cues: dict[str, Any] = doc.user_data.setdefault("cues", {})
-        # "nah im good, it happens sometimes": a message that says the person is fine needs a
-        # surer reading (the crisis patterns still apply to it). (A surer reading for messages the
-        # intent classifier reads clearly as training was tried: it lost crisis messages inside
-        # a clear question, "whether exercise helps when one no longer wishes to be alive".)
-        # The same for dark words used as a gym idiom ("dying to know", "my legs are dead").
+        # a message that says the person is fine ("nah im good, it happens sometimes") or uses
+        # dark words as a gym idiom ("dying to know", "my legs are dead") needs a surer reading;
+        # the crisis patterns still apply to it. (A surer reading for every message the intent
+        # classifier reads clearly as training was tried: it lost crisis messages inside a clear
+        # question, "whether exercise helps when one no longer wishes to be alive".)
         threshold = max(self.threshold, SURE_THRESHOLD) \
             if cues.get("not_at_risk") or cues.get("idiom") else self.threshold
         if not cues.get("tier") and score < threshold:
@@ -136,6 +137,8 @@ class CrisisGate:
 
         Each sentence goes through the components before the classifier by direct calls, not
         nlp.pipe: select_pipes would change the shared pipeline under other threads' parses."""
+        if CRISIS_PIPE not in self.nlp.pipe_names:  # (a pipeline without the classifier)
+            return 0.0
         split = _SENTENCE.split(source_text(doc))
         # ("beginner. not like ill be around to see results": the one-word answer is left out)
         parts = [p for p in split if len(p.split()) >= 2]
