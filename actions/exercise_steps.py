@@ -25,16 +25,20 @@ from knowledge.models import Exercise
 from knowledge.retrieval import Hit, fact_index, terms
 
 
-def steps_message(ex: Exercise, intro: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The utter_message arguments that show an exercise's steps (text plus a `steps` custom)."""
+def steps_message(ex: Exercise, intro: dict[str, Any] | None = None,
+                  short: bool = False) -> dict[str, Any]:
+    """The utter_message arguments that show an exercise's steps (text plus a `steps` custom);
+    `short` gives the one-line cues of the steps and leaves the cautions out."""
     assert ex.sets and ex.reps and ex.rest_seconds  # guaranteed by the model for stepped exercises
+    steps = ex.short_steps if short else ex.steps
+    cautions = [] if short else ex.cautions
     return {
-        "response": "utter_exercise_steps", "intro": intro, "name": ex.name, "steps": ex.steps,
+        "response": "utter_exercise_steps", "intro": intro, "name": ex.name, "steps": steps,
         "sets": ex.sets.label(), "reps": ex.reps.label(), "rest": ex.rest_seconds.label(),
-        "cautions": ex.cautions,
-        "json_message": {"kind": "steps", "exercise": ex.id, "name": ex.name, "steps": ex.steps,
+        "cautions": cautions,
+        "json_message": {"kind": "steps", "exercise": ex.id, "name": ex.name, "steps": steps,
                          "sets": ex.sets.label(), "reps": ex.reps.label(),
-                         "rest": f"{ex.rest_seconds.label()} s", "cautions": ex.cautions,
+                         "rest": f"{ex.rest_seconds.label()} s", "cautions": cautions,
                          "intro": intro or ""},
     }
 
@@ -80,9 +84,9 @@ class ActionExerciseSteps(Action):
                                                          exercise=ex.id))]
         follow_up = after_steps and not latest_entities(tracker).get("exercise") \
             and tracker.get_slot("exercise") == shown.id
-        if follow_up and cue(tracker, "asks_again"):  # "say that shorter": the steps, no cautions
+        if follow_up and cue(tracker, "asks_again"):  # "say that shorter": the steps as short cues
             dispatcher.utter_message(response="utter_say_again")
-            dispatcher.utter_message(**{**steps_message(shown), "cautions": []})
+            dispatcher.utter_message(**steps_message(shown, short=True))
             return [SlotSet("last_topic", "exercise_steps")]
         detail = None if cue(tracker, "how_to") else _asked_step(shown, tracker, follow_up)
         if detail is not None:  # "where should my elbow point on a row?": that step leads

@@ -97,6 +97,14 @@ class ActionAnswerItem(Action):
         record = dict(tracker.get_slot("last_answer") or {})
         topic = kb.topic(str(record.get("topic")))
         shown = record.get("item")
+        if not topic.items:  # "which is the most important?" after facts the article doesn't rank
+            given = [topic.fact(fid) for fid in record.get("facts") or []
+                     if fid in {f.id for f in (*topic.facts, *topic.more)}]
+            dispatcher.utter_message(response="utter_no_ranking",
+                                     facts=[f.text for f in given[:2] or topic.facts[:1]],
+                                     json_message={"kind": "answer", "topic": topic.id,
+                                                   "section": topic.section})
+            return [SlotSet("last_topic", topic.id)]
         if latest_cues(tracker).get("item_ref") == "which":
             # "which of those is the dense one?": the item whose fact the question matches
             # clearly best; "which one is better?": what the article says about each

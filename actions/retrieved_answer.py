@@ -18,10 +18,31 @@ from actions.common import (
     latest_intent,
     utter_disclaimer,
 )
-from knowledge.retrieval import SOURCES, clear_match, fact_index, follow_up_match, provider_fact
+from knowledge.retrieval import (
+    SOURCES,
+    clear_match,
+    examples_fact,
+    fact_index,
+    follow_up_match,
+    number_fact,
+    provider_fact,
+    states_bound,
+)
 
 # the weakest match the retrieval policy acts on (it asks for more when the intent says otherwise)
 MIN_COVERAGE, MIN_MATCHED = 0.6, 2
+
+
+_BOUND_NAMES = {"min": "a minimum", "minimum": "a minimum", "max": "a maximum",
+                "maximum": "a maximum", "at least": "a minimum", "at most": "a maximum",
+                "the most": "a maximum", "the least": "a minimum", "cap": "a maximum",
+                "ceiling": "a maximum", "floor": "a minimum"}
+
+
+def bound_words(bound: str) -> str:
+    """"minimum or a max" -> "a minimum or a maximum"; "per muscle" stays."""
+    parts = [p.strip().removeprefix("a ").removeprefix("the ").strip() for p in bound.split(" or ")]
+    return " or ".join(_BOUND_NAMES.get(p, _BOUND_NAMES.get("the " + p, p)) for p in parts if p)
 
 
 class ActionAnswerRetrieved(Action):
@@ -40,8 +61,22 @@ class ActionAnswerRetrieved(Action):
                                named=latest_cues(tracker).get("item_ref") == "named")
         if near is not None and (hit is None or near.coverage >= hit.coverage):
             hit = near
+        record = tracker.get_slot("last_answer") or {}
         if latest_cues(tracker).get("asks_provider"):  # "who do i ask about how much to add?"
-            hit = provider_fact(tracker.get_slot("last_answer") or {}) or hit
+            hit = provider_fact(record) or hit
+        if cue(tracker, "asks_examples") and record.get("kind") == "topic":
+            # "examples?", "like what?": the fact of the last topic that lists them, if any
+            hit = examples_fact(record)
+            if hit is None:
+                dispatcher.utter_message(response="utter_no_examples")
+                return []
+        bound = str(latest_cues(tracker).get("asks_bound") or "")
+        number = number_fact(record) if bound else None
+        if bound and bound.startswith("per ") and near is not None \
+                and (number is None or near.fact_id != number.fact_id):
+            bound = ""  # "and per exercise?" after the weekly sets: the per-exercise fact
+        elif bound:  # "is that a minimum or a max?": the number just given, as the article words it
+            hit = number or hit
         if hit is None:
             return [FollowupAction("action_fallback")]
         if hit.topic == SOURCES:
@@ -66,6 +101,8 @@ class ActionAnswerRetrieved(Action):
                                  reason=topic.why if cue(tracker, "why") else "",
                                  json_message={"kind": "answer", "topic": topic.id,
                                                "section": topic.section})
+        if bound and not states_bound(hit.text, bound):
+            dispatcher.utter_message(response="utter_bound_unstated", bound=bound_words(bound))
         utter_disclaimer(dispatcher, topic.disclaimer)
         return [SlotSet("last_topic", topic.id),
                 SlotSet("last_answer", answer_record("topic", topic.id, [hit.fact_id]))]

@@ -136,6 +136,8 @@ class Exercise(Strict):
     # the coach's own caution (the article names no joints): joints it leaves out of a plan for
     coach_loads: list[Joint] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list)
+    # the same steps as short cues, one for each step, for "say that shorter"
+    short_steps: list[str] = Field(default_factory=list)
     sets: IntRange | None = None
     reps: IntRange | None = None
     rest_seconds: IntRange | None = None
@@ -157,6 +159,9 @@ class Exercise(Strict):
             raise ValueError("an exercise with steps needs sets, reps and rest_seconds")
         if not self.steps and not self.no_steps_note:
             raise ValueError("an exercise without steps needs a no_steps_note saying so")
+        if self.steps and len(self.short_steps) != len(self.steps):
+            raise ValueError("an exercise with steps needs one short cue for each step "
+                             f"({len(self.short_steps)} short_steps for {len(self.steps)} steps)")
         return self
 
     @property

@@ -285,6 +285,62 @@ def provider_fact(last_answer: dict[str, Any]) -> Hit | None:
     return found[0] if found else None
 
 
+_LISTS = re.compile(r"(?:\b(?:such as|including|for example|like)\b|:)[^.;]*,[^.;]*\b(?:and|or)\b")
+_NUMBER = re.compile(r"\d|\b(?:twice|once|two|three|four|five|six)\b")
+# how the article words a bound ("at least twice a week" is a minimum)
+_BOUND_WORDS = {"min": ("at least", "minimum", "or more"), "minimum": ("at least", "minimum", "or more"),
+                "at least": ("at least", "minimum", "or more"), "floor": ("at least", "minimum"),
+                "lower": ("at least", "minimum", "or more"),
+                "max": ("maximum", "up to", "no more than", "at most"),
+                "maximum": ("maximum", "up to", "no more than", "at most"),
+                "at most": ("maximum", "up to", "no more than", "at most"),
+                "upper": ("maximum", "up to", "no more than", "at most"),
+                "ceiling": ("maximum", "up to", "no more than"), "cap": ("maximum", "up to", "no more than"),
+                "most": ("maximum", "up to", "no more than"), "least": ("at least", "minimum")}
+
+
+def _topic_facts(last_answer: dict[str, Any]) -> list[Hit]:
+    """The facts of the last answer's topic, those it gave first, in the order given."""
+    topic = last_answer.get("topic")
+    if last_answer.get("kind") != "topic" or not isinstance(topic, str):
+        return []
+    given = list(last_answer.get("facts") or [])
+    found = [Hit(t, fid, text, 1.0, 1) for t, fid, text, _ in fact_index().docs if t == topic]
+    found.sort(key=lambda h: given.index(h.fact_id) if h.fact_id in given else len(given))
+    return found
+
+
+def examples_fact(last_answer: dict[str, Any]) -> Hit | None:
+    """"Examples?", "like what?" after a topic answer: the fact of that topic that lists things
+    ("such as squats, deadlifts, shoulder presses and rows"), one just given first."""
+    return next((h for h in _topic_facts(last_answer) if _LISTS.search(h.text)), None)
+
+
+def number_fact(last_answer: dict[str, Any]) -> Hit | None:
+    """"Is that a minimum or a max?" after a topic answer: the first fact given with a number."""
+    given = set(last_answer.get("facts") or [])
+    return next((h for h in _topic_facts(last_answer)
+                 if h.fact_id in given and _NUMBER.search(h.text)), None)
+
+
+def states_bound(text: str, bound: str) -> bool:
+    """Whether a fact's words say what a bound question asks ("at least" for "a minimum?",
+    "per week" for "per week?"); for "a minimum or a max?" either side will do."""
+    low = text.lower()
+    for part in bound.lower().split(" or "):
+        part = part.strip().removeprefix("a ").removeprefix("the ").strip()
+        if not part:
+            continue
+        if part.startswith("per "):
+            if part in low:
+                return True
+            continue
+        key = part.split()[0] if part.split()[0] in ("upper", "lower") else part
+        if any(w in low for w in _BOUND_WORDS.get(key, (part,))):
+            return True
+    return False
+
+
 def follow_up_match(question: str, last_answer: dict[str, Any], named: bool = False) -> Hit | None:
     """The fact of the last answer's topic a short follow-up question asks about, if clear: one
     of the facts just given first ("who is it most useful for?" after the bone facts), else one of

@@ -70,6 +70,10 @@ class Cues(BaseModel):
     first_sentence_end: int = Field(0, ge=0)
     yes_no: bool = False  # the question (or the message) asks yes or no: "is that ok for gains"
     asks_again: bool = False  # "wait what?", "huh?", "i dont get it": the last answer did not land
+    asks_examples: bool = False  # "examples?", "like what?", "list them": the items of the last answer
+    # "is that a minimum or a max?", "is that per muscle?": how the last answer's number is meant;
+    # the words it asks about ("minimum", "per muscle"), or "" when it names none
+    asks_bound: str | None = None
     goal_fragment: bool = False  # only a goal after "for", "and", "what about": "for hypertrophy"
     cancel: bool = False  # "cancel", "stop", "never mind": wants to stop what is under way
     points_back: bool = False  # "it", "that one", "those": refers to what was just said

@@ -15,7 +15,13 @@ from bot.core.schemas import ParseResult
 from bot.core.tracker import Tracker
 from bot.nlu.fallback import FALLBACK_INTENT
 from knowledge.loader import default_knowledge
-from knowledge.retrieval import follow_up_match, named_reference, provider_fact, step_follow_up
+from knowledge.retrieval import (
+    follow_up_match,
+    named_reference,
+    number_fact,
+    provider_fact,
+    step_follow_up,
+)
 
 PROGRAM_FORM = "program_form"
 CANCEL_FORM = "action_cancel_form"
@@ -344,6 +350,11 @@ class ReferencePolicy(Policy):
             return "action_cite_source"
         if parse.cues.asks_again and record.get("kind") == "topic":
             return "action_answer_topic"  # "wait what?", "huh?": the last answer again, in short
+        if parse.cues.asks_examples and record.get("kind") == "topic" and not named:
+            return "action_answer_retrieved"  # "examples?", "like what?": the fact that lists them
+        if parse.cues.asks_bound and record.get("kind") == "topic" and not named \
+                and number_fact(record) is not None:
+            return "action_answer_retrieved"  # "is that a minimum or a max?": that number again
         if parse.cues.asks_again and record.get("kind") == "exercise" and tracker.slots.get("exercise"):
             return "action_exercise_steps"  # "say that shorter" after the steps: the steps alone
         if parse.cues.item_ref == "which" and named and record.get("kind") == "topic":
@@ -352,6 +363,9 @@ class ReferencePolicy(Policy):
             return "action_exercise_steps"  # "how do i do the first one?" after the exercises
         if parse.cues.item_ref not in (None, "named") and record.get("items"):
             return "action_answer_item"
+        if parse.cues.item_ref == "which" and record.get("kind") == "topic" and not named \
+                and len(parse.cues.words) <= FOLLOW_UP_WORDS:
+            return "action_answer_item"  # "which is the most important?" of a list not ranked
         # "what improved?" or "who is it most useful for?" right after a topic answer: the fact of
         # that topic that holds the question's words (the context fills what the message leaves
         # out; a message naming its own goal, exercise or condition is not about the last answer)

@@ -107,7 +107,12 @@ _ITEM_REF = [("first", re.compile(r"\b(?:the |that )?(?:first|1st|former)(?: one
              # "which one is better for size?": one of the things the last answer weighed
              ("which", re.compile(r"\bwhich (?:one|of (?:them|those|these|the two)|is (?:better|best)|"
                                   r"works (?:better|best)|should i (?:pick|choose|go with|use|do|go for)|"
-                                  r"(?:do|would) you recommend|is (?:right|for) me)\b")),
+                                  r"(?:do|would) you recommend|is (?:right|for) me|"
+                                  # "which matters more?", "which is more important"
+                                  r"(?:matters|counts|helps|is|s) (?:more|most|the most)(?: important)?|"
+                                  r"is (?:the )?(?:more|most) (?:important|useful|effective)|"
+                                  r"is (?:the )?(?:biggest|main|most important)(?: one)?)\b|"
+                                  r"\bwhat(?:'s|s| is) (?:more|most) important\s*[?!.]*$")),
              # "the metabolic one", "and the base thing?": an item or fact of the last answer by a word
              ("named", re.compile(r"\bthe (?!first\b|other\b|second\b|last\b|same\b|next\b|"
                                   r"best\b|right\b|only\b|whole\b|main\b)[a-z]+ "
@@ -179,19 +184,55 @@ _RESUME = re.compile(r"\b(?:keep going|carry on|continue|resume|go on|pick (?:it
                      r"back to (?:the|my) plan|finish (?:the|my) plan|let'?s (?:finish|continue))\b")
 _WORD = re.compile(r"[a-z][a-z'-]*")
 _FIRST_SENTENCE = re.compile(r"[^.;!?]*[^.;!?\s][.;!?]+(?=\s)")  # "none." of "none. oh and ..."
-# "wait what?", "huh?", "come again?", "i dont get it": the last answer did not land
-_ASKS_AGAIN = re.compile(r"^\s*(?:(?:wait|sorry|um+|uh+|hm+|ok(?:ay)?|so|lol)[\s,.]*){0,2}"
-                         r"(?:what+|wut|wat|huh+|eh|come again|say (?:that|it) again|pardon|"
-                         r"i don'?t (?:get|understand)(?: it| that| this| what you mean)?|"
-                         r"i'?m (?:confused|lost)|confused|you lost me|lost me|wdym|"
-                         r"what do you mean|what does that mean|in english|english please|"
-                         r"(?:can you |could you )?(?:explain|say) (?:that|it) (?:again|simpler|"
-                         r"more simply|in simple words|in plain english)|"
-                         # "say that shorter", "tldr", "short version pls"
-                         r"(?:can you |could you )?(?:say|make|put|give me) (?:that|it|this) "
-                         r"(?:shorter|short|briefer|simpler)|(?:a )?short(?:er)? version|shorter|"
-                         r"tl;?dr|too long(?:,? didn'?t read)?|in short)"
-                         r"\s*(?:please|pls|lol|bro|coach)?[\s?!.]*$")
+# "wait what?", "huh?", "come again?", "i dont get it": the last answer did not land; "in simpler
+# words?", "too long, shorter", "explain it like im 5": the same, asked for short and simple
+_AGAIN_FILLER = r"(?:wait|sorry|um+|uh+|hm+|ok(?:ay)?|so|lol|bro|dude|man|coach|yeah|yea|hey|erm|ugh)"
+_AGAIN_PHRASE = (
+    r"(?:what+|wut|wat|huh+|eh|come again|say (?:that|it) again|pardon|"
+    r"i (?:still )?(?:don'?t|dont|do not) (?:get|understand)(?: it| that| this| what you mean)?|"
+    r"i'?m (?:confused|lost)|im (?:confused|lost)|confused|you lost me|lost me|wdym|"
+    r"what do you mean|what does that mean|in english|english please|"
+    r"(?:(?:can|could) (?:you|u) )?(?:explain|say|put|tell me) (?:that|it|this)? ?(?:again|simpler|"
+    r"more simply|easier|in (?:simple|simpler|plain|easy|normal|basic|layman'?s?) "
+    r"(?:words|english|terms|language)|like (?:i'?m|im|i am) (?:5|five|a (?:kid|child|beginner|"
+    r"noob|newbie)|dumb|stupid|new|an idiot))|"
+    r"(?:in )?(?:simpler|simple|plain|easier|normal|basic|layman'?s?) (?:words|english|terms|"
+    r"language)|simpler|simplify(?: (?:that|it|this))?|make (?:it|that|this) simple(?:r)?|"
+    r"dumb (?:it|that|this) down|eli5|"
+    r"(?:way |far |much |a bit |kinda |so |bit )?too (?:complicated|technical|complex|much text|wordy|long)|"
+    r"(?:that'?s|thats|its|it'?s) (?:too )?(?:complicated|confusing|a lot|long)|"
+    r"(?:(?:can|could) (?:you|u) )?(?:say|make|put|give me) (?:that|it|this) "
+    r"(?:shorter|short|briefer|simpler)|(?:the |a )?short(?:er)? (?:version|answer)|shorter|"
+    r"in a nutshell|summari[sz]e(?: (?:that|it|this))?|tl;?dr|"
+    r"too long(?:,? didn'?t read)?|in short)")
+_ASKS_AGAIN = re.compile(
+    rf"^\s*(?:{_AGAIN_FILLER}[\s,.]*){{0,2}}{_AGAIN_PHRASE}"
+    rf"(?:[\s,.!?]+(?:and |so |just )?(?:please |pls |plz )?{_AGAIN_PHRASE})?"
+    r"(?: for me)?\s*(?:please|pls|plz|lol|bro|coach|thanks|thx|mate|man)?[\s?!.]*$")
+# "examples?", "like what?", "such as?", "list them", "which ones?": a short message that asks for
+# the things the last answer named or could name
+_ASKS_EXAMPLES = re.compile(
+    r"^\W*(?:(?:and|so|ok(?:ay)?|like|hm+|um+|yeah|cool)\W+)?"
+    r"(?:(?:any|some|got any|give me|gimme|can (?:you|u) give(?: me)?|could (?:you|u) give(?: me)?|"
+    r"what are (?:some|a few)|a few|an?|name (?:some|a few)|some|more) ){0,2}"
+    r"(?:examples?|for (?:example|instance)|like what|such as|e\.?g\.?|which ones?|what ones|"
+    r"name (?:some|a few|them|em)|list (?:them|those|these|em|'?em|it)|"
+    r"what are (?:they|those|these)|what (?:kinds?|sorts?|types?) exactly|"
+    r"(?:any )?others?|anything else like that|which (?:\w+ )?(?:are|r) (?:they|those))"
+    r"\W*(?:please|pls|plz|then|tho|though|quick(?:ly)?)?\W*$")
+# "is that a minimum or a max?", "is that per muscle?", "that's the upper limit?": how the last
+# answer's number is meant
+_ASKS_BOUND = re.compile(
+    r"^\W*(?:(?:and|so|ok(?:ay)?|wait|hm+|um+)\W+)?(?:is (?:that|it|this)|that'?s|thats|it'?s|its|"
+    r"are (?:those|these|they)|do you mean|you mean|is the \w+)?\s*(?:the |a |an )?"
+    r"(?P<bound>(?:minimum|min|maximum|max|at least|at most|upper (?:limit|end)|lower (?:limit|end)|"
+    r"ceiling|cap|floor|the most|the least)(?: or (?:a |the )?(?:minimum|min|maximum|max|at least|"
+    r"at most|upper (?:limit|end)|lower (?:limit|end)|ceiling|cap|floor))?|"
+    r"per (?:muscle(?: group)?|body ?part|exercise|session|workout|week|day|side|arm|leg|set)"
+    r"(?: or (?:per )?(?:muscle(?: group)?|body ?part|exercise|session|workout|week|day|side|arm|"
+    r"leg|set))?)"
+    r"\W*(?:or (?:total|in total|overall|all together|altogether|what|something)|total|"
+    r"in total|overall|then|tho|though|right)?\W*$")
 # words that point at the one being talked to: "are you a bot?", "is this automatic?", "whos on the
 # other end"; a "bot challenge" without any ("is strength important if im not an athlete") misfired
 _ADDRESSES_BOT = re.compile(r"\b(?:you|u|ur|your|youre|you'?re|yourself|ya|bot|robot|ai|human|"
@@ -208,7 +249,7 @@ class DiscourseCues:
         text = source_text(doc)
         cues: dict[str, Any] = doc.user_data.setdefault("cues", {})
         for name, rx in (("question", _QUESTION), ("why", _WHY), ("continues", _CONTINUES),
-                         ("asks_again", _ASKS_AGAIN)):
+                         ("asks_again", _ASKS_AGAIN), ("asks_examples", _ASKS_EXAMPLES)):
             if rx.search(text):
                 cues[name] = True
         for name, rx in (("change", _CHANGE), ("cancel", _CANCEL), ("points_back", _POINTS_BACK),
@@ -221,6 +262,9 @@ class DiscourseCues:
                          ("sources_overview", _SOURCES_OVERVIEW)):
             if rx.search(text):
                 cues[name] = True
+        bound = _ASKS_BOUND.search(text)
+        if bound:
+            cues["asks_bound"] = bound.group("bound")
         for ref, rx in _ITEM_REF:
             if rx.search(text):
                 cues["item_ref"] = ref
