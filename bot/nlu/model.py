@@ -34,7 +34,8 @@ CODE_FILES = sorted(p for p in (PACKAGE_ROOT / "bot" / "nlu").glob("*.py")
                     if p.name not in ("evaluate.py", "interpreter.py", "compare.py"))
 CLASSIFIER = "textcat"
 # crisis messages and messages that only sound like one, for the crisis classifier (bot.nlu.crisis)
-CRISIS_FILES = (project_file("bot/data/crisis.yml"), project_file("bot/data/crisis_everyday.yml"))
+CRISIS_FILES = (project_file("bot/data/crisis.yml"), project_file("bot/data/crisis_more.yml"),
+                project_file("bot/data/crisis_everyday.yml"))
 
 
 def fingerprint(config: CoachConfig, nlu_files: list[Path] | None = None) -> str:
