@@ -122,6 +122,16 @@ _OWN_PLAN = re.compile(r"\bmy (?:current |existing |own |old |workout |training 
                        r"\d[- ]?days? |(?:two|three|four|five|six)[- ]days? |ppl |push pull legs )*"
                        r"(?:plan|program|programme|routine|split|schedule)\b")
 
+# a schedule of the person's own, asked about: "gonna go 7 days a week, 2 hours a day. good idea?"
+_OWN_SCHEDULE = re.compile(
+    r"\b(?:i'?m|im|i am|i will|i'?ll|ill|gonna|going to|planning (?:on|to)|plan to|thinking (?:of|about)|"
+    r"want to|wanna|i)\s+(?:go(?:ing)?|train(?:ing)?|lift(?:ing)?|do(?:ing)?|hit(?:ting)? the gym|"
+    r"work(?:ing)? out|start(?:ing)?)\b[^.?!]{0,20}\b(?:\d+|one|two|three|four|five|six|seven|every) ?"
+    r"(?:days?|x|times)\b")
+_ASKS_VERDICT = re.compile(r"\b(?:good|bad|smart|dumb|great) idea\b|\b(?:too much|overkill|enough|"
+                           r"ok|okay|fine|alright|safe|possible|realistic|reasonable)\s*[?!.]*$|"
+                           r"\b(?:is (?:that|this|it)|will (?:that|this|it)|would (?:that|this|it)) "
+                           r"(?:be )?(?:ok|okay|fine|too much|enough|safe|work|bad)\b")
 
 # asks which signs mean stopping ("what signs mean i should stop?", "any warning signs to watch for")
 _WARNING_SIGNS = re.compile(
@@ -153,6 +163,7 @@ _NOT_AT_RISK = re.compile(
 # "my legs are dead", "end my bulk"): the crisis classifier needs a surer reading with them
 _IDIOM = re.compile(
     r"\bdying (?:to|for)\b|\bdead (?:wrong|tired|set|serious|last|easy|even)\b|"
+    r"\bbrain(?: is| was|'s)? (?:so )?(?:dead|fried|mush|not working)\b|\bbrain ?dead\b|"
     r"\b(?:kills|killing|killed|murder\w*|destroy\w*) (?:me|it)\b(?! inside| slowly)|"
     r"\b(?:i'?m|im|i am|i was|felt|feel) (?:so |totally |absolutely |literally )?"
     r"(?:dead|dying|done|destroyed|finished) (?:after|from|by)\b|"
@@ -169,6 +180,13 @@ _IDIOM = re.compile(
     r"shoulders?|elbows?|wrists?|neck|hips?|ankles?|hamstrings?|spine|joints?|rotator cuff)\b|"
     # a fear of falls, which the article's benefits address ("i worry about falling")
     r"\b(?:worr\w*|afraid|scared|fear\w*|risk) (?:about |of )?(?:a |the )?(?:falls?|falling)\b|"
+    # an everyday reason for not being around or not needing a plan for long ("im only here for
+    # the summer", "moving abroad", "my membership ends")
+    r"\b(?:only|just) (?:here|in town|around|staying|visiting) (?:for|till|until)\b|"
+    r"\b(?:moving|move|relocating) (?:abroad|away|to|out|house|cities|countries)\b|"
+    r"\b(?:membership|contract|lease|visa|semester|internship) (?:ends|runs out|is up|expires)\b|"
+    r"\b(?:on|for|going on) (?:a |my )?(?:trip|holiday|vacation|deployment|exchange)\b|"
+    r"\bleav(?:e|ing) for (?:college|uni|university|the army|basic|work|a trip)\b|"
     # a workout as a penance ("i punish myself with burpees when i skip leg day")
     r"\bpunish\w* (?:my ?self|myself) with (?:an? )?(?:extra |more )?(?:burpees|cardio|sprints|push-?ups|"
     r"sets|reps|laps|runs?|workouts?|sessions?|leg days?)\b")
@@ -281,6 +299,9 @@ class SafetyCues:
                 cues["asks_for_plan"] = True
             elif _OWN_PLAN.search(text):
                 cues["own_plan"] = True
+        if _OWN_SCHEDULE.search(text) and _ASKS_VERDICT.search(text):
+            cues["own_plan"] = True  # "gonna train 7 days a week, 2 hours a day. good idea?"
+            cues["question"] = True  # ("... is that ok" asks, with or without a question mark)
         if _SORENESS.search(text) or (_PAIN_AFTER_TRAINING.search(text) and not _JOINT.search(text)):
             cues["soreness"] = True
         if _WARNING_SIGNS.search(text):
