@@ -22,7 +22,7 @@ from actions.common import (
     utter_disclaimer,
 )
 from knowledge.models import Exercise
-from knowledge.retrieval import Hit, fact_index, terms
+from knowledge.retrieval import Hit, fact_index, lead_exercise, terms
 
 
 def steps_message(ex: Exercise, intro: dict[str, Any] | None = None,
@@ -63,6 +63,8 @@ class ActionExerciseSteps(Action):
         if not latest_entities(tracker).get("exercise") and listed and ref in ("first", "other", "last"):
             exercise_id = listed[{"first": 0, "other": min(1, len(listed) - 1)}.get(str(ref), -1)]
             carry = {"exercises": listed}
+        if not exercise_id and cue(tracker, "points_back"):
+            exercise_id = lead_exercise(tracker.get_slot("last_answer") or {})
         ex = kb.exercise(exercise_id) if exercise_id else None
         if ex is None:
             stepped = [e for e in kb.exercises if e.has_steps]

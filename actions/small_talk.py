@@ -45,7 +45,7 @@ class ActionOutOfScope(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
         guess = "out_of_scope_medical" if cue(tracker, "medical_result") or cue(tracker, "asks_diagnosis") \
-            else best_guess(tracker)
+            else "task" if cue(tracker, "task") else best_guess(tracker)
         dispatcher.utter_message(response=f"utter_{guess}",
                                  buttons=label_buttons(domain, _menu(domain)[:4] + _menu(domain)[-1:]))
         return []

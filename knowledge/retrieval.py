@@ -285,6 +285,7 @@ def provider_fact(last_answer: dict[str, Any]) -> Hit | None:
     return found[0] if found else None
 
 
+SHOWN_COVERAGE_SLACK = 0.15  # how much less of a follow-up a fact just given may hold and still win
 _LISTS = re.compile(r"(?:\b(?:such as|including|for example|like)\b|:)[^.;]*,[^.;]*\b(?:and|or)\b")
 _NUMBER = re.compile(r"\d|\b(?:twice|once|two|three|four|five|six)\b")
 # how the article words a bound ("at least twice a week" is a minimum)
@@ -308,6 +309,16 @@ def _topic_facts(last_answer: dict[str, Any]) -> list[Hit]:
     found = [Hit(t, fid, text, 1.0, 1) for t, fid, text, _ in fact_index().docs if t == topic]
     found.sort(key=lambda h: given.index(h.fact_id) if h.fact_id in given else len(given))
     return found
+
+
+def lead_exercise(last_answer: dict[str, Any]) -> str | None:
+    """The exercise with steps that the fact leading a topic answer names, if it names just one
+    ("... one of them the dumbbell skull crusher"): what "how do I do it?" asks about."""
+    lead = (last_answer.get("facts") or [None])[0]
+    text = next((t.lower() for topic, fid, t, _ in fact_index().docs
+                 if topic == last_answer.get("topic") and fid == lead), "")
+    named = {e.id for e in default_knowledge().exercises if e.has_steps and e.name.lower() in text}
+    return named.pop() if last_answer.get("kind") == "topic" and len(named) == 1 else None
 
 
 def examples_fact(last_answer: dict[str, Any]) -> Hit | None:
@@ -355,7 +366,11 @@ def follow_up_match(question: str, last_answer: dict[str, Any], named: bool = Fa
     # (a word no fact uses cannot point at one: "who can help me figure out how much more?")
     hits = [h for h in index.search(question, topic=topic, limit=50, known_only=True)
             if h.coverage >= coverage and h.matched >= matched]
-    shown = [h for h in hits if h.fact_id in (last_answer.get("facts") or [])]
+    # one just given, unless another holds more of the question ("and which muscles need more?"
+    # after the weekly total: the fact naming the muscles, not the total again)
+    best = max((h.coverage for h in hits), default=0.0)
+    shown = [h for h in hits if h.fact_id in (last_answer.get("facts") or [])
+             and h.coverage >= best - SHOWN_COVERAGE_SLACK]
     if shown:  # the best-covered; on a tie the one given first ("and weekly?": the weekly total)
         given = list(last_answer.get("facts") or [])
         return min(shown, key=lambda h: (-h.coverage, given.index(h.fact_id)))

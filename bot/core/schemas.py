@@ -95,6 +95,7 @@ class Cues(BaseModel):
     # of it ("the metabolic one")
     item_ref: str | None = None
     meal_plan: bool = False  # asks for a meal plan, a menu or a diet plan
+    task: bool = False  # asks the bot to act in the world: "book me a session", "translate squat"
     asks_diagnosis: bool = False  # what a body sign is ("my knee clicks, what is it?")
     medical_result: bool = False  # a test, scan or result to read ("my x-ray report says ...")
     remove: list[str] = Field(default_factory=list)  # exercises to take out of a plan

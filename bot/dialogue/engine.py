@@ -21,10 +21,12 @@ from bot.core.schemas import BotMessage, IntentScore, ParseResult
 from bot.core.tracker import Tracker
 from bot.dialogue.policies import CANCEL_FORM, PROGRAM_FORM, RESTART_FORM, PolicyContext
 from bot.dialogue.registry import POLICIES
+from bot.nlu.discourse import with_antecedent
 from bot.nlu.interpreter import Interpreter
 from bot.responses.renderer import Renderer
 from bot.stores import TrackerStore
-from knowledge.retrieval import terms
+from knowledge.loader import default_knowledge
+from knowledge.retrieval import lead_exercise, terms
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,10 @@ class Actions(Protocol):
     async def run(self, payload: dict[str, Any]) -> dict[str, Any]: ...
 
 
+# a follow-up this short that points back ("how do i get more of it?") and reads as no clear topic
+# of its own is read again with what it points at; that reading stands when it is this sure
+CONTEXT_WORDS, CONTEXT_UNSURE, CONTEXT_CLEAR = 8, 0.6, 0.7
+CONTEXT_UNCLEAR = ("nlu_fallback", "out_of_scope", "out_of_scope_medical", "help", "chitchat")
 ASIDE_WORDS = 3  # a clause this short that asks no question of its own is an aside ("be honest")
 
 
@@ -120,6 +126,7 @@ class Engine:
     async def respond(self, tracker: Tracker, parse: ParseResult) -> list[BotMessage]:
         """Choose and run the action for one parse (one clause of the message)."""
         parse = self.confirm_guess(tracker, parse)
+        parse = self.read_in_context(tracker, parse)
         tracker.latest_message = parse.model_dump()
         self.fill_slots(tracker, parse)
         form_before = tracker.active_loop
@@ -179,6 +186,52 @@ class Engine:
         text = "\n".join(r.text or "" for r in replies)
         previous = tracker.previous_replies(2)
         return len(previous) == 2 and all(p == text for p in previous)
+
+    def read_in_context(self, tracker: Tracker, parse: ParseResult) -> ParseResult:
+        """"How do I get more of it?" right after the metabolic stress answer reads as out of
+        scope alone; with "it" put as what it points at, it is a clear question of the topic, and
+        that reading is kept. Context only fills what the message leaves out: a message clear on
+        its own, naming something of its own, or raising a safety sign is left as it is."""
+        record = tracker.slots.get("last_answer") or {}
+        cues = parse.cues
+        follow_up = cues.item_ref or cues.asks_bound or cues.asks_examples or cues.asks_again \
+            or cues.asks_source or cues.asks_author or cues.why or cues.correction
+        unclear = parse.intent.name in CONTEXT_UNCLEAR or (
+            parse.intent.name in self.topic_intents and parse.intent.confidence < CONTEXT_UNSURE)
+        if not cues.points_back or cues.tier or parse.entities or follow_up or not unclear \
+                or len(cues.words) > CONTEXT_WORDS or record.get("kind") != "topic":
+            return parse
+        antecedent = self.antecedent(record)
+        text = with_antecedent(parse.text, antecedent) if antecedent else None
+        if text is None:
+            return parse
+        again = self.interpreter.parse(text)
+        if again.cues.tier or again.intent.confidence < CONTEXT_CLEAR \
+                or again.intent.name not in self.topic_intents | {"ask_exercise_steps"}:
+            return parse
+        return again
+
+    @property
+    def topic_intents(self) -> set[str]:
+        """The intents the knowledge base's topics answer."""
+        return {i for t in default_knowledge().topics for i in t.intents}
+
+    @staticmethod
+    def antecedent(record: dict[str, Any]) -> str | None:
+        """What "it" points at after a topic answer: the one exercise with steps its lead fact
+        names, else the item of the topic that led it ("metabolic stress"), else its title."""
+        topics = {t.id: t for t in default_knowledge().topics}
+        topic = topics.get(str(record.get("topic")))
+        if topic is None:
+            return None
+        exercise = lead_exercise(record)
+        if exercise is not None:  # "how do i do that?" after "... one of them the skull crusher"
+            return next(e.name for e in default_knowledge().exercises if e.id == exercise).lower()
+        lead = (record.get("facts") or [None])[0]
+        item = next((i.name for i in topic.items if i.fact == lead), None)
+        if isinstance(record.get("item"), int) and 0 <= record["item"] < len(topic.items):
+            item = topic.items[record["item"]].name
+        return item or topic.title.lower()
 
     def confirm_guess(self, tracker: Tracker, parse: ParseResult) -> ParseResult:
         """A "yes" to "did you mean ...?" is the first suggestion, asked in the original words."""

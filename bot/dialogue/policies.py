@@ -37,6 +37,8 @@ SYMPTOM_INTENT = "report_symptom"
 PLAN_REQUEST = "request_program"
 # (coverage, matched words) a match needs: lower when the classifier had nothing, higher when it
 # had a confident small-talk or out-of-scope guess to overrule
+STUDY_WORDS = frozenset({"study", "studies", "paper", "papers", "review", "research", "trial",
+                         "reference", "journal"})  # words that name a reference as such
 FOLLOW_UP_WORDS = 5  # "which one is better?": a reference this short leans on the last answer
 STEP_DETAIL_BAR = (0.5, 3)  # coverage and words an exercise step must hold to answer a detail
 STEP_WORD_BAR = (0.5, 1)  # right after the steps, one word of a step is enough ("and my feet")
@@ -80,6 +82,8 @@ class ScopePolicy(Policy):
     def predict(self, tracker: Tracker, parse: ParseResult) -> str | None:
         if parse.cues.meal_plan:
             return "action_meal_plan"
+        if parse.cues.task and not parse.cues.tier and not tracker.active_loop:
+            return "action_out_of_scope"  # "book me a session at 6pm": an errand, not a question
         if parse.cues.plan_for_other and parse.first("subject"):  # "a running program for my 5k"
             return "action_uncovered_subject"
         if parse.cues.asks_diagnosis or (parse.cues.medical_result and not (
@@ -348,6 +352,10 @@ class ReferencePolicy(Policy):
             # "who wrote the umbrella review?", "the reviewer's job?"; "what's her background?"
             # right after a reference: the same one; "who wrote it?" before any answer: the article
             return "action_cite_source"
+        if STUDY_WORDS & set(parse.cues.words) and not parse.first("condition") \
+                and parse.intent.name in (FALLBACK_INTENT, "inform", "ask_sources", "help", "out_of_scope") \
+                and named_reference(parse.text) is not None:
+            return "action_cite_source"  # "what's the schoenfeld study about?": that reference
         if parse.cues.asks_again and record.get("kind") == "topic":
             return "action_answer_topic"  # "wait what?", "huh?": the last answer again, in short
         if parse.cues.asks_examples and record.get("kind") == "topic" and not named:

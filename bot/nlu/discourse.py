@@ -98,7 +98,10 @@ _CORRECTION = re.compile(r"\bi (?:didn'?t|did not|never|dont|don'?t) "
                          r"\bthat'?s not what\b|"
                          r"\bno,? i (?:said|meant)\b")
 # "the first one", "the other one": an item of the last answer's list
-_ITEM_REF = [("first", re.compile(r"\b(?:the |that )?(?:first|1st|former)(?: one| kind| type| thing)?\b")),
+# ("should we check with a doctor first" is "beforehand", not the first item)
+_ITEM_REF = [("first", re.compile(r"\b(?:the|that) (?:very )?(?:first|1st|former)\b|"
+                                  r"\b(?:first|1st) (?:one|kind|type|thing|exercise|move|lift|step)\b|"
+                                  r"^\W*(?:(?:and|so|ok|okay)\W+)?(?:first|1st|former)\W*$")),
              # "the last one", "the third": the end of the last answer's list (not "the last time")
              ("last", re.compile(r"\b(?:the (?:last|third|3rd|final)|last one)"
                                  r"(?: one| exercise| move| lift)?\b"
@@ -121,6 +124,15 @@ _ITEM_REF = [("first", re.compile(r"\b(?:the |that )?(?:first|1st|former)(?: one
 _MEAL_PLAN = re.compile(r"\b(?:meal|diet|food|nutrition|eating|bulking|cutting) (?:plan|planner|"
                         r"schedule|prep)s?\b|\bmenus?\b|\bmeals? for (?:each|every) day\b|"
                         r"\bwhat (?:to|should i) eat (?:each|every) day\b|\bgrocery list\b")
+# a task for an assistant that acts in the world, not a coach that answers ("book me a session at
+# my gym", "translate 'squat' to german", "set a timer for my rest", "order me some dumbbells")
+_TASK = re.compile(r"^\W*(?:(?:hey|hi|ok(?:ay)?|so|yo)\W+)?"
+                   r"(?:(?:can|could|would|will) (?:you|u) (?:please |pls )?|(?:please|pls|plz) )?"
+                   r"(?:book|reserve|order|buy|purchase|translate|call|phone|email|"
+                   r"text|message|remind me (?:to|at|in|every|tomorrow|tonight|later)|"
+                   r"set (?:an? |me an? )?(?:alarm|reminder|timer)|schedule (?:an? |my )?(?:session|"
+                   r"appointment|class|call|meeting)|sign me up|register me|cancel my|"
+                   r"find me an? (?:gym|trainer|physio))\b")
 # a medical test, scan or result to read ("my x-ray report says ...", "my CK is 900"): for a doctor
 _MEDICAL_RESULT = re.compile(
     r"\b(?:blood (?:test|work|results?|panel)s?|x-?rays?|mri|ct scan|ultrasound|ecg|ekg|"
@@ -204,7 +216,9 @@ _AGAIN_PHRASE = (
     r"(?:(?:can|could) (?:you|u) )?(?:say|make|put|give me) (?:that|it|this) "
     r"(?:shorter|short|briefer|simpler)|(?:the |a )?short(?:er)? (?:version|answer)|shorter|"
     r"in a nutshell|summari[sz]e(?: (?:that|it|this))?|tl;?dr|"
-    r"too long(?:,? didn'?t read)?|in short)")
+    r"too long(?:,? didn'?t read)?|in short|"
+    # "huh? in seconds pls": the same answer, put in a unit
+    r"in (?:seconds|secs|minutes|mins|numbers|plain numbers|figures))")
 _ASKS_AGAIN = re.compile(
     rf"^\s*(?:{_AGAIN_FILLER}[\s,.]*){{0,2}}{_AGAIN_PHRASE}"
     rf"(?:[\s,.!?]+(?:and |so |just )?(?:please |pls |plz )?{_AGAIN_PHRASE})?"
@@ -242,6 +256,17 @@ _ADDRESSES_BOT = re.compile(r"\b(?:you|u|ur|your|youre|you'?re|yourself|ya|bot|r
                             r"alexa|claude|assistant)\b")
 
 
+# the word a short follow-up points back with ("how do i get more of it?")
+_POINTER = re.compile(r"\b(?:it|that|this|them|those|these|that one|this one)\b")
+
+
+def with_antecedent(text: str, antecedent: str) -> str | None:
+    """The message with its first pointer word put as what it points at ("how do i get more of
+    it?" after metabolic stress -> "how do i get more of metabolic stress?"); None without one."""
+    new, count = _POINTER.subn(antecedent, text, count=1)
+    return new if count else None
+
+
 class DiscourseCues:
     """Adds question, why, change, continues, cancel, points_back, asks_source, how_to, words."""
 
@@ -257,6 +282,7 @@ class DiscourseCues:
                          ("how_to", _HOW_TO),
                          ("restart", _RESTART), ("correction", _CORRECTION),
                          ("meal_plan", _MEAL_PLAN), ("medical_result", _MEDICAL_RESULT),
+                         ("task", _TASK),
                          ("asks_meaning", _ASKS_MEANING), ("resume", _RESUME),
                          ("asks_diagnosis", _ASKS_DIAGNOSIS),
                          ("sources_overview", _SOURCES_OVERVIEW)):

@@ -93,12 +93,15 @@ class IntentFallback:
                 cues.get("question") or any(e.label_ == "condition" for e in doc.ents))))
         asks_figure = cues.get("question") and not cues.get("mentions_plan") \
             and bool(FIGURE_WORDS & set(cues.get("words") or []))
-        if top["name"] == PLAN_REQUEST and (cues.get("own_plan") or asks_figure) \
+        if (top["name"] == PLAN_REQUEST or (top["name"] == INFORM and cues.get("own_plan"))) \
+                and (cues.get("own_plan") or asks_figure) \
                 and cues.get("question") and not cues.get("asks_for_plan"):
-            # "does my 3 day schedule meet the AHA guideline?" asks about a plan the person has,
+            # "does my 3 day schedule meet the AHA guideline?" asks about a plan the person has
+            # ("gonna train 7 days a week, good idea?" about a schedule, read as its days),
             # "fewest workout days a week the AHA wants?" a figure: the likeliest other reading, if
             # it is a real one
-            other = next((r for r in ranking if r["name"] not in (PLAN_REQUEST, "inform")), None)
+            other = next((r for r in ranking if r["name"] not in (PLAN_REQUEST, "inform")
+                          and (top["name"] == PLAN_REQUEST or r["name"] in self.topic_intents)), None)
             if other is None or other["confidence"] < OWN_PLAN_MIN:
                 doc._.intent = {"name": FALLBACK_INTENT, "confidence": self.threshold}
             else:
