@@ -45,8 +45,9 @@ class ActionOutOfScope(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
         guess = "out_of_scope_medical" if cue(tracker, "medical_result") or cue(tracker, "asks_diagnosis") \
-            else "task" if cue(tracker, "task") else best_guess(tracker)
-        dispatcher.utter_message(response=f"utter_{guess}",
+            else best_guess(tracker)
+        response = "utter_task" if cue(tracker, "task") else f"utter_{guess}"  # ("book me ...")
+        dispatcher.utter_message(response=response,
                                  buttons=label_buttons(domain, _menu(domain)[:4] + _menu(domain)[-1:]))
         return []
 
