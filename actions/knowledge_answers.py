@@ -172,6 +172,11 @@ class ActionAnswerTopic(Action):
             domain: DomainDict) -> list[dict[str, Any]]:
         kb = knowledge()
         intent = latest_intent(tracker)
+        if kb.topic_for_intent(intent) is None and intent not in ("inform", "ask_more"):
+            # run for a message read as something else ("tore my acl, physio cleared me. what's
+            # the rest time?" is a report first): its likeliest topic reading
+            intent = next((str(r["name"]) for r in tracker.latest_message.get("intent_ranking") or []
+                           if kb.topic_for_intent(str(r["name"])) is not None), intent)
         entities = latest_entities(tracker)
         after_topic = (tracker.get_slot("last_answer") or {}).get("kind") == "topic"
         which_ref = latest_cues(tracker).get("item_ref") == "which" and bool(entities) and after_topic

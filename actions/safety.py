@@ -73,6 +73,9 @@ def stop_events(flag: RedFlag, previous: RedFlag | None, in_form: bool) -> list[
         events += [ActiveLoop(None), SlotSet("requested_slot", None)]
     return events
 
+# the least a topic reading of a clearance message needs to be answered after it
+CLEARED_QUESTION_MIN = 0.1
+
 
 class ActionCrisisSupport(Action):
     """Thoughts of suicide or self-harm, or distress: point to help now; the interview pauses."""
@@ -246,12 +249,18 @@ class ActionRecordClearance(Action):
         events.append(SlotSet("clearance", "provider"))
         if plan_now:
             events.append(FollowupAction("program_form"))
-        elif (cues.get("question") or cues.get("question_to")) \
-                and latest_intent(tracker) in props(domain).get("offered_when_unsure", []) \
-                and latest_intent(tracker) != "request_program":
-            # "... cleared me. what exercises should i start with?": the question too
-            events.append(FollowupAction("action_exercise_steps" if latest_intent(tracker)
-                                         == "ask_exercise_steps" else "action_answer_topic"))
+        elif cues.get("question") or cues.get("question_to"):
+            # "... cleared me. what exercises should i start with?": the question too; read as
+            # the report, its likeliest topic reading ("tore my acl, physio cleared me. what's
+            # the rest time?": the rest)
+            offered = set(props(domain).get("offered_when_unsure", [])) - {"request_program"}
+            ranking = tracker.latest_message.get("intent_ranking") or []
+            asked = latest_intent(tracker) if latest_intent(tracker) in offered else next(
+                (str(r["name"]) for r in ranking if r["name"] in offered
+                 and float(r["confidence"]) >= CLEARED_QUESTION_MIN), None)
+            if asked is not None:  # (action_answer_topic reads the ranking the same way)
+                events.append(FollowupAction("action_exercise_steps" if asked == "ask_exercise_steps"
+                                             else "action_answer_topic"))
         return events
 
 

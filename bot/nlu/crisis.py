@@ -133,7 +133,8 @@ class CrisisGate:
         return doc
 
     def _sentences(self, doc: Doc) -> float:
-        """The highest score of the message's sentences read alone (0 for one sentence).
+        """The highest score of the message's sentences read alone, and of two neighbours read
+        together (0 for one sentence).
 
         Each sentence goes through the components before the classifier by direct calls, not
         nlp.pipe: select_pipes would change the shared pipeline under other threads' parses."""
@@ -147,8 +148,12 @@ class CrisisGate:
         upto = self.nlp.pipe_names.index(CRISIS_PIPE)
         before = [proc for name, proc in self.nlp.pipeline[:upto] if name != "textcat"]
         crisis_pipe: Any = self.nlp.get_pipe(CRISIS_PIPE)
+        parts = parts[:MAX_SENTENCES]
+        # two neighbours together too: a cut at "anyway" can split one thought ("doesnt matter
+        # anyway ill be gone soon")
+        pairs = [f"{a} {b}" for a, b in zip(parts, parts[1:], strict=False)]
         docs = []
-        for part in parts[:MAX_SENTENCES]:
+        for part in parts + pairs:
             sentence = self.nlp.make_doc(part)
             for proc in before:
                 sentence = proc(sentence)

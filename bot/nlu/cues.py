@@ -175,11 +175,15 @@ _IDIOM = re.compile(
     # a fear of injury, or an injury ("scared of hurting myself", "she injured herself on leg day")
     r"\b(?:scared|afraid|worried|nervous|anxious|terrified|fear)\b[^.?!]{0,15}\b(?:hurt\w*|injur\w*) "
     r"(?:my ?self|myself)\b|\binjur\w* (?:my|him|her|them|your|our)sel(?:f|ves)\b|"
+    r"\b(?:don'?t|dont|do not|never) (?:want|wanna) (?:to )?(?:hurt|injure) (?:my ?self|myself)\b|"
     # hurting a body part is an injury ("i don't want to hurt my back")
     r"\b(?:hurt\w*|injur\w*|tweak\w*|strain\w*|pull\w*|wreck\w*) my (?:lower |upper )?(?:back|knees?|"
     r"shoulders?|elbows?|wrists?|neck|hips?|ankles?|hamstrings?|spine|joints?|rotator cuff)\b|"
     # a fear of falls, which the article's benefits address ("i worry about falling")
     r"\b(?:worr\w*|afraid|scared|fear\w*|risk) (?:about |of )?(?:a |the )?(?:falls?|falling)\b|"
+    # tiredness in the gym's words ("im wiped after my shift", "totally gassed")
+    r"\b(?:i'?m|im|i am|feel|feeling|felt|was) (?:so |totally |completely |absolutely )?"
+    r"(?:wiped|knackered|pooped|gassed)(?: out)?\b|"
     # an everyday reason for not being around or not needing a plan for long ("im only here for
     # the summer", "moving abroad", "my membership ends")
     r"\b(?:only|just) (?:here|in town|around|staying|visiting) (?:for|till|until)\b|"

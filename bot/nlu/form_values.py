@@ -91,8 +91,11 @@ _NEGATED = re.compile(r"\b(?:no|not|never|don'?t|dont|without|zero|nothing)\b[^.
 _PLAN_ANSWERS = {"days", "experience", "duration", "equipment"}
 # "make it 3", "back to 3", "days: 4" after a plan or in the interview: days per week (2 to 7)
 # "3 mornings a week", "4 evenings per week": days per week
-_DAYS_OF_WEEK = re.compile(r"\b(?P<n>[2-7]) (?:mornings|evenings|nights|afternoons|sessions|times|"
-                           r"workouts|lunchtimes|lunch breaks) (?:a|per|each|every) week\b")
+# ("three evenings a week"; "3 evenings" alone as a short answer)
+_DAY_WORDS = {"two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7"}
+_DAYS_OF_WEEK = re.compile(r"\b(?P<n>[2-7]|two|three|four|five|six|seven) (?:mornings|evenings|"
+                           r"nights|afternoons|sessions|times|workouts|lunchtimes|lunch breaks|"
+                           r"weekdays)(?: (?:a|per|each|every) week\b|(?=\W*$))")
 _DAYS_SAID = re.compile(r"\b(?:make it|back to|change (?:it )?to|go (?:back )?to|switch to|days?\s*[:=])"
                         r"\s*(?P<n>[2-7])\b(?!\s*(?:sets?|reps?|min\w*|sec\w*|kg|lbs?|x|hours?))")
 # "forty five minutes": minutes in words
@@ -132,7 +135,8 @@ class FormValues:
             taken.add(label)
         said = _DAYS_SAID.search(text) or _DAYS_OF_WEEK.search(text)
         if said and "days" not in taken:
-            found.append(("days", said.group("n"), said.start(), said.end()))
+            n = said.group("n")
+            found.append(("days", _DAY_WORDS.get(n, n), said.start(), said.end()))
         words = _MINUTES_IN_WORDS.search(text)
         if words and "duration" not in taken:
             minutes = _TENS[words.group("t")] + (_UNITS[words.group("u")] if words.group("u") else 0)
