@@ -172,9 +172,9 @@ class ActionAnswerTopic(Action):
             domain: DomainDict) -> list[dict[str, Any]]:
         kb = knowledge()
         intent = latest_intent(tracker)
-        if kb.topic_for_intent(intent) is None and intent not in ("inform", "ask_more"):
-            # run for a message read as something else ("tore my acl, physio cleared me. what's
-            # the rest time?" is a report first): its likeliest topic reading
+        if kb.topic_for_intent(intent) is None and cue(tracker, "cleared"):
+            # run after a clearance read as a report ("tore my acl, physio cleared me. what's the
+            # rest time?"): the message's likeliest topic reading
             intent = next((str(r["name"]) for r in tracker.latest_message.get("intent_ranking") or []
                            if kb.topic_for_intent(str(r["name"])) is not None), intent)
         entities = latest_entities(tracker)
