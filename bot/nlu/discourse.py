@@ -106,7 +106,12 @@ _ITEM_REF = [("first", re.compile(r"\b(?:the|that) (?:very )?(?:first|1st|former
              ("last", re.compile(r"\b(?:the (?:last|third|3rd|final)|last one)"
                                  r"(?: one| exercise| move| lift)?\b"
                                  r"(?! (?:time|week|month|year|set|rep|day|session|workout|night)s?\b)")),
-             ("other", re.compile(r"\b(?:the )?(?:other|second|2nd|latter)(?: one| kind| type| thing)?\b")),
+             # (not "other muscles", "other people": "other" naming more of something)
+             ("other", re.compile(r"\b(?:the )?(?:other|second|2nd|latter)"
+                                  r"(?: (?:one|kind|type|thing|exercise|move|lift|side|arm|leg|half))?\b"
+                                  r"(?! (?!one\b|kind\b|type\b|thing\b|exercise\b|move\b|lift\b|side\b|"
+                                  r"arm\b|leg\b|half\b)(?:[a-z]{3,}s|people|stuff|equipment|gear|folks|"
+                                  r"men|women|children)\b)")),
              # "which one is better for size?": one of the things the last answer weighed
              ("which", re.compile(r"\bwhich (?:one|of (?:them|those|these|the two)|is (?:better|best)|"
                                   r"works (?:better|best)|should i (?:pick|choose|go with|use|do|go for)|"
