@@ -261,6 +261,12 @@ _ADDRESSES_BOT = re.compile(r"\b(?:you|u|ur|your|youre|you'?re|yourself|ya|bot|r
                             r"alexa|claude|assistant)\b")
 
 
+# two numbers weighed against each other ("60 or 90 sec rest, which one", "6 reps or 12 reps which
+# is better"), and the "which" words around them, left out when the rest is read alone
+NUMBER_CHOICE = re.compile(r"\b\d+\s*(?:s|secs?|seconds?|mins?|minutes?|reps?|sets?|x)?\s*"
+                           r"(?:or|vs\.?|versus|v)\s*\d+\b")
+WHICH_WORDS = re.compile(r"\b(?:which|what)(?: one| is| s|'s)?(?: (?:better|best|right|it|correct))?\b"
+                         r"|\bwhich\b|[?,]")
 # the word a short follow-up points back with ("how do i get more of it?")
 _POINTER = re.compile(r"\b(?:it|that|this|them|those|these|that one|this one)\b")
 
@@ -296,7 +302,11 @@ class DiscourseCues:
         bound = _ASKS_BOUND.search(text)
         if bound:
             cues["asks_bound"] = bound.group("bound")
+        if NUMBER_CHOICE.search(text):
+            cues["number_choice"] = True  # (its "which one" weighs the numbers, no listed items)
         for ref, rx in _ITEM_REF:
+            if cues.get("number_choice") and ref == "which":
+                continue
             if rx.search(text):
                 cues["item_ref"] = ref
                 break

@@ -10,6 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from bot.core.schemas import Cues, Entity, IntentScore, ParseResult
+from bot.nlu.discourse import WHICH_WORDS
 from bot.nlu.fallback import FALLBACK_INTENT
 from bot.nlu.model import CLASSIFIER
 from knowledge.retrieval import fact_index, terms
@@ -111,6 +112,9 @@ class Interpreter:
         if cues.about:
             intent, ranking = self._about(cues.about, intent, ranking,
                                           over_definition=cues.names_first)
+        if cues.number_choice and not cues.about:
+            # "60 or 90 sec rest, which one": read without the "which one" that weighs them
+            intent, ranking = self._about(WHICH_WORDS.sub(" ", clean), intent, ranking)
         dose = {_DOSE_WORDS[w] for w in cues.words if w in _DOSE_WORDS}
         if intent.name == "ask_exercise_steps" and not cues.how_to and len(dose) == 1 \
                 and any(e.entity == "exercise" for e in entities) \
