@@ -274,8 +274,11 @@ class ActiveFormPolicy(Policy):
         if tracker.slots.get("requested_slot") == "clearance" and parse.cues.cleared is not None:
             return form  # "my trainer said I'm fine" answers the clearance question, whatever its topic
         entities = {e.entity for e in parse.entities}
-        off_topic_question = (parse.intent.name == "out_of_scope" and parse.intent.confidence >= 0.8
-                              and parse.cues.question)
+        # ("whats a good protein powder brand" mid-interview: a question of its own, no answer)
+        off_topic_question = parse.intent.name == "out_of_scope" and parse.cues.question and (
+            parse.intent.confidence >= 0.8 or (
+                parse.intent.confidence >= UNSURE and not entities & FORM_ENTITIES
+                and len(parse.cues.words) >= 4))
         if parse.intent.name == FALLBACK_INTENT and parse.cues.question \
                 and (not parse.cues.yes_no or len(parse.cues.words) >= 5) \
                 and not entities & FORM_ENTITIES and len(parse.cues.words) >= 4 \
