@@ -125,8 +125,10 @@ def _asked_step(ex: Exercise, tracker: Tracker, follow_up: bool = False) -> str 
     feet?"): the exercise is already known."""
     text = _without_exercise_names(tracker)
     words = latest_cues(tracker).get("words") or []
-    if "step" in words and latest_cues(tracker).get("item_ref") == "first":
-        return ex.steps[0]  # "what's the first step of a dumbbell row?"
+    number = latest_cues(tracker).get("step_number")
+    if isinstance(number, int) and ex.steps and (number == -1 or 1 <= number <= len(ex.steps)):
+        # "what's the first step of a dumbbell row?", "the second step again?", "step 3?"
+        return ex.steps[number - 1 if number > 0 else -1]
     if len(words) < (1 if follow_up else 3):
         return None
     hits = _step_hits(ex, text)[:2]

@@ -231,8 +231,12 @@ class ActionAnswerTopic(Action):
         subject = next((s for s in kb.vocabulary.subject
                         if s.id == entities.get("subject") and not s.setting), None)
         if subject is not None:  # "should i go to failure on every set?": what it does not cover
+            # (and the fact it says nearby, when the answer did not give it: "half reps?" gets
+            # that mechanical tension means a full range of motion)
+            says = next((f.text for t in kb.topics for f in (*t.facts, *t.more)
+                         if f.id == subject.says and f.id not in {g.id for g in facts}), "")
             dispatcher.utter_message(response="utter_uncovered_note", name=subject.name,
-                                     ask=subject.ask)
+                                     ask=subject.ask, says=says)
         other = latest_cues(tracker).get("also_maybe")
         if other and other != intent:  # two topics nearly tied: the other one a tap away
             dispatcher.utter_message(response="utter_also_maybe",

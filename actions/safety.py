@@ -207,7 +207,7 @@ class ActionSoreness(Action):
         for subject in knowledge().vocabulary.subject:  # "can i take ibuprofen for it?"
             if subject.id in subjects and not subject.setting:
                 dispatcher.utter_message(response="utter_uncovered_note", name=subject.name,
-                                         ask=subject.ask)
+                                         ask=subject.ask, says="")
                 break
         return [SlotSet("last_topic", "risks"),
                 SlotSet("last_answer", answer_record("soreness", "risks", []))]

@@ -71,6 +71,8 @@ class Cues(BaseModel):
     yes_no: bool = False  # the question (or the message) asks yes or no: "is that ok for gains"
     asks_again: bool = False  # "wait what?", "huh?", "i dont get it": the last answer did not land
     number_choice: bool = False  # weighs two numbers: "60 or 90 sec rest, which one"
+    # a step named by its number: "the second step again?", "what was step 3" (1-based; -1 = last)
+    step_number: int | None = None
     asks_examples: bool = False  # "examples?", "like what?", "list them": the items of the last answer
     # "is that a minimum or a max?", "is that per muscle?": how the last answer's number is meant;
     # the words it asks about ("minimum", "per muscle"), or "" when it names none

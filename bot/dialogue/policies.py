@@ -384,6 +384,11 @@ class ReferencePolicy(Policy):
                 and (not named or (parse.cues.item_ref == "named" and "exercise" not in named)) \
                 and (parse.cues.question or parse.cues.continues or parse.cues.item_ref == "named") \
                 and (parse.intent.name in self.props.topic_follow_up
+                     # a guess at a topic is no clearer than the context ("spread out or all in
+                     # one go?" after the weekly sets, read as the summary at 0.23)
+                     # (not "and reps?" or "and the sets?": a fragment naming another topic)
+                     or (parse.intent.confidence < UNSURE and not parse.cues.continues
+                         and parse.intent.name not in self.props.exercise_dose)
                      or (parse.cues.item_ref == "named" and not parse.cues.asks_source
                          and parse.intent.name not in ("ask_more", "ask_sources")
                          # ("and the sets?" after the reps answer names another topic)
@@ -399,6 +404,11 @@ class ReferencePolicy(Policy):
         if parse.cues.asks_provider and record.get("kind") == "topic" and not tracker.active_loop \
                 and provider_fact(record) is not None:
             return "action_answer_retrieved"  # "who do i ask about how much to add?"
+        # "the second step again?", "what was step 3" right after the steps: that step
+        if parse.cues.step_number is not None and record.get("kind") == "exercise" \
+                and tracker.slots.get("exercise") \
+                and parse.first("exercise") in (None, tracker.slots["exercise"]):
+            return "action_exercise_steps"
         # "my heels keep coming up, what do i do?" or "what about the other side?" right after the
         # steps: a word of one of them, whatever topic the classifier read
         if record.get("kind") == "exercise" and tracker.slots.get("exercise") and not parse.first("subject") \

@@ -42,6 +42,7 @@ MAX_SENTENCES = 6  # sentences scored alone (a longer message: its first ones)
 # the score a message must reach that says "i'm fine" or "just kidding", or uses dark words as a
 # gym idiom ("dying to know", "it's killing me not knowing")
 SURE_THRESHOLD = 0.9
+HOLD_OFF = "hold_off"  # the lowest tier of red flags (knowledge/data/safety.yml)
 
 
 class CrisisData(BaseModel):
@@ -124,10 +125,15 @@ class CrisisGate:
         # question, "whether exercise helps when one no longer wishes to be alive".)
         threshold = max(self.threshold, SURE_THRESHOLD) \
             if cues.get("not_at_risk") or cues.get("idiom") else self.threshold
-        if not cues.get("tier") and score < threshold:
+        # a hold-off (a condition such as being postpartum, a joint that hurts) is no warning sign
+        # of its own: a sure crisis reading in the same message still wins ("4 months postpartum.
+        # the baby would be better off with someone who isn't me")
+        open_tier = not cues.get("tier") or cues.get("tier") == HOLD_OFF
+        needed = threshold if not cues.get("tier") else max(threshold, SURE_THRESHOLD)
+        if open_tier and score < needed:
             score = max(score, self._sentences(doc))
         cues["crisis_score"] = round(score, 4)
-        if not cues.get("tier") and score >= threshold:
+        if open_tier and score >= needed:
             cues["tier"] = LABEL
             cues["crisis_maybe"] = True
         return doc

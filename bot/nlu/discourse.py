@@ -81,7 +81,7 @@ _ASKS_AUTHOR = re.compile(r"\bwho (?:\w+ly )?(?:wrote|write|writes|published|rev
 _HOW_TO = re.compile(r"\b(?:how (?:do|should|would|can|to) (?:i |you |we )?(?:do|perform|execute|"
                      r"make)\b|how[- ]to\b|form\b|technique|walk me (?:through|thru|thro)|"
                      r"step[- ]by[- ]step|steps\b|"
-                     r"instructions?|tutorial|teach me|show me|guide|explain how|proper way|"
+                     r"instructions?|tutorial|teach me|show me|guide|explain how|^\s*(?:pls |please |can you |could you |can u )?explain\b|proper way|"
                      r"correct way|break ?down|cues|"
                      r"how (?:do|does) (?:a |an |the )?(?:[a-z-]+ ){1,3}work\b|"
                      # "one arm dumbbell row how??", "how i make the row correct"
@@ -263,6 +263,15 @@ _ADDRESSES_BOT = re.compile(r"\b(?:you|u|ur|your|youre|you'?re|yourself|ya|bot|r
 
 # two numbers weighed against each other ("60 or 90 sec rest, which one", "6 reps or 12 reps which
 # is better"), and the "which" words around them, left out when the rest is read alone
+# a step of an exercise named by its number: "step 3", "the 2nd step", "the last step"
+_ORDINALS = {"first": 1, "1st": 1, "one": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3,
+             "three": 3, "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5,
+             "sixth": 6, "6th": 6, "six": 6, "seventh": 7, "7th": 7, "seven": 7, "last": -1,
+             "final": -1}
+_STEP_NUMBER = re.compile(
+    r"\bstep\s*(?:#|no\.?|number|nr\.?)?\s*(?P<n>[1-9]|one|two|three|four|five|six|seven)\b|"
+    r"\b(?P<o>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|7th|last|final) "
+    r"(?:step|instruction|cue|bit of the steps)\b")
 NUMBER_CHOICE = re.compile(r"\b\d+\s*(?:s|secs?|seconds?|mins?|minutes?|reps?|sets?|x)?\s*"
                            r"(?:or|vs\.?|versus|v)\s*\d+\b")
 WHICH_WORDS = re.compile(r"\b(?:which|what)(?: one| is| s|'s)?(?: (?:better|best|right|it|correct))?\b"
@@ -302,6 +311,10 @@ class DiscourseCues:
         bound = _ASKS_BOUND.search(text)
         if bound:
             cues["asks_bound"] = bound.group("bound")
+        step = _STEP_NUMBER.search(text)
+        if step:
+            word = (step.group("n") or step.group("o")).lower()
+            cues["step_number"] = int(word) if word.isdigit() else _ORDINALS[word]
         if NUMBER_CHOICE.search(text):
             cues["number_choice"] = True  # (its "which one" weighs the numbers, no listed items)
         for ref, rx in _ITEM_REF:
@@ -331,7 +344,26 @@ class DiscourseCues:
         if first and text[first.end():].strip():
             cues["first_sentence_end"] = first.end()
         cues["words"] = sorted(set(_WORD.findall(text)))
+        _other_rest(doc)
         return doc
+
+
+# "the rest" meaning the others ("which body parts need more sets than the rest", "the rest of my
+# muscles"), not rest between sets
+_REST_AS_OTHERS = frozenset({"than", "all", "with", "from", "vs", "versus"})
+_OTHERS_OF = frozenset({"body", "muscles", "muscle", "bodyparts", "parts", "groups", "exercises"})
+
+
+def _other_rest(doc: Doc) -> None:
+    """Gives "rest" the lemma "other" where it means the others, so the classifier (which reads
+    lemmas) does not take it for rest between sets."""
+    for tok in doc:
+        if tok.lower_ != "rest" or tok.i == 0 or doc[tok.i - 1].lower_ != "the":
+            continue
+        before = doc[tok.i - 2].lower_ if tok.i >= 2 else ""
+        after = [t.lower_ for t in doc[tok.i + 1: tok.i + 4]]
+        if before in _REST_AS_OTHERS or (after[:1] == ["of"] and _OTHERS_OF & set(after[1:])):
+            tok.lemma_ = "other"
 
 
 @Language.factory("coach_discourse_cues")

@@ -41,7 +41,9 @@ class KnowledgeEntityRuler(EntityRuler):
     def __call__(self, doc: Doc) -> Doc:
         """Match, then drop what the person negates ("stronger, not bigger", "not a beginner")."""
         doc = super().__call__(doc)
-        kept = [e for e in doc.ents if e.label_ not in NEGATABLE or not _negated(doc, e.start)]
+        # (an exercise named by a past verb, "never squatted in my life", tells experience: kept)
+        kept = [e for e in doc.ents if e.label_ not in NEGATABLE or not _negated(doc, e.start)
+                or (e.label_ == "exercise" and e.text.lower().endswith("ed"))]
         if len(kept) != len(doc.ents):
             # what was negated stays readable: "no squats" asks to take the squat out of a plan
             doc.user_data["negated"] = [(e.label_, e.kb_id_ or e.ent_id_, e.start_char, e.end_char)
@@ -109,6 +111,12 @@ _DAYS = [
     re.compile(r"\b(?:days?|frequency)(?: per week| a week)?\s*[-:=]\s*"
                r"(?P<n>[1-7]|one|two|three|four|five|six|seven)\b"),
 ]
+# a change of mind inside one message: "3 days... actually no, make it 4", "4 days, no wait 3"
+_DAYS_CORRECTION = re.compile(
+    r"\b(?:actually|no|nah|wait|sorry|scratch that|i mean|i meant|rather|make (?:it|that)|"
+    r"change (?:it|that) to)\b[\s,.!]*(?:(?:no|nah|wait|make it|make that|actually|i mean|sorry|"
+    r"better|let'?s say|say|do)[\s,.!]+)*(?P<n>[2-7]|two|three|four|five|six|seven)\b"
+    r"(?!\s*(?:sets?|reps?|min|mins|minutes?|hours?|hrs?|x|exercises?|kg|lbs?|months?|years?|weeks?))")
 _NOT_REST = r"(?!\s*(?:of\s+)?(?:rest|break|pause|between))"
 _MINUTES = [
     # (also "40 minutos", "45 minuten", "30 minuti" of other languages)
@@ -263,6 +271,13 @@ class NumberEntities:
                 span = source_span(doc, m.start(), m.end(), "duration", str(minutes))
                 if span is not None:
                     spans.append(span)
+        said = [s for s in spans if s.label_ == "days"]
+        for m in _DAYS_CORRECTION.finditer(text):
+            earlier = [s for s in said if s.end_char <= m.start("n")]
+            if earlier and all(s.kb_id_ != str(_number(m.group("n"))) for s in earlier):
+                span = source_span(doc, m.start("n"), m.end("n"), "days", str(_number(m.group("n"))))
+                if span is not None:  # the number said last stands
+                    spans = [s for s in spans if s not in earlier] + [span]
         if spans:
             doc.ents = filter_spans(spans + list(doc.ents))
         return doc
