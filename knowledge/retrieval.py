@@ -141,13 +141,15 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
                         r"\bwho (?:benefits|gains|does it help|is it (?:most |especially )?(?:useful|helpful|"
                         r"good) for)\b"), "particularly useful people"),
             # "which muscles need more", "body parts that need extra sets": more volume
-            (re.compile(r"\b(?:need|needs|require|requires|get|gets|want|wants) (?:more|extra|additional)\b|"
-                        r"\bthan (?:the )?(?:rest|others)\b(?! (?:between|of (?:the|my) sets|periods?|times?))"),
+            (re.compile(r"\b(?:need|needs|require|requires|get|gets|want|wants) (?:more|extra|additional)\b"
+                        r"|\bthan (?:the )?(?:rest|others)\b"
+                        r"(?! (?:between|of (?:the|my) sets|periods?|times?))"),
              "volume other body parts"),
             # "who usually trains for size", "what kind of people do hypertrophy": who is interested
-            (re.compile(r"\bwho (?:usually |typically |normally |mostly |generally |really )?(?:trains?|does|do|"
-                        r"goes? for|is into|are into|gets? into|cares? about)\b|\b(?:what|which) (?:kind|type|sort)s? of "
-                        r"(?:people|person|lifters?|folks?) (?:train|do|does|go for|are into|get into)\b"),
+            (re.compile(r"\bwho (?:usually |typically |normally |mostly |generally |really )?"
+                        r"(?:trains?|does|do|goes? for|is into|are into|gets? into|cares? about)\b"
+                        r"|\b(?:what|which) (?:kind|type|sort)s? of (?:people|person|lifters?|folks?) "
+                        r"(?:train|do|does|go for|are into|get into)\b"),
              "people interested bodybuilders"),
             # "3x8 or 3x12": sets and reps
             (re.compile(r"\b\d{1,2}\s*x\s*\d{1,2}\b"), "sets reps"),
