@@ -20,6 +20,7 @@ from actions.common import (
 )
 from knowledge.retrieval import (
     SOURCES,
+    bound_fact,
     clear_match,
     examples_fact,
     fact_index,
@@ -72,7 +73,10 @@ class ActionAnswerRetrieved(Action):
                 return []
         bound = str(latest_cues(tracker).get("asks_bound") or "")
         number = number_fact(record) if bound else None
-        if bound and bound.startswith("per ") and near is not None \
+        stated = bound_fact(record, bound) if bound.startswith("per ") else None
+        if stated is not None:  # "and per week total?" after the per-exercise maximum
+            hit, bound = stated, ""
+        elif bound and bound.startswith("per ") and near is not None \
                 and (number is None or near.fact_id != number.fact_id):
             bound = ""  # "and per exercise?" after the weekly sets: the per-exercise fact
         elif bound:  # "is that a minimum or a max?": the number just given, as the article words it

@@ -18,6 +18,7 @@ from actions.common import answer_record, knowledge, latest_cues, latest_intent,
 from knowledge.models import SERIOUS_TIERS, KnowledgeBase, RedFlag
 
 PREGNANCY_FLAGS = {"pregnancy", "pregnancy_warning"}
+SORENESS_NEARBY = "risk_overuse"  # the fact a soreness reply gives as the article's nearest word
 
 
 def reported_flags(kb: KnowledgeBase, tracker: Tracker) -> list[RedFlag]:
@@ -199,7 +200,10 @@ class ActionSoreness(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response="utter_soreness",
+        # the article's nearest word on it: too much, or a routine not planned, can overuse
+        nearby = next((f.text for t in knowledge().topics for f in (*t.facts, *t.more)
+                       if f.id == SORENESS_NEARBY), "")
+        dispatcher.utter_message(response="utter_soreness", nearby=nearby,
                                  json_message={"kind": "safety", "tier": "none",
                                                "symptom": "soreness"})
         subjects = {str(e.get("value")) for e in tracker.latest_message.get("entities") or []

@@ -345,6 +345,13 @@ def number_fact(last_answer: dict[str, Any]) -> Hit | None:
                  if h.fact_id in given and _NUMBER.search(h.text)), None)
 
 
+def bound_fact(last_answer: dict[str, Any], bound: str) -> Hit | None:
+    """"And per week total?" after the per-exercise maximum: the fact of the last topic that says
+    it per week (one just given first), if any."""
+    return next((h for h in _topic_facts(last_answer) if states_bound(h.text, bound)
+                 and _NUMBER.search(h.text)), None)
+
+
 def states_bound(text: str, bound: str) -> bool:
     """Whether a fact's words say what a bound question asks ("at least" for "a minimum?",
     "per week" for "per week?"); for "a minimum or a max?" either side will do."""

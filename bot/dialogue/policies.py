@@ -219,6 +219,10 @@ class SafetyTriagePolicy(Policy):
         if cues.soreness and not answers_form and (parse.intent.name in self.props.soreness_report or (
                 parse.intent.name == SYMPTOM_INTENT and cues.complaint) or (
                 parse.intent.name in self.props.follow_up and cues.question) or (
+                # "sore and tired all week since i started going 6 days a week": a report, not
+                # the start of a plan interview
+                parse.intent.name in self.props.follow_up and not tracker.active_loop
+                and not cues.mentions_plan and not cues.asks_for_plan) or (
                 parse.intent.name in self.props.states_no_fact and cues.question) or (
                 cues.question and parse.intent.confidence < SORENESS_UNSURE)):  # "is being sore the next
             # day a sign it worked?" read as an interview answer, or as a topic the classifier

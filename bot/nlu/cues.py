@@ -125,8 +125,10 @@ _OWN_PLAN = re.compile(r"\bmy (?:current |existing |own |old |workout |training 
 # a schedule of the person's own, asked about: "gonna go 7 days a week, 2 hours a day. good idea?"
 _OWN_SCHEDULE = re.compile(
     r"\b(?:i'?m|im|i am|i will|i'?ll|ill|gonna|going to|planning (?:on|to)|plan to|thinking (?:of|about)|"
-    r"want to|wanna|i)\s+(?:go(?:ing)?|train(?:ing)?|lift(?:ing)?|do(?:ing)?|hit(?:ting)? the gym|"
-    r"work(?:ing)? out|start(?:ing)?)\b[^.?!]{0,20}\b(?:\d+|one|two|three|four|five|six|seven|every) ?"
+    r"want to|wanna|i)\s+(?:(?:can|could|only|can only|could only|will only|only ever)\s+)?"
+    r"(?:go(?:ing)?|train(?:ing)?|lift(?:ing)?|do(?:ing)?|hit(?:ting)? the gym|get (?:to|in to|into) the gym|"
+    r"make it(?: to the gym)?|work(?:ing)? out|start(?:ing)?)\b[^.?!]{0,20}\b"
+    r"(?:\d+|one|two|three|four|five|six|seven|every) ?"
     r"(?:days?|x|times)\b")
 _ASKS_VERDICT = re.compile(r"\b(?:good|bad|smart|dumb|great) idea\b|\b(?:too much|overkill|enough|"
                            r"ok|okay|fine|alright|safe|possible|realistic|reasonable)\s*[?!.]*$|"

@@ -41,7 +41,7 @@ _WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+|ok\s+)?(?:why|how come)\b|"
 # words that ask for a change (of a plan, of an answer)
 _CHANGE = re.compile(r"\b(?:can i|could i|can you|make it|make that|change|switch|instead|actually|"
                      r"only|rather|what if|how about|with just|do it with|do this with|redo|rebuild|"
-                     r"update)\b")
+                     r"update|can we|could we|let'?s do|too many|too few)\b")
 # a message that continues the last topic ("and per exercise?", "what about the squat?")
 _CONTINUES = re.compile(r"^\s*(?:ok(?:ay)?,?\s+)?(?:and|so|then|also|what about|how about|"
                         r"but what about|what if|same for|and for|and what about)\b")
