@@ -83,6 +83,7 @@ _HOW_TO = re.compile(r"\b(?:how (?:do|should|would|can|to) (?:i |you |we )?(?:do
                      r"step[- ]by[- ]step|steps\b|"
                      r"instructions?|tutorial|teach me|show me|guide|explain how|proper way|"
                      r"^\s*(?:pls |please |can you |could you |can u )?explain\b|"
+                     r"\bhow (?:i|u|you|we) (?:do|make|perform|execute)\b|"
                      r"correct way|break ?down|cues|"
                      r"how (?:do|does) (?:a |an |the )?(?:[a-z-]+ ){1,3}work\b|"
                      # "one arm dumbbell row how??", "how i make the row correct"
