@@ -360,7 +360,8 @@ class ActionExplainQuestion(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
-        slot = tracker.get_slot("requested_slot")
+        # (the question a "why do you need to know about injuries?" names, else the pending one)
+        slot = latest_cues(tracker).get("why_asked") or tracker.get_slot("requested_slot")
         response = f"utter_explain_{slot}"
         if response in (domain.get("responses") or {}):
             dispatcher.utter_message(response=response)

@@ -151,6 +151,10 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
                         r"|\b(?:what|which) (?:kind|type|sort)s? of (?:people|person|lifters?|folks?) "
                         r"(?:train|do|does|go for|are into|get into)\b"),
              "people interested bodybuilders"),
+            # "all on one day or split up?", "spread out or in one go": spreading the week's sets
+            (re.compile(r"\ball (?:in|on) one (?:day|go|session|workout)\b|\bsplit (?:it |them |those )?up\b|"
+                        r"\bspread (?:it |them |those )?(?:out|over)\b|\bin one (?:go|session|workout)\b"),
+             "spread throughout week"),
             # "3x8 or 3x12": sets and reps
             (re.compile(r"\b\d{1,2}\s*x\s*\d{1,2}\b"), "sets reps"),
             # the bodies the article names, by their initials
@@ -296,6 +300,8 @@ def provider_fact(last_answer: dict[str, Any]) -> Hit | None:
     return found[0] if found else None
 
 
+_POINTING_ONE = re.compile(r"\bones\b|(?<=\bwhich )one\b|(?<=\bthat )one\b|(?<=\bthis )one\b|(?<=\bthe )one\b",
+                           re.I)
 SHOWN_COVERAGE_SLACK = 0.15  # how much less of a follow-up a fact just given may hold and still win
 _LISTS = re.compile(r"(?:\b(?:such as|including|for example|like)\b|:)[^.;]*,[^.;]*\b(?:and|or)\b")
 _NUMBER = re.compile(r"\d|\b(?:twice|once|two|three|four|five|six)\b")
@@ -381,9 +387,15 @@ def follow_up_match(question: str, last_answer: dict[str, Any], named: bool = Fa
     index = fact_index()
     if named:  # "the metabolic one": the word that points, without "one"
         question = " ".join(w for w in question.split() if w.strip(",.?!").lower() not in POINTER_WORDS)
+    # "which ones need more?": "ones" points, it names nothing ("one of the body parts" is no match)
+    question = _POINTING_ONE.sub(" ", question)
     # (a word no fact uses cannot point at one: "who can help me figure out how much more?")
-    hits = [h for h in index.search(question, topic=topic, limit=50, known_only=True)
-            if h.coverage >= coverage and h.matched >= matched]
+    # (the facts just given count even when another topic holds them: the diabetes study given
+    # with the benefits answers "what did that study do?")
+    given_ids = set(last_answer.get("facts") or [])
+    hits = [h for h in index.search(question, limit=len(index.docs), known_only=True)
+            if (h.topic == topic or h.fact_id in given_ids)
+            and h.coverage >= coverage and h.matched >= matched]
     # one just given, unless another holds more of the question ("and which muscles need more?"
     # after the weekly total: the fact naming the muscles, not the total again)
     best = max((h.coverage for h in hits), default=0.0)

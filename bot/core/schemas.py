@@ -73,6 +73,9 @@ class Cues(BaseModel):
     number_choice: bool = False  # weighs two numbers: "60 or 90 sec rest, which one"
     # a step named by its number: "the second step again?", "what was step 3" (1-based; -1 = last)
     step_number: int | None = None
+    # asks why the interview asks something: the question's slot it names ("why do you need to
+    # know about injuries" -> injuries), or "" when it names none ("why do you ask?")
+    why_asked: str | None = None
     asks_examples: bool = False  # "examples?", "like what?", "list them": the items of the last answer
     # "is that a minimum or a max?", "is that per muscle?": how the last answer's number is meant;
     # the words it asks about ("minimum", "per muscle"), or "" when it names none

@@ -271,6 +271,8 @@ class ActiveFormPolicy(Policy):
         if parse.intent.name == "cancel":
             # "skip" may look like cancel to the classifier: ending the form takes a cancel word
             return CANCEL_FORM if parse.cues.cancel else form
+        if parse.cues.why_asked is not None and not parse.cues.tier:
+            return "action_explain_question"  # "why do you need to know about injuries?"
         if parse.cues.asks_meaning and tracker.slots.get("requested_slot") \
                 and not parse.cues.tier:
             # "what counts as a full gym?": what the pending question means, then the question

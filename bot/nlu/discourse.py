@@ -265,6 +265,18 @@ _ADDRESSES_BOT = re.compile(r"\b(?:you|u|ur|your|youre|you'?re|yourself|ya|bot|r
 
 # two numbers weighed against each other ("60 or 90 sec rest, which one", "6 reps or 12 reps which
 # is better"), and the "which" words around them, left out when the rest is read alone
+# asks why the interview wants to know something ("why do you need to know about injuries?")
+_WHY_ASKED = re.compile(
+    r"\bwhy (?:do|would|did) (?:you|u) (?:need|want|have) to know\b(?P<a>[^.?!]{0,40})|"
+    r"\bwhy (?:do|did) (?:you|u) (?:ask|need|want)\b(?P<b>[^.?!]{0,40})|"
+    r"\bwhy (?:does|do|is|are) (?P<c>[^.?!]{0,30}) (?:matter|important|relevant|needed)\b|"
+    r"\bwhat (?:do|would) (?:you|u) need (?P<d>[^.?!]{0,30}) for\b")
+# the interview question a why names, by its words
+_ASKED_SLOTS = [("injuries", re.compile(r"\b(?:injur\w*|health|conditions?|medical|pain|surgery)\b")),
+                ("experience", re.compile(r"\b(?:experience|level|beginner|how long i)\b")),
+                ("days", re.compile(r"\b(?:days?|how often|how many times)\b")),
+                ("equipment", re.compile(r"\b(?:equipment|gear|dumbbells?|gym|weights)\b")),
+                ("duration", re.compile(r"\b(?:minutes?|time|how long (?:each|per|a) )\b"))]
 # a step of an exercise named by its number: "step 3", "the 2nd step", "the last step"
 _ORDINALS = {"first": 1, "1st": 1, "one": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3,
              "three": 3, "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5,
@@ -313,6 +325,10 @@ class DiscourseCues:
         bound = _ASKS_BOUND.search(text)
         if bound:
             cues["asks_bound"] = bound.group("bound")
+        asked = _WHY_ASKED.search(text)
+        if asked:
+            named = " ".join(g for g in asked.groups() if g)
+            cues["why_asked"] = next((slot for slot, rx in _ASKED_SLOTS if rx.search(named)), "")
         step = _STEP_NUMBER.search(text)
         if step:
             word = (step.group("n") or step.group("o")).lower()
