@@ -300,8 +300,8 @@ def provider_fact(last_answer: dict[str, Any]) -> Hit | None:
     return found[0] if found else None
 
 
-_POINTING_ONE = re.compile(r"\bones\b|(?<=\bwhich )one\b|(?<=\bthat )one\b|(?<=\bthis )one\b|(?<=\bthe )one\b",
-                           re.I)
+_POINTING_ONE = re.compile(r"\bones\b|(?<=\bwhich )one\b|(?<=\bthat )one\b|(?<=\bthis )one\b"
+                           r"|(?<=\bthe )one\b", re.I)
 SHOWN_COVERAGE_SLACK = 0.15  # how much less of a follow-up a fact just given may hold and still win
 _LISTS = re.compile(r"(?:\b(?:such as|including|for example|like)\b|:)[^.;]*,[^.;]*\b(?:and|or)\b")
 _NUMBER = re.compile(r"\d|\b(?:twice|once|two|three|four|five|six)\b")

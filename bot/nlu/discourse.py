@@ -327,8 +327,8 @@ class DiscourseCues:
             cues["asks_bound"] = bound.group("bound")
         asked = _WHY_ASKED.search(text)
         if asked:
-            named = " ".join(g for g in asked.groups() if g)
-            cues["why_asked"] = next((slot for slot, rx in _ASKED_SLOTS if rx.search(named)), "")
+            words = " ".join(g for g in asked.groups() if g)
+            cues["why_asked"] = next((slot for slot, rx in _ASKED_SLOTS if rx.search(words)), "")
         step = _STEP_NUMBER.search(text)
         if step:
             word = (step.group("n") or step.group("o")).lower()
