@@ -26,7 +26,7 @@ from actions.common import (
     utter_disclaimer,
 )
 from knowledge.models import Fact, KnowledgeBase, Topic
-from knowledge.retrieval import clear_match, fact_index
+from knowledge.retrieval import clear_match, fact_index, terms
 
 # a question that continues the previous one keeps its goal ("and how long to rest then?")
 # questions whose answer depends on the exercise last talked about ("how many sets?" after steps)
@@ -319,6 +319,18 @@ class ActionAnswerTopic(Action):
                 if fitting:
                     lead = topic.fact(fitting[0].fact_id)
                     facts = [lead, *[f for f in facts if f.id != lead.id]]
+        # one of the topic's items named by its own words ("myofibril hypertrophy in a few words"):
+        # its fact leads, not the fact that names every item
+        words = set(terms(text))
+        named_items = [i for i in topic.items if set(terms(i.name)) <= words]
+        if len(named_items) == 1 and named_items[0].fact and facts:
+            own = set(terms(named_items[0].name))
+            # (not when another item is named as well: "sarcoplasmic vs myofibril")
+            others = set().union(*(set(terms(i.name)) - own for i in topic.items
+                                   if i is not named_items[0]))
+            if not others & words:
+                item_fact = topic.fact(named_items[0].fact)
+                facts = [item_fact, *[f for f in facts if f.id != item_fact.id]]
         dose_word = DOSE_WORDS.get(latest_intent(tracker))
         if topic.id == "health_conditions" and dose_word:  # "diabetes, how many reps?": the study
             facts = sorted(facts, key=lambda f: dose_word not in f.text.lower())

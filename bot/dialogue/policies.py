@@ -311,7 +311,13 @@ class RetrievalPolicy(Policy):
         intent = parse.intent.name
         # "tell me about soreness" as the first message: no answer yet to go on with
         nothing_to_continue = intent == "ask_more" and not tracker.slots.get("last_answer")
-        if (intent not in self.props.states_no_fact and not nothing_to_continue) \
+        # "should she check with her doctor first" read as steps, with no exercise named or just
+        # shown and no word asking how: the steps of nothing; a clear fact may answer instead
+        steps_of_nothing = intent == "ask_exercise_steps" and not parse.first("exercise") \
+            and not parse.cues.how_to and not parse.cues.step_number \
+            and (tracker.slots.get("last_answer") or {}).get("kind") != "exercise"
+        if (intent not in self.props.states_no_fact and not nothing_to_continue
+                and not steps_of_nothing) \
                 or len(parse.cues.words) < 3:
             return None
         if intent == FALLBACK_INTENT and parse.first("condition") not in (None, "none"):
