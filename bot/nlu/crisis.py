@@ -118,27 +118,45 @@ class CrisisGate:
     def __call__(self, doc: Doc) -> Doc:
         score = float(doc.cats.pop(LABEL, 0.0))
         cues: dict[str, Any] = doc.user_data.setdefault("cues", {})
-        # a message that says the person is fine ("nah im good, it happens sometimes") or uses
-        # dark words as a gym idiom ("dying to know", "my legs are dead") needs a surer reading;
-        # the crisis patterns still apply to it. (A surer reading for every message the intent
+        # a message that says the person is fine ("nah im good, it happens sometimes") needs a
+        # surer reading; the crisis patterns still apply to it. (A surer reading for every message the intent
         # classifier reads clearly as training was tried: it lost crisis messages inside a clear
         # question, "whether exercise helps when one no longer wishes to be alive".)
-        threshold = max(self.threshold, SURE_THRESHOLD) \
-            if cues.get("not_at_risk") or cues.get("idiom") else self.threshold
+        threshold = max(self.threshold, SURE_THRESHOLD) if cues.get("not_at_risk") else self.threshold
         # a hold-off (a condition such as being postpartum, a joint that hurts) is no warning sign
         # of its own: a sure crisis reading in the same message still wins ("4 months postpartum.
         # the baby would be better off with someone who isn't me")
         open_tier = not cues.get("tier") or cues.get("tier") == HOLD_OFF
         needed = threshold if not cues.get("tier") else max(threshold, SURE_THRESHOLD)
         if open_tier and score < needed:
-            score = max(score, self._sentences(doc))
+            score = max(score, self._sentences(source_text(doc)))
+        idioms = doc.user_data.get("idiom_spans") or []
+        if open_tier and idioms and score >= needed:
+            # dark words as a gym idiom ("dying to know", "long rests bore me to death"): the
+            # message is read again with its idioms left out, whole and by sentence, and the
+            # lower score counts; a crisis said beside an idiom still reads as one ("my legs are
+            # dead and honestly i want to be dead too")
+            masked = _without(source_text(doc), idioms)
+            score = min(score, max(self._score(masked), self._sentences(masked)))
         cues["crisis_score"] = round(score, 4)
         if open_tier and score >= needed:
             cues["tier"] = LABEL
             cues["crisis_maybe"] = True
         return doc
 
-    def _sentences(self, doc: Doc) -> float:
+    def _score(self, text: str) -> float:
+        """The classifier's score of a text read alone (1.0 without the classifier: no change)."""
+        if CRISIS_PIPE not in self.nlp.pipe_names or not text.strip():
+            return 1.0 if text.strip() else 0.0
+        upto = self.nlp.pipe_names.index(CRISIS_PIPE)
+        part = self.nlp.make_doc(text)
+        for name, proc in self.nlp.pipeline[:upto]:
+            if name != "textcat":
+                part = proc(part)
+        crisis_pipe: Any = self.nlp.get_pipe(CRISIS_PIPE)
+        return float(crisis_pipe.predict([part]).tolist()[0][0])
+
+    def _sentences(self, text: str) -> float:
         """The highest score of the message's sentences read alone, and of two neighbours read
         together (0 for one sentence).
 
@@ -146,7 +164,7 @@ class CrisisGate:
         nlp.pipe: select_pipes would change the shared pipeline under other threads' parses."""
         if CRISIS_PIPE not in self.nlp.pipe_names:  # (a pipeline without the classifier)
             return 0.0
-        split = _SENTENCE.split(source_text(doc))
+        split = _SENTENCE.split(text)
         # ("beginner. not like ill be around to see results": the one-word answer is left out)
         parts = [p for p in split if len(p.split()) >= 2]
         if len(split) < 2 or not parts:
@@ -166,6 +184,16 @@ class CrisisGate:
             docs.append(sentence)
         scores = crisis_pipe.predict(docs)
         return float(max(row[0] for row in scores.tolist()))
+
+
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with the given character spans left out."""
+    out, at = [], 0
+    for start, end in sorted(spans):
+        out.append(text[at:start])
+        at = max(at, end)
+    out.append(text[at:])
+    return " ".join("".join(out).split())
 
 
 @Language.factory("coach_crisis_gate", default_config={"threshold": 0.5})

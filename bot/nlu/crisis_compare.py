@@ -29,6 +29,7 @@ from bot.core.config import ROOT, load_config
 from bot.nlu import model as nlu_model
 from bot.nlu.crisis import CRISIS_PIPE, LABEL, CrisisData, CrisisGate, load_crisis, train_crisis
 from bot.nlu.data import load_nlu
+from bot.nlu.entities import source_text
 
 HELD_OUT = ROOT / "tests" / "data" / "nlu_test.yml"
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -60,7 +61,7 @@ def _scores(nlp: Language, texts: list[str]) -> list[float]:
         doc = nlp.make_doc(text)
         for proc in steps:
             doc = proc(doc)
-        out.append(max(float(doc.cats.get(LABEL, 0.0)), gate._sentences(doc)))
+        out.append(max(float(doc.cats.get(LABEL, 0.0)), gate._sentences(source_text(doc))))
     return out
 
 

@@ -173,6 +173,14 @@ _IDIOM = re.compile(
     r" (?:is |are |feel |feels |were |was )?(?:so |totally |literally )?"
     r"(?:dead|dying|gone|toast|fried|cooked)\b|"
     r"\b(?:scared|bored|worried|frightened) (?:me |myself )?to death\b|"
+    # more of the gym's dark jokes ("bore me to death", "fighting to the death over it", "a dead
+    # end", "don't want my own funeral", "die under the bar", "i end every set when i feel dead")
+    r"\b(?:bore|bores|boring) (?:me )?to death\b|\b(?:fight\w*|argu\w*|debat\w*|battle\w*) to the death\b|"
+    r"\bdead[- ]end\b|\bmy own funeral\b|\bdie under (?:the|a|that) (?:bar|barbell|weight)\b|"
+    r"\b(?:set|sets|rep|reps)\b[^.?!]{0,20}\b(?:feel|felt|am|i'?m) dead\b|"
+    # grief for a pet is sadness, not a crisis ("my dog died last week, haven't trained since")
+    r"\bmy (?:old )?(?:dog|cat|pet|puppy|kitten|hamster|rabbit|horse|bird|fish) (?:died|passed|passed away|"
+    r"had to be put down)\b|"
     r"\bend(?:ing)? (?:my|the|this) (?:bulk|cut|set|session|workout|program|split|membership|contract)\b|"
     # a fear of injury, or an injury ("scared of hurting myself", "she injured herself on leg day")
     r"\b(?:scared|afraid|worried|nervous|anxious|terrified|fear)\b[^.?!]{0,15}\b(?:hurt\w*|injur\w*) "
@@ -290,7 +298,9 @@ class SafetyCues:
             cues["dismisses"] = True
         if _NOT_AT_RISK.search(text):
             cues["not_at_risk"] = True
-        if _IDIOM.search(text):
+        idioms = [m.span() for m in _IDIOM.finditer(text)]
+        if idioms:  # (where, so the crisis gate can also read the message without them)
+            doc.user_data["idiom_spans"] = idioms
             cues["idiom"] = True
         region = next((name for name, rx in _REGIONS if rx.search(text)), None)
         if region:

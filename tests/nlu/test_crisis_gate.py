@@ -55,8 +55,49 @@ def test_crisis_data_needs_both_lists(tmp_path: Path) -> None:
         load_crisis(path)
 
 
-def test_a_gym_idiom_needs_a_surer_reading() -> None:
-    cues, _ = _gate(0.85, {"idiom": True})  # "im dying to know"
-    assert "tier" not in cues
-    cues, _ = _gate(0.95, {"idiom": True})
+class _MaskedGate(CrisisGate):
+    """A gate whose classifier reads the message without its idioms at a set score."""
+
+    def __init__(self, masked_score: float) -> None:
+        super().__init__(NLP, threshold=0.5)
+        self.masked_score = masked_score
+        self.read: list[str] = []
+
+    def _score(self, text: str) -> float:
+        self.read.append(text)
+        return self.masked_score
+
+    def _sentences(self, text: str) -> float:
+        return 0.0
+
+
+def _idiom_gate(score: float, masked: float, text: str, spans: list[tuple[int, int]]) -> Any:
+    gate = _MaskedGate(masked)
+    doc = NLP.make_doc(text)
+    doc.cats = {"ask_rest": 0.2, LABEL: score}
+    doc.user_data["cues"] = {"idiom": True}
+    doc.user_data["idiom_spans"] = spans
+    return gate(doc).user_data["cues"], gate.read
+
+
+def test_a_gym_idiom_is_left_out_and_the_rest_read_again() -> None:
+    text = "long rests bore me to death, what rest for size"
+    start = text.index("bore")
+    cues, read = _idiom_gate(0.98, 0.1, text, [(start, start + len("bore me to death"))])
+    assert "tier" not in cues and cues["crisis_score"] == 0.1
+    assert read == ["long rests , what rest for size"]
+
+
+def test_a_crisis_beside_a_gym_idiom_still_reads_as_one() -> None:
+    text = "my legs are dead and honestly i want to be dead too"
+    cues, _ = _idiom_gate(0.95, 0.84, text, [(0, len("my legs are dead"))])
+    assert cues["tier"] == "crisis" and cues["crisis_score"] == 0.84
+
+
+def test_a_sure_crisis_reading_wins_over_a_hold_off_but_not_over_a_warning_sign() -> None:
+    cues, _ = _gate(0.95, {"tier": "hold_off"})  # "4 months postpartum. the baby would be ..."
     assert cues["tier"] == "crisis"
+    cues, _ = _gate(0.7, {"tier": "hold_off"})
+    assert cues["tier"] == "hold_off"
+    cues, _ = _gate(0.99, {"tier": "urgent"})
+    assert cues["tier"] == "urgent"
