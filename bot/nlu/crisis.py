@@ -118,11 +118,14 @@ class CrisisGate:
     def __call__(self, doc: Doc) -> Doc:
         score = float(doc.cats.pop(LABEL, 0.0))
         cues: dict[str, Any] = doc.user_data.setdefault("cues", {})
-        # a message that says the person is fine ("nah im good, it happens sometimes") needs a
-        # surer reading; the crisis patterns still apply to it. (A surer reading for every message the intent
+        # a message that says the person is fine ("nah im good, it happens sometimes") or uses
+        # dark words as a gym idiom ("my legs are dead") needs a surer reading; the crisis
+        # patterns still apply to it. (A surer reading for every message the intent
         # classifier reads clearly as training was tried: it lost crisis messages inside a clear
         # question, "whether exercise helps when one no longer wishes to be alive".)
-        threshold = max(self.threshold, SURE_THRESHOLD) if cues.get("not_at_risk") else self.threshold
+        idioms = doc.user_data.get("idiom_spans") or []
+        threshold = max(self.threshold, SURE_THRESHOLD) \
+            if cues.get("not_at_risk") or idioms or cues.get("idiom") else self.threshold
         # a hold-off (a condition such as being postpartum, a joint that hurts) is no warning sign
         # of its own: a sure crisis reading in the same message still wins ("4 months postpartum.
         # the baby would be better off with someone who isn't me")
@@ -130,14 +133,15 @@ class CrisisGate:
         needed = threshold if not cues.get("tier") else max(threshold, SURE_THRESHOLD)
         if open_tier and score < needed:
             score = max(score, self._sentences(source_text(doc)))
-        idioms = doc.user_data.get("idiom_spans") or []
         if open_tier and idioms and score >= needed:
-            # dark words as a gym idiom ("dying to know", "long rests bore me to death"): the
-            # message is read again with its idioms left out, whole and by sentence, and the
-            # lower score counts; a crisis said beside an idiom still reads as one ("my legs are
-            # dead and honestly i want to be dead too")
+            # dark words as a gym idiom ("dying to know", "long rests bore me to death") need a
+            # surer reading, and the message read again without its idioms, whole and by
+            # sentence, must still reach the usual threshold: the lower score counts. A crisis
+            # said beside an idiom still reads as one ("my legs are dead and honestly i want to
+            # be dead too")
             masked = _without(source_text(doc), idioms)
-            score = min(score, max(self._score(masked), self._sentences(masked)))
+            again = max(self._score(masked), self._sentences(masked))
+            score = again if again < self.threshold else score
         cues["crisis_score"] = round(score, 4)
         if open_tier and score >= needed:
             cues["tier"] = LABEL

@@ -91,7 +91,14 @@ def test_a_gym_idiom_is_left_out_and_the_rest_read_again() -> None:
 def test_a_crisis_beside_a_gym_idiom_still_reads_as_one() -> None:
     text = "my legs are dead and honestly i want to be dead too"
     cues, _ = _idiom_gate(0.95, 0.84, text, [(0, len("my legs are dead"))])
-    assert cues["tier"] == "crisis" and cues["crisis_score"] == 0.84
+    assert cues["tier"] == "crisis" and cues["crisis_score"] == 0.95
+
+
+def test_a_gym_idiom_needs_a_surer_reading() -> None:
+    text = "what channel is the show on tonight, im dying to watch it"
+    start = text.index("dying to")
+    cues, _ = _idiom_gate(0.85, 0.85, text, [(start, start + len("dying to"))])
+    assert "tier" not in cues
 
 
 def test_a_sure_crisis_reading_wins_over_a_hold_off_but_not_over_a_warning_sign() -> None:
