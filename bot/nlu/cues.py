@@ -179,7 +179,8 @@ _IDIOM = re.compile(
     r"\bdead[- ]end\b|\bmy own funeral\b|"
     # an impatient "nobody explains it" about training advice
     r"\b(?:nobody|no one|no-one|noone) (?:ever |actually |really )?(?:explains|shows|teaches)"
-    r"(?: (?:it|how|what (?:it|that|this) means|this|that|the form|properly))?\s*(?:[.?!,]|lol|$)|\bdie under (?:the|a|that) (?:bar|barbell|weight)\b|"
+    r"(?: (?:it|how|what (?:it|that|this) means|this|that|the form|properly))?\s*(?:[.?!,]|lol|$)|"
+    r"\bdie under (?:the|a|that) (?:bar|barbell|weight)\b|"
     r"\b(?:set|sets|rep|reps)\b[^.?!]{0,20}\b(?:feel|felt|am|i'?m) dead\b|"
     # grief for a pet is sadness, not a crisis ("my dog died last week, haven't trained since")
     r"\bmy (?:old )?(?:dog|cat|pet|puppy|kitten|hamster|rabbit|horse|bird|fish) (?:died|passed|passed away|"
