@@ -216,7 +216,9 @@ class SafetyTriagePolicy(Policy):
         if cues.asks_warning_signs:  # "what signs mean I should stop?": the published list
             return "action_warning_signs"
         answers_form = bool(tracker.active_loop and plan_answers)
-        if cues.soreness and not answers_form and (parse.intent.name in self.props.soreness_report or (
+        thanks_only = parse.intent.name == "thank" and not cues.question  # "thanks, that destroyed me"
+        if cues.soreness and not answers_form and not thanks_only and (
+                parse.intent.name in self.props.soreness_report or (
                 parse.intent.name == SYMPTOM_INTENT and cues.complaint) or (
                 parse.intent.name in self.props.follow_up and cues.question) or (
                 # "sore and tired all week since i started going 6 days a week": a report, not

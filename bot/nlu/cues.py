@@ -29,7 +29,11 @@ _OTHER_PERSON = re.compile(
 _SORENESS = re.compile(
     r"\b(?:sore|soreness|doms|stiff|stiffness|achy|aching|aches|ache|tender|wrecked|destroyed|fried|beat up|"
     r"beaten up|banged up|battered|toast|jelly|smoked|trashed|"
-    r"killing me|hurt(?:s|ing)? (?:to|when i) (?:walk|sit|laugh|move|cough|sneeze|climb))\b")
+    r"hurt(?:s|ing)? (?:to|when i) (?:walk|sit|laugh|move|cough|sneeze|climb))\b(?! (?:in|at) the best way)|"
+    # training that "killed me" (not a friend who is "killing me" with his questions)
+    r"\b(?:leg day|arm day|chest day|back day|workout|session|class|squats|deadlifts|lunges|training|"
+    r"legs|quads|glutes|hamstrings|calves|arms|biceps|triceps|abs|lats|traps|delts|muscles)\b"
+    r"(?: \w+){0,2} (?:killed|killing|destroyed|wrecked|murdered) me\b")
 # any complaint of a muscle the day after training is soreness unless a red flag says otherwise
 # (a joint that hurts is not: "my knee still hurts from monday" gets the hold-off)
 _PAIN_AFTER_TRAINING = re.compile(
