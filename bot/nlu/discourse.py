@@ -372,10 +372,20 @@ _REST_AS_OTHERS = frozenset({"than", "all", "with", "from", "vs", "versus"})
 _OTHERS_OF = frozenset({"body", "muscles", "muscle", "bodyparts", "parts", "groups", "exercises"})
 
 
+# "what kind of exercises", "which type of lifts": which exercises, not the types of hypertrophy
+_KIND_WORDS = frozenset({"kind", "kinds", "type", "types", "sort", "sorts"})
+_EXERCISE_WORDS = frozenset({"exercise", "exercises", "exercize", "moves", "move", "lifts",
+                             "lift", "movements", "workouts", "machines", "equipment"})
+
+
 def _other_rest(doc: Doc) -> None:
     """Gives "rest" the lemma "other" where it means the others, so the classifier (which reads
-    lemmas) does not take it for rest between sets."""
+    lemmas) does not take it for rest between sets; and "kind of exercises" the lemma "which", so
+    it is not read as the kinds of hypertrophy."""
     for tok in doc:
+        if tok.lower_ in _KIND_WORDS and tok.i + 2 < len(doc) and doc[tok.i + 1].lower_ == "of" \
+                and doc[tok.i + 2].lower_ in _EXERCISE_WORDS:
+            tok.lemma_ = "which"
         if tok.lower_ != "rest" or tok.i == 0 or doc[tok.i - 1].lower_ != "the":
             continue
         before = doc[tok.i - 2].lower_ if tok.i >= 2 else ""
