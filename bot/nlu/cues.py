@@ -101,7 +101,8 @@ _CARRY_ON = re.compile(r"\b(?:anyways?\b(?![,.!]? *(?:how|what|which|why|when|wh
                        r"|\b(?:train|lift|work ?out|exercise|gym)\w*\b[^.?!]{0,20}\b(?:today|tomorrow|"
                        r"tonight|again|this week)\b")
 # names a training plan ("what about a program for after the birth?")
-_PLAN_WORDS = re.compile(r"\b(?:plan|plans|program|programs|programme|routine|routines|split|"
+_PLAN_WORDS = re.compile(r"\b(?:plan|plans|program|programs|programme|routine|routines|"
+                         r"split(?! (?:\w+ )?up\b| (?:\w+ )?(?:between|across|over|evenly)\b)|"
                          r"schedule|make me something|set me up)\b")
 
 # asks for one ("want a routine to keep my muscles", "routine for a 65 year old beginner?"), as

@@ -362,7 +362,7 @@ class DiscourseCues:
         if first and text[first.end():].strip():
             cues["first_sentence_end"] = first.end()
         cues["words"] = sorted(set(_WORD.findall(text)))
-        _other_rest(doc)
+        _word_senses(doc)
         return doc
 
 
@@ -378,20 +378,27 @@ _EXERCISE_WORDS = frozenset({"exercise", "exercises", "exercize", "moves", "move
                              "lift", "movements", "workouts", "machines", "equipment"})
 
 
-def _other_rest(doc: Doc) -> None:
-    """Gives "rest" the lemma "other" where it means the others, so the classifier (which reads
-    lemmas) does not take it for rest between sets; and "kind of exercises" the lemma "which", so
-    it is not read as the kinds of hypertrophy."""
+def _word_senses(doc: Doc) -> None:
+    """Gives a few words the lemma of what they mean here, for the classifier (which reads lemmas):
+    "the rest" meaning the others is "other", not rest between sets; "kind of exercises" is
+    "which", not the kinds of hypertrophy; "split them up" is "spread", not a training split (and
+    no uncovered subject either)."""
+    verb_splits = []
     for tok in doc:
-        if tok.lower_ in _KIND_WORDS and tok.i + 2 < len(doc) and doc[tok.i + 1].lower_ == "of" \
-                and doc[tok.i + 2].lower_ in _EXERCISE_WORDS:
-            tok.lemma_ = "which"
-        if tok.lower_ != "rest" or tok.i == 0 or doc[tok.i - 1].lower_ != "the":
-            continue
-        before = doc[tok.i - 2].lower_ if tok.i >= 2 else ""
         after = [t.lower_ for t in doc[tok.i + 1: tok.i + 4]]
-        if before in _REST_AS_OTHERS or (after[:1] == ["of"] and _OTHERS_OF & set(after[1:])):
-            tok.lemma_ = "other"
+        if tok.lower_ in _KIND_WORDS and after[:1] == ["of"] and after[1:2] \
+                and after[1] in _EXERCISE_WORDS:
+            tok.lemma_ = "which"
+        elif tok.lower_ == "split" and (after[:1] in (["up"], ["between"], ["across"], ["over"], ["evenly"])
+                                        or after[1:2] in (["up"], ["between"], ["across"], ["over"])):
+            tok.lemma_ = "spread"
+            verb_splits.append(tok.i)
+        elif tok.lower_ == "rest" and tok.i > 0 and doc[tok.i - 1].lower_ == "the":
+            before = doc[tok.i - 2].lower_ if tok.i >= 2 else ""
+            if before in _REST_AS_OTHERS or (after[:1] == ["of"] and _OTHERS_OF & set(after[1:])):
+                tok.lemma_ = "other"
+    if verb_splits:
+        doc.ents = [e for e in doc.ents if not (e.label_ == "subject" and e.start in verb_splits)]
 
 
 @Language.factory("coach_discourse_cues")
