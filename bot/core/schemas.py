@@ -52,6 +52,7 @@ class Cues(BaseModel):
     soreness: bool = False  # words of ordinary soreness ("legs are sore from yesterday")
     asks_warning_signs: bool = False  # "what signs mean I should stop?"
     asks_provider: bool = False  # "who should I see about it?"
+    asks_provider_first: bool = False  # "should we check with a doctor first?", "need a doctor's ok?"
     complaint: bool = False  # any word of a complaint (pain, dizzy, weird, ...)
     carry_on: bool = False  # "still", "anyway", "tomorrow": asks to train on
     mentions_plan: bool = False  # names a plan, program, routine or split

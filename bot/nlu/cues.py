@@ -153,6 +153,17 @@ _ASKS_PROVIDER = re.compile(
     r"\bwho (?:should|do|can|would|could) (?:i|we|he|she|they) (?:see|go to|talk to|call|ask|book)\b|"
     r"\bwhat (?:kind|type|sort) of (?:doctor|specialist|provider|professional)\b|"
     r"\bwhere (?:should|do|can) (?:i|we) go\b|\bwhich (?:doctor|specialist)\b")
+# asks whether to see a provider before starting ("should we check with a doctor first", "do i
+# need a doctor's ok first?"): the article's advice to talk to a healthcare provider
+_PROVIDER_WORD = (r"(?:doctor|doc|gp|physician|provider|physio|physical therapist|cardiologist|"
+                  r"specialist|nurse)")
+_ASKS_PROVIDER_FIRST = re.compile(
+    r"\b(?:should|do|does|must|would|need|have) (?:i|we|she|he|they|you|my \w+|u)"
+    r"(?: (?:really|still|first|even))? (?:need to |have to |go |better )?"
+    r"(?:check|talk|speak|consult|see|ask|get (?:checked|cleared|the (?:ok|okay|all clear))|go to|visit)"
+    r"(?: with| to| in with)? (?:a |my |her |his |their |our |the |your )?" + _PROVIDER_WORD + r"\b|"
+    r"\b(?:need|needs|get|require|requires) (?:a |my |her |his |their |the )?" + _PROVIDER_WORD
+    + r"(?:'?s)? (?:ok|okay|clearance|permission|approval|note|sign[- ]?off|go[- ]ahead|all clear)\b")
 
 
 # says a crisis reply misread them ("lol no, i meant the workout", "im fine, just kidding")
@@ -333,6 +344,8 @@ class SafetyCues:
             cues["asks_warning_signs"] = True
         if _ASKS_PROVIDER.search(text):
             cues["asks_provider"] = True
+        if _ASKS_PROVIDER_FIRST.search(text):
+            cues["asks_provider_first"] = True
         provider = _PROVIDER.search(text)
         if provider:
             cues["provider"] = provider.group("p")

@@ -41,6 +41,9 @@ def _unconfirmed_source(doc: Doc, intent: IntentScore) -> bool:
 
 
 FOCUS_CLEAR = 0.8  # the question after some context wins when it alone reads this clearly
+# readings a question whether to see a provider first does not overrule
+PROVIDER_FIRST_KEEPS = frozenset({"ask_health_condition", "ask_risks", "report_symptom",
+                                  "out_of_scope_medical", "request_program"})
 # readings a question after some context never overrules: a report of a symptom stays one
 KEEP_WHOLE = {"report_symptom", "out_of_scope_medical"}
 ABOUT_CLEAR = 0.45  # "tell me about X": X alone read as a knowledge topic at least this clearly
@@ -127,6 +130,12 @@ class Interpreter:
                 and any(e.entity == "exercise" for e in entities):
             # "skull crusher instructions and rest time": the steps, which end with the dose
             intent = IntentScore(name="ask_exercise_steps", confidence=intent.confidence)
+        if cues.asks_provider_first and not cues.tier and intent.name not in PROVIDER_FIRST_KEEPS \
+                and not any(e.entity in ("condition", "symptom") and e.value not in ("none", "older_age")
+                            for e in entities):
+            # "should we check with a doctor first?", "do i need a doctor's ok first?": the
+            # article's advice to talk to a healthcare provider (a named condition keeps its own)
+            intent = IntentScore(name="ask_risks", confidence=max(intent.confidence, FOCUS_CLEAR))
         if cues.goal_fragment and intent.name != "inform":
             # "for hypertrophy", "4 size": no question of its own, only the goal of the last one
             intent = IntentScore(name="inform", confidence=max(intent.confidence, FOCUS_CLEAR))
