@@ -497,6 +497,8 @@ class RulePolicy(Policy):
             intent = parse.intent_ranking[1].name if len(parse.intent_ranking) > 1 else ""
         if intent == "cancel" and parse.cues.question and not parse.cues.cancel:
             return None  # "box jumps off the bench ok?" asks something; it stops nothing
+        if intent == "cancel" and parse.cues.yes_no and not tracker.active_loop:
+            return None  # "everything hurts. should i quit??" asks about training, not the chat
         return self.table.get(intent)
 
 

@@ -29,7 +29,8 @@ _OTHER_PERSON = re.compile(
 _SORENESS = re.compile(
     r"\b(?:sore|soreness|doms|stiff|stiffness|achy|aching|aches|ache|tender|wrecked|destroyed|fried|beat up|"
     r"beaten up|banged up|battered|toast|jelly|smoked|trashed|"
-    r"hurt(?:s|ing)? (?:to|when i) (?:walk|sit|laugh|move|cough|sneeze|climb))\b(?! (?:in|at) the best way)|"
+    r"hurt(?:s|ing)? (?:to|when i) (?:walk|sit|laugh|move|cough|sneeze|climb)|everything (?:hurts|aches)|"
+    r"hurts? everywhere|(?:whole|entire) body (?:hurts|aches|is sore))\b(?! (?:in|at) the best way)|"
     # training that "killed me" (not a friend who is "killing me" with his questions)
     r"\b(?:leg day|arm day|chest day|back day|workout|session|class|squats|deadlifts|lunges|training|"
     r"legs|quads|glutes|hamstrings|calves|arms|biceps|triceps|abs|lats|traps|delts|muscles)\b"

@@ -374,8 +374,8 @@ _OTHERS_OF = frozenset({"body", "muscles", "muscle", "bodyparts", "parts", "grou
 
 # "what kind of exercises", "which type of lifts": which exercises, not the types of hypertrophy
 _KIND_WORDS = frozenset({"kind", "kinds", "type", "types", "sort", "sorts"})
-_EXERCISE_WORDS = frozenset({"exercise", "exercises", "exercize", "moves", "move", "lifts",
-                             "lift", "movements", "workouts", "machines", "equipment"})
+_EXERCISE_WORDS = frozenset({"exercises", "moves", "lifts",
+                             "movements", "workouts", "machines"})
 
 
 def _word_senses(doc: Doc) -> None:
