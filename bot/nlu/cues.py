@@ -219,6 +219,7 @@ _IDIOM = re.compile(
     # the summer", "moving abroad", "my membership ends")
     r"\b(?:only|just) (?:here|in town|around|staying|visiting) (?:for|till|until)\b|"
     r"\b(?:moving|move|relocating) (?:abroad|away|to|out|house|cities|countries)\b|"
+    r"\b(?:after|before|for|because of|with) (?:the|my|our) (?:move|relocation|house move)\b|"
     r"\b(?:membership|contract|lease|visa|semester|internship) (?:ends|runs out|is up|expires)\b|"
     r"\b(?:on|for|going on) (?:a |my )?(?:trip|holiday|vacation|deployment|exchange)\b|"
     r"\bleav(?:e|ing) for (?:college|uni|university|the army|basic|work|a trip)\b|"

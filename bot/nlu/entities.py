@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from bot.nlu.context import TrainingContext
-from bot.nlu.normalizer import fold
+from bot.nlu.normalizer import fold, respelled
 from knowledge.models import TIERS
 
 
@@ -339,14 +339,22 @@ class SymptomMatcher:
                               for rx in patterns for m in rx.finditer(text))}
         if conditional:
             doc.user_data.setdefault("cues", {})["if_remembered"] = conditional
+        # ("want to hurt myslef again": the patterns also read the misspellings respelled)
+        fixed, pieces = respelled(text)
+        readings = [(text, None)] + ([(fixed, pieces)] if fixed != text else [])
         for flag_id, negatable, patterns in self.flags:
-            for rx in patterns:
-                for m in rx.finditer(text):
-                    if negatable and _negated_mention(text, m.start(), m.end()):
-                        continue
-                    span = source_span(doc, m.start(), m.end(), "symptom", flag_id)
-                    if span is not None:
-                        spans.append(span)
+            for reading, where in readings:
+                for rx in patterns:
+                    for m in rx.finditer(reading):
+                        if negatable and _negated_mention(reading, m.start(), m.end()):
+                            continue
+                        start, end = m.start(), m.end()
+                        if where is not None:  # back to the places of the typed words
+                            start = next(o0 for n0, n1, o0, _ in where if n1 > start)
+                            end = next(o1 for n0, n1, _, o1 in where if n1 >= end)
+                        span = source_span(doc, start, end, "symptom", flag_id)
+                        if span is not None:
+                            spans.append(span)
         if spans:
             # one span per flag; symptoms win over overlapping entities ("chest" in "chest
             # pain"), and a body part named with a symptom is where it hurts, not a muscle to train

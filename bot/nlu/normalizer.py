@@ -49,6 +49,34 @@ SHORTHAND = {"hw": "how", "lng": "long", "rst": "rest", "btwn": "between",
              "dziekuje": "thanks", "spasibo": "thanks", "tesekkurler": "thanks", "grazie": "thanks",
              "hola": "hello", "salaam": "hello", "salam": "hello", "namaste": "hello",
              "bonjour": "hello", "hallo": "hello", "merhaba": "hello", "privet": "hello"}
+# misspellings of the words of a crisis, respelled before the fuzzy correction could take them for
+# a gym word ("sucide" is not "side") and before the red-flag patterns read the message
+CRISIS_RESPELLINGS = {"myslef": "myself", "mysef": "myself", "myslf": "myself", "mysefl": "myself",
+                      "meself": "myself", "kil": "kill", "kll": "kill", "sucide": "suicide",
+                      "suicde": "suicide", "suiside": "suicide", "sucicide": "suicide",
+                      "suiced": "suicide", "suicie": "suicide", "sucidal": "suicidal",
+                      "suicdal": "suicidal", "suicial": "suicidal", "suisidal": "suicidal",
+                      "suacidal": "suicidal", "dieing": "dying", "selfharm": "self-harm",
+                      "slefharm": "self-harm", "unalvie": "unalive", "overdoze": "overdose",
+                      "overdosse": "overdose", "hopless": "hopeless", "worthles": "worthless",
+                      "alvie": "alive", "alove": "alive"}
+SHORTHAND.update(CRISIS_RESPELLINGS)
+_WORD_OR_SPACE = re.compile(r"[\w'-]+|[^\w'-]+")
+
+
+def respelled(text: str) -> tuple[str, list[tuple[int, int, int, int]]]:
+    """The text with crisis-word misspellings respelled, and for each piece its (new start, new
+    end, old start, old end), so that a match in the new text can be placed in the old one."""
+    out, pieces, at = [], [], 0
+    for m in _WORD_OR_SPACE.finditer(text):
+        word = m.group(0)
+        new = CRISIS_RESPELLINGS.get(word.lower(), word)
+        pieces.append((at, at + len(new), m.start(), m.end()))
+        out.append(new)
+        at += len(new)
+    return "".join(out), pieces
+
+
 # the gym's words in the languages people most often mix into an English chat (Spanish,
 # Portuguese, German, French, Italian), one word for one word; looked up without accents
 # ("sin lesiones", "dor no joelho", "wie lange zwischen den saetzen"); a word that is also English
