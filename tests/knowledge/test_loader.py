@@ -157,3 +157,10 @@ def test_exercises_without_steps_say_so() -> None:
     kb = load_knowledge()
     for ex in kb.exercises:
         assert ex.has_steps or "step" in ex.no_steps_note.lower()
+
+
+def test_the_soreness_reply_names_a_fact_that_exists() -> None:
+    from actions.safety import SORENESS_NEARBY
+
+    kb = load_knowledge(DATA_DIR)
+    assert any(f.id == SORENESS_NEARBY for t in kb.topics for f in (*t.facts, *t.more))
