@@ -108,6 +108,19 @@ class ActionExerciseSteps(Action):
             intro = None if ex.has_steps else nested_response(
                 "utter_exercise_no_steps", note=ex.no_steps_note, variant=shown.name)
         dispatcher.utter_message(**steps_message(shown, intro))
+        # "steps for rows and also for squats pls": each exercise the message names, in turn
+        named = [str(e.get("value")) for e in tracker.latest_message.get("entities") or []
+                 if e.get("entity") == "exercise"]
+        done = {shown.id}
+        for other_id in dict.fromkeys(named):
+            other = kb.exercise(other_id)
+            variant = stepped_variant(kb, other) if other is not None else None
+            if other is None or variant is None or variant.id in done:
+                continue
+            done.add(variant.id)
+            other_intro = None if other.has_steps else nested_response(
+                "utter_exercise_no_steps", note=other.no_steps_note, variant=variant.name)
+            dispatcher.utter_message(**steps_message(variant, other_intro))
         utter_disclaimer(dispatcher, shown.disclaimer)
         return [SlotSet("last_topic", "exercise_steps"), SlotSet("exercise", shown.id),
                 SlotSet("last_answer", answer_record("exercise", "exercise_steps", [],
