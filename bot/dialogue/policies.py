@@ -46,6 +46,8 @@ EXERCISE_FOLLOW_UP_UNSURE = 0.6  # right after steps, a topic read less surely i
 CLEAR_QUESTION = 0.8  # inside the interview, a question read this surely is answered first
 CLEAR_NEW_QUESTION = 0.9  # after a crisis reply, only a training question this clear moves on
 SORENESS_UNSURE = 0.6  # a soreness question read as another topic less surely than this is soreness
+# words that ask for an exercise's steps in so many words
+STEP_WORDS = frozenset({"steps", "instructions", "instruction", "technique", "tutorial", "walkthrough"})
 UNSURE = 0.5  # a reading below this is a guess: a clearer cue in the message may decide instead
 UNCOVERED_TOPIC_SURE = 0.9  # a topic this sure answers a question that names an uncovered subject
 RETRIEVAL_BARS = {"fallback": (0.6, 2), "override": (0.75, 2),
@@ -450,7 +452,10 @@ class ReferencePolicy(Policy):
                 and (parse.intent.name in ("ask_exercise_selection", "ask_definition", "inform",
                                            FALLBACK_INTENT)
                      # "my mom wants to learn the dumbbell squat, can u write the steps": no plan
-                     or (parse.intent.name == PLAN_REQUEST and not parse.cues.mentions_plan)) \
+                     or (parse.intent.name == PLAN_REQUEST and not parse.cues.mentions_plan)
+                     # "my daughter (16) wants to learn the row, can you give the steps": the
+                     # steps asked for in so many words, whoever they are for
+                     or (parse.intent.name == "ask_risks" and bool(STEP_WORDS & set(parse.cues.words)))) \
                 and parse.first("condition") in (None, "none", "older_age") and not tracker.active_loop:
             return "action_exercise_steps"
         # "front leg in the row, straight or bent?": a detail one of the exercise's own steps

@@ -284,6 +284,9 @@ _ORDINALS = {"first": 1, "1st": 1, "one": 1, "second": 2, "2nd": 2, "two": 2, "t
              "final": -1}
 _STEP_NUMBER = re.compile(
     r"\bstep\s*(?:#|no\.?|number|nr\.?)?\s*(?P<n>[1-9]|one|two|three|four|five|six|seven)\b|"
+    # "how do i start a dumbbell row": how to begin is its first step
+    r"\bhow (?:do|should|would|can) (?:i|you|u|we) (?P<s>start|begin|set up for) (?:a |an |the |my )?"
+    r"(?:dumbbell |db |one[- ]arm )?(?:row|squat|skull ?crusher|movement|exercise|lift)s?\s*[?!.]*\s*$|"
     r"\b(?P<o>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|7th|last|final) "
     r"(?:step|instruction|cue|bit of the steps)\b")
 NUMBER_CHOICE = re.compile(r"\b\d+\s*(?:s|secs?|seconds?|mins?|minutes?|reps?|sets?|x)?\s*"
@@ -331,7 +334,7 @@ class DiscourseCues:
             cues["why_asked"] = next((slot for slot, rx in _ASKED_SLOTS if rx.search(words)), "")
         step = _STEP_NUMBER.search(text)
         if step:
-            word = (step.group("n") or step.group("o")).lower()
+            word = (step.group("n") or step.group("o") or "first").lower()
             cues["step_number"] = int(word) if word.isdigit() else _ORDINALS[word]
         if NUMBER_CHOICE.search(text):
             cues["number_choice"] = True  # (its "which one" weighs the numbers, no listed items)
