@@ -181,7 +181,8 @@ _ABOUT = re.compile(
     r"(?:what|anything) (?:do|does|did) (?:you|the (?:article|research|science|studies|study|"
     r"experts|sources?|text)|your (?:article|sources?|research)|it|they) (?:know|say|said|have)|"
     r"what(?:'s| is) (?:known|said)|anything)\s+(?:about|on|regarding|re)\s+"
-    r"(?P<topic>(?!more\b)[^?.!]+?)(?:\W+(?:please|thanks|thank you|coach|mate|bro|man))?"
+    r"(?P<topic>(?!more\b)[^?.!]+?)(?:\W+(?:please|pls|thanks|thank you|coach|mate|bro|man|then|now|"
+    r"too|tho|though|again))?"
     r"\s*[?.!]*\s*$")
 # "metabolic stress - what is it in gym terms", "sarcoplasmic?? explain": the thing named first
 _NAMED_FIRST = re.compile(
@@ -357,6 +358,8 @@ class DiscourseCues:
         about = _ABOUT.match(doc.text)
         if about and not re.search(r"\bmore\b", about.group(0)):
             cues["about"] = about.group("topic")
+            # "what does your source say about diet?" asks what it says, not where it comes from
+            cues.pop("asks_source", None)
         named = _NAMED_FIRST.match(doc.text)
         if named and not about:
             cues["about"] = named.group("topic")
