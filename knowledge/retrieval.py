@@ -147,7 +147,8 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
              "volume other body parts"),
             # "who usually trains for size", "what kind of people do hypertrophy": who is interested
             (re.compile(r"\bwho (?:usually |typically |normally |mostly |generally |really )?"
-                        r"(?:trains?|does|do|goes? for|is into|are into|gets? into|cares? about)\b"
+                        r"(?:trains?|does|do|goes? for|is into|are into|gets? into|"
+                        r"cares? (?:most |the most |more )?about)\b"
                         r"|\b(?:what|which) (?:kind|type|sort)s? of (?:people|person|lifters?|folks?) "
                         r"(?:train|do|does|go for|are into|get into)\b"),
              "people interested bodybuilders"),
@@ -155,6 +156,14 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
             (re.compile(r"\ball (?:in|on) one (?:day|go|session|workout)\b|\bsplit (?:it |them |those )?up\b|"
                         r"\bspread (?:it |them |those )?(?:out|over)\b|\bin one (?:go|session|workout)\b"),
              "spread throughout week"),
+            # "should my weight be on my toes?": where the weight sits in a squat
+            (re.compile(r"\bweight (?:be |go |sit |stay )?(?:on|in|over|through|into) (?:my |the |your )?"
+                        r"(?:toes|heels|feet|balls of)"
+                        r"|\bheels? or (?:my |the )?toes?\b|\btoes? or (?:my |the )?heels?\b"),
+             "weight evenly spread heels"),
+            # "toes straight ahead or angled?": which way the toes point
+            (re.compile(r"\btoes?\b[^.?!]{0,30}\b(?:angled|pointed|pointing|point|turned|out|forward|"
+                        r"straight ahead)\b"), "toes turned slightly out"),
             # "3x8 or 3x12": sets and reps
             (re.compile(r"\b\d{1,2}\s*x\s*\d{1,2}\b"), "sets reps"),
             # the bodies the article names, by their initials

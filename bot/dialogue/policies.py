@@ -428,7 +428,8 @@ class ReferencePolicy(Policy):
         # "my heels keep coming up, what do i do?" or "what about the other side?" right after the
         # steps: a word of one of them, whatever topic the classifier read
         if record.get("kind") == "exercise" and tracker.slots.get("exercise") and not parse.first("subject") \
-                and (parse.cues.question or parse.cues.continues) and not parse.cues.how_to \
+                and (parse.cues.question or parse.cues.continues
+                     or len(parse.cues.words) <= FOLLOW_UP_WORDS + 1) and not parse.cues.how_to \
                 and parse.intent.name not in self.props.exercise_dose \
                 and not (named - {"exercise"}) \
                 and parse.first("exercise") in (None, tracker.slots["exercise"]) \
