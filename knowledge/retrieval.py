@@ -157,7 +157,8 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
                         r"\bspread (?:it |them |those )?(?:out|over)\b|\bin one (?:go|session|workout)\b"),
              "spread throughout week"),
             # "should my weight be on my toes?": where the weight sits in a squat
-            (re.compile(r"\bweight (?:be |go |sit |stay )?(?:on|in|over|through|into) (?:my |the |your )?"
+            (re.compile(r"\bweight (?:be |go |sit |stay )?(?:more |mostly |further )?"
+                        r"(?:on|in|over|through|into) (?:my |the |your )?"
                         r"(?:toes|heels|feet|balls of)"
                         r"|\bheels? or (?:my |the )?toes?\b|\btoes? or (?:my |the )?heels?\b"),
              "weight evenly spread heels"),
