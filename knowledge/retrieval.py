@@ -138,7 +138,8 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
                         r"\bdie (?:younger|sooner|earlier|early)\b"), "risk death healthy aging"),
             # "who is most into building muscle size": who has been most interested in it
             (re.compile(r"\b(?:most |mostly |really |usually )?(?:into|interested in) "
-                        r"(?:building|growing|getting|gaining|bigger) ?(?:muscle ?)?(?:size|mass|muscles?|big)?\b"),
+                        r"(?:building|growing|getting|gaining|bigger) ?(?:muscle ?)?"
+                        r"(?:size|mass|muscles?|big)?\b"),
              "most interested bodybuilders"),
             # "which group does it help most", "who benefits most": the people it is useful for
             (re.compile(r"\bwhich (?:group|groups|population|populations|kind of people|type of people)\b|"
