@@ -121,12 +121,23 @@ class ActionExerciseSteps(Action):
             other_intro = None if other.has_steps else nested_response(
                 "utter_exercise_no_steps", note=other.no_steps_note, variant=variant.name)
             dispatcher.utter_message(**steps_message(variant, other_intro))
+        subjects = {str(e.get("value")) for e in tracker.latest_message.get("entities") or []
+                    if e.get("entity") == "subject"}
+        for subject in kb.vocabulary.subject:  # "my daughter (16) wants to learn the row"
+            if subject.id in subjects & STEPS_NOTE_SUBJECTS:
+                dispatcher.utter_message(response="utter_uncovered_note", name=subject.name,
+                                         ask=subject.ask, says="")
+                break
         utter_disclaimer(dispatcher, shown.disclaimer)
         return [SlotSet("last_topic", "exercise_steps"), SlotSet("exercise", shown.id),
                 SlotSet("last_answer", answer_record("exercise", "exercise_steps", [],
                                                      exercise=shown.id, **carry))]
 
 
+# uncovered subjects about who does the exercise, which the steps go on to name ("my daughter (16)
+# wants to learn the row": the article doesn't cover training for teens); a gear word ("on a yoga
+# mat") names no subject the steps should speak to
+STEPS_NOTE_SUBJECTS = frozenset({"youth"})
 # how much of a detail question one step must hold to answer it alone (the exercise's name, which
 # every step's text carries, is left out of the question)
 DETAIL_COVERAGE = 0.5
