@@ -380,6 +380,9 @@ _OTHERS_OF = frozenset({"body", "muscles", "muscle", "bodyparts", "parts", "grou
 
 # "what kind of exercises", "which type of lifts": which exercises, not the types of hypertrophy
 _KIND_WORDS = frozenset({"kind", "kinds", "type", "types", "sort", "sorts"})
+_MOVES = frozenset({"moves", "movements", "lifts"})
+_WHICH_MOVES = frozenset({"what", "which", "best", "good", "some", "any", "other", "more", "new",
+                          "different", "favorite", "fav", "top", "main", "big", "basic"})
 _EXERCISE_WORDS = frozenset({"exercises", "moves", "lifts",
                              "movements", "workouts", "machines"})
 
@@ -387,8 +390,8 @@ _EXERCISE_WORDS = frozenset({"exercises", "moves", "lifts",
 def _word_senses(doc: Doc) -> None:
     """Gives a few words the lemma of what they mean here, for the classifier (which reads lemmas):
     "the rest" meaning the others is "other", not rest between sets; "kind of exercises" is
-    "which", not the kinds of hypertrophy; "split them up" is "spread", not a training split (and
-    no uncovered subject either)."""
+    "which", not the kinds of hypertrophy; "what moves" is "what exercise"; "split them up" is
+    "spread", not a training split (and no uncovered subject either)."""
     verb_splits = []
     for tok in doc:
         after = [t.lower_ for t in doc[tok.i + 1: tok.i + 4]]
@@ -399,6 +402,8 @@ def _word_senses(doc: Doc) -> None:
                                         or after[1:2] in (["up"], ["between"], ["across"], ["over"])):
             tok.lemma_ = "spread"
             verb_splits.append(tok.i)
+        elif tok.lower_ in _MOVES and tok.i > 0 and doc[tok.i - 1].lower_ in _WHICH_MOVES:
+            tok.lemma_ = "exercise"  # "what moves", "best lifts": which exercises
         elif tok.lower_ == "rest" and tok.i > 0 and doc[tok.i - 1].lower_ == "the":
             before = doc[tok.i - 2].lower_ if tok.i >= 2 else ""
             if before in _REST_AS_OTHERS or (after[:1] == ["of"] and _OTHERS_OF & set(after[1:])):
