@@ -133,6 +133,10 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
             # "besides looking good", "for aesthetics": appearance
             (re.compile(r"\b(?:looking|look) (?:good|better|great|nice|aesthetic|jacked|big|fit)\b|"
                         r"\baesthetics?\b|\b(?:my|for|the) looks\b"), "appearance"),
+            # "stay independent when i'm old", "not end up in a home": function and quality of life
+            (re.compile(r"\b(?:stay|staying|remain|remaining|keep|keeping) (?:\w+ )?independen\w*|"
+                        r"\bindependence\b|\b(?:end|ending) up in a (?:home|care home|nursing home)\b"),
+             "functional capacity quality life age"),
             # "living longer", "longevity": the article's mortality
             (re.compile(r"\b(?:live|living|lives|life) longer\b|\blongevity\b|\blife ?span\b|"
                         r"\bdie (?:younger|sooner|earlier|early)\b"), "risk death healthy aging"),
