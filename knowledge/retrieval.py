@@ -165,6 +165,18 @@ _PHRASES = [(re.compile(r"\bkeep(?:ing)? (?:an |a close )?eye on\b"), "monitor")
             (re.compile(r"\ball (?:in|on) one (?:day|go|session|workout)\b|\bsplit (?:it |them |those )?up\b|"
                         r"\bspread (?:it |them |those )?(?:out|over)\b|\bin one (?:go|session|workout)\b"),
              "spread throughout week"),
+            # "1 dumbbell or 2": how the weight is held
+            (re.compile(r"\b(?:one|1) (?:dumbbell|db)s? or (?:two|2)\b"
+                        r"|\b(?:two|2) (?:dumbbells|dbs) or (?:one|1)\b|\bone or two (?:dumbbells|dbs)\b"),
+             "dumbbell each hand one both hands"),
+            # "where does the weight finish", "end of each rep": back to the starting position
+            (re.compile(r"\bwhere (?:do|does) (?:i|it|the weight|the dumbbell|each rep) (?:finish|end)\b|"
+                        r"\b(?:finish|end) (?:of )?(?:each|the|a|every) rep\b"),
+             "reverse back starting position"),
+            # "stop at my forehead or go further", "how far down": how low the weight goes
+            (re.compile(r"\bgo (?:further|past|lower|deeper)\b"
+                        r"|\bstop at (?:my |the )?(?:forehead|head|chest|face)\b"),
+             "keep lowering until"),
             # "should my weight be on my toes?": where the weight sits in a squat
             (re.compile(r"\bweight (?:be |go |sit |stay )?(?:more |mostly |further )?"
                         r"(?:on|in|over|through|into) (?:my |the |your )?"

@@ -285,6 +285,9 @@ _ORDINALS = {"first": 1, "1st": 1, "one": 1, "second": 2, "2nd": 2, "two": 2, "t
              "final": -1}
 _STEP_NUMBER = re.compile(
     r"\bstep\s*(?:#|no\.?|number|nr\.?)?\s*(?P<n>[1-9]|one|two|three|four|five|six|seven)\b|"
+    # "skull crusher starting position?": the first step (not "back to the starting position")
+    r"(?<!back to )(?<!back in )(?<!back into )\b(?:the |my )?"
+    r"(?P<p>start(?:ing)? position|set[- ]?up position)\b|"
     # "how do i start a dumbbell row": how to begin is its first step
     r"\bhow (?:do|should|would|can) (?:i|you|u|we) (?P<s>start|begin|set up for) (?:a |an |the |my )?"
     r"(?:dumbbell |db |one[- ]arm )?(?:row|squat|skull ?crusher|movement|exercise|lift)s?\s*[?!.]*\s*$|"
@@ -335,7 +338,7 @@ class DiscourseCues:
             cues["why_asked"] = next((slot for slot, rx in _ASKED_SLOTS if rx.search(words)), "")
         step = _STEP_NUMBER.search(text)
         if step:
-            word = (step.group("n") or step.group("o") or "first").lower()
+            word = (step.group("n") or step.group("o") or "first").lower()  # ("s", "p": the first)
             cues["step_number"] = int(word) if word.isdigit() else _ORDINALS[word]
         if NUMBER_CHOICE.search(text):
             cues["number_choice"] = True  # (its "which one" weighs the numbers, no listed items)
