@@ -194,6 +194,10 @@ _IDIOM = re.compile(
     # end", "don't want my own funeral", "die under the bar", "i end every set when i feel dead")
     r"\b(?:bore|bores|boring) (?:me )?to death\b|\b(?:fight\w*|argu\w*|debat\w*|battle\w*) to the death\b|"
     r"\bdead[- ]end\b|\bmy own funeral\b|"
+    # an apology for one's English ("my english is not so good sorry")
+    r"\b(?:my )?english (?:is )?(?:not (?:so |very |that |too )?(?:good|great|perfect)|bad|poor|weak|"
+    r"not my (?:first|native) language)\b|\b(?:sorry|excuse me|excuse|forgive me|pardon) (?:for |about )?"
+    r"(?:my )?(?:bad |poor |broken )?english\b|"
     # an impatient "nobody explains it" about training advice
     r"\b(?:nobody|no one|no-one|noone) (?:ever |actually |really )?(?:explains|shows|teaches)"
     r"(?: (?:it|how|what (?:it|that|this) means|this|that|the form|properly))?\s*(?:[.?!,]|lol|$)|"

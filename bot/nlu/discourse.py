@@ -287,7 +287,7 @@ _STEP_NUMBER = re.compile(
     r"\bstep\s*(?:#|no\.?|number|nr\.?)?\s*(?P<n>[1-9]|one|two|three|four|five|six|seven)\b|"
     # "skull crusher starting position?": the first step (not "back to the starting position")
     r"(?<!back to )(?<!back in )(?<!back into )\b(?:the |my )?"
-    r"(?P<p>start(?:ing)? position|set[- ]?up position)\b|"
+    r"(?P<p>start(?:ing)? position|set[- ]?up position)\s*[?!.]*\s*$|"
     # "how do i start a dumbbell row": how to begin is its first step
     r"\bhow (?:do|should|would|can) (?:i|you|u|we) (?P<s>start|begin|set up for) (?:a |an |the |my )?"
     r"(?:dumbbell |db |one[- ]arm )?(?:row|squat|skull ?crusher|movement|exercise|lift)s?\s*[?!.]*\s*$|"
