@@ -133,6 +133,13 @@ class CrisisGate:
         needed = threshold if not cues.get("tier") else max(threshold, SURE_THRESHOLD)
         if open_tier and score < needed:
             score = max(score, self._sentences(source_text(doc)))
+        courtesy = doc.user_data.get("courtesy_spans") or []
+        if open_tier and courtesy and not idioms and score >= needed:
+            # an apology for one's English ("my english is not so good sorry"): read again
+            # without it, at the usual threshold ("sorry my english. every day i think to die"
+            # still reads as a crisis)
+            masked = _without(source_text(doc), courtesy)
+            score = min(score, max(self._score(masked), self._sentences(masked)))
         if open_tier and idioms and score >= needed:
             # dark words as a gym idiom ("dying to know", "long rests bore me to death") need a
             # surer reading, and the message read again without its idioms, whole and by

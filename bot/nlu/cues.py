@@ -178,6 +178,14 @@ _NOT_AT_RISK = re.compile(
     r"^\W*(?:lol|haha\w*|lmao)\W*(?:no|nah|nope)\b")
 
 
+# an apology for one's English ("my english is not so good sorry"): no dark word, but words the
+# crisis classifier has learnt to lean on; the gate reads the message again without it
+_ENGLISH_APOLOGY = re.compile(
+    r"\b(?:my )?english (?:is )?(?:not (?:so |very |that |too )?(?:good|great|perfect)|bad|poor|weak|"
+    r"not my (?:first|native) language)\b|\b(?:sorry|excuse me|excuse|forgive me|pardon) (?:for |about )?"
+    r"(?:my )?(?:bad |poor |broken )?english\b")
+
+
 # dark words as the gym's idioms ("dying to know", "dead wrong", "it's killing me not knowing",
 # "my legs are dead", "end my bulk"): the crisis classifier needs a surer reading with them
 _IDIOM = re.compile(
@@ -194,10 +202,6 @@ _IDIOM = re.compile(
     # end", "don't want my own funeral", "die under the bar", "i end every set when i feel dead")
     r"\b(?:bore|bores|boring) (?:me )?to death\b|\b(?:fight\w*|argu\w*|debat\w*|battle\w*) to the death\b|"
     r"\bdead[- ]end\b|\bmy own funeral\b|"
-    # an apology for one's English ("my english is not so good sorry")
-    r"\b(?:my )?english (?:is )?(?:not (?:so |very |that |too )?(?:good|great|perfect)|bad|poor|weak|"
-    r"not my (?:first|native) language)\b|\b(?:sorry|excuse me|excuse|forgive me|pardon) (?:for |about )?"
-    r"(?:my )?(?:bad |poor |broken )?english\b|"
     # an impatient "nobody explains it" about training advice
     r"\b(?:nobody|no one|no-one|noone) (?:ever |actually |really )?(?:explains|shows|teaches)"
     r"(?: (?:it|how|what (?:it|that|this) means|this|that|the form|properly))?\s*(?:[.?!,]|lol|$)|"
@@ -324,6 +328,9 @@ class SafetyCues:
             cues["dismisses"] = True
         if _NOT_AT_RISK.search(text):
             cues["not_at_risk"] = True
+        courtesy = [m.span() for m in _ENGLISH_APOLOGY.finditer(text)]
+        if courtesy:
+            doc.user_data["courtesy_spans"] = courtesy
         idioms = [m.span() for m in _IDIOM.finditer(text)]
         if idioms:  # (where, so the crisis gate can also read the message without them)
             doc.user_data["idiom_spans"] = idioms

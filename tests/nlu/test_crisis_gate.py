@@ -108,3 +108,21 @@ def test_a_sure_crisis_reading_wins_over_a_hold_off_but_not_over_a_warning_sign(
     assert cues["tier"] == "hold_off"
     cues, _ = _gate(0.99, {"tier": "urgent"})
     assert cues["tier"] == "urgent"
+
+
+def _courtesy_gate(score: float, masked: float, text: str, spans: list[tuple[int, int]]) -> Any:
+    gate = _MaskedGate(masked)
+    doc = NLP.make_doc(text)
+    doc.cats = {"ask_rest": 0.2, LABEL: score}
+    doc.user_data["cues"] = {}
+    doc.user_data["courtesy_spans"] = spans
+    return gate(doc).user_data["cues"]
+
+
+def test_an_apology_for_ones_english_is_left_out_at_the_usual_threshold() -> None:
+    text = "what is hypertrophy? my english is not so good sorry"
+    start = text.index("my english")
+    cues = _courtesy_gate(0.65, 0.05, text, [(start, len(text))])
+    assert "tier" not in cues
+    cues = _courtesy_gate(0.85, 0.7, "sorry my english. every day i think to die", [(0, 16)])
+    assert cues["tier"] == "crisis"
