@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.nlu.normalizer import with_fixes
 from knowledge.loader import default_knowledge
 from knowledge.models import Exercise, Fact, KnowledgeBase, Topic
 
@@ -127,3 +128,11 @@ def label_buttons(domain: DomainDict, intents: list[str]) -> list[dict[str, str]
 def nested_response(response_name: str, **values: Any) -> dict[str, Any]:
     """A response rendered inside another one: the renderer expands {'response': name, ...}."""
     return {"response": response_name, **values}
+
+
+def said(tracker: Tracker) -> str:
+    """The latest message as the fact retrieval reads it: its typos fixed and its chat shorthand
+    spelled out ("elow flared out on db rows" reads "elbow")."""
+    text = str(tracker.latest_message.get("text") or "")
+    fixes = (tracker.latest_message.get("cues") or {}).get("fixes") or {}
+    return with_fixes(text, {str(k): str(v) for k, v in fixes.items()})

@@ -21,6 +21,7 @@ from actions.common import (
     stepped_variant,
     utter_disclaimer,
 )
+from bot.nlu.normalizer import with_fixes
 from knowledge.models import Exercise
 from knowledge.retrieval import Hit, fact_index, lead_exercise, terms
 
@@ -173,7 +174,8 @@ def _without_exercise_names(tracker: Tracker) -> str:
     for start, end in spans:
         if 0 <= start < end <= len(text):
             text = text[:start] + " " + text[end:]
-    return text
+    fixes = (tracker.latest_message.get("cues") or {}).get("fixes") or {}
+    return with_fixes(text, {str(k): str(v) for k, v in fixes.items()})  # "elow" reads "elbow"
 
 
 def _step_hits(ex: Exercise, text: str, known_only: bool = False) -> list[Hit]:

@@ -9,7 +9,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import answer_record, button_payload, knowledge, latest_cues, latest_entities
+from actions.common import answer_record, button_payload, knowledge, latest_cues, latest_entities, said
 from knowledge.models import Fact, KnowledgeBase, Topic
 from knowledge.retrieval import SOURCES, Hit, clear_match, fact_index, named_reference, terms
 
@@ -64,7 +64,7 @@ class ActionTellMore(Action):
         kb = knowledge()
         record = dict(tracker.get_slot("last_answer") or {})
         topic = _last_topic(kb, tracker)
-        text = str(tracker.latest_message.get("text") or "")
+        text = said(tracker)
         named = _fact_in(topic, text) if topic else None
         if topic is not None and named is not None:
             dispatcher.utter_message(response="utter_more", facts=[named.text],
@@ -197,7 +197,7 @@ class ActionCiteSource(Action):
         art = kb.article
         meta = {"article_title": art.title, "author": art.author, "publisher": art.publisher,
                 "reviewer": art.reviewer, "updated": art.updated}
-        text = str(tracker.latest_message.get("text") or "")
+        text = said(tracker)
         # ("bone health source?" names a reference by its subject, like "who wrote the bone one",
         # when it names no fact: "who says twice a week?" asks for the fact's source)
         subject = [t for t in terms(text) if t not in SOURCE_TERMS]
@@ -233,7 +233,7 @@ class ActionCiteSource(Action):
         new_body = bool(bodies) and not bodies <= shown_words
         named = None if (tracker.latest_action_name == "action_answer_topic" and not new_body) \
             or latest_cues(tracker).get("sources_overview") else \
-            _named_fact(kb, str(tracker.latest_message.get("text") or ""))
+            _named_fact(kb, said(tracker))
         if named is not None:  # "which organisation says twice a week?": that fact and its source
             named_topic, fact = named
             dispatcher.utter_message(response="utter_topic_answer_short", facts=[fact.text],

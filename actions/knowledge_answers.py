@@ -21,6 +21,7 @@ from actions.common import (
     latest_intent,
     nested_response,
     props,
+    said,
     select_facts,
     stepped_variant,
     utter_disclaimer,
@@ -108,7 +109,7 @@ class ActionAnswerItem(Action):
         if latest_cues(tracker).get("item_ref") == "which":
             # "which of those is the dense one?": the item whose fact the question matches
             # clearly best; "which one is better?": what the article says about each
-            text = str(tracker.latest_message.get("text") or "")
+            text = said(tracker)
             item_facts = {i.fact: n for n, i in enumerate(topic.items)}
             hits = [h for h in fact_index().search(text, topic=topic.id, limit=10)
                     if h.fact_id in item_facts]
@@ -194,7 +195,7 @@ class ActionAnswerTopic(Action):
         again = cue(tracker, "asks_again") and after_topic
         if (cue(tracker, "correction") and after_topic) or which_ref or goal_follow_up or again:
             intent = "inform"  # "i didn't say strength", "which one for size?": the last topic
-        text = str(tracker.latest_message.get("text") or "")
+        text = said(tracker)
         if "goal" not in entities and tracker.get_slot("goal") and cue(tracker, "continues"):
             entities["goal"] = str(tracker.get_slot("goal"))  # "and how long to rest then?"
         if intent == "ask_benefits" and latest_cues(tracker).get("has_condition") \

@@ -16,6 +16,7 @@ from actions.common import (
     knowledge,
     latest_cues,
     latest_intent,
+    said,
     utter_disclaimer,
 )
 from knowledge.retrieval import (
@@ -54,7 +55,7 @@ class ActionAnswerRetrieved(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> list[dict[str, Any]]:
-        text = str(tracker.latest_message.get("text") or "")
+        text = said(tracker)
         hit = clear_match(text, MIN_COVERAGE, MIN_MATCHED,
                           known_only=latest_intent(tracker) == "nlu_fallback")
         # "who is it most useful for?" right after the bone fact: that topic's fact

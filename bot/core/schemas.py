@@ -63,6 +63,9 @@ class Cues(BaseModel):
     checked_it: bool = False  # the clearance points back at the sign: "my doctor checked it"
     cleared: bool | None = None  # says a provider cleared them (True) or has not (False)
     question: bool = False  # a question mark, or a question word first
+    # each word typed that stands for another: a typo ("ijnuries" -> "injuries") or chat shorthand
+    # ("u" -> "you"); what reads the message's words for a fact reads them fixed (with_fixes)
+    fixes: dict[str, str] = Field(default_factory=dict)
     why: bool = False  # "why ...?", "how come ...?"
     change: bool = False  # "make it", "instead", "switch", "only": asks for a change
     continues: bool = False  # "and for strength?", "what about ...": continues the last topic

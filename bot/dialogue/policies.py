@@ -14,6 +14,7 @@ from bot.core.domain import Domain, Rule
 from bot.core.schemas import ParseResult
 from bot.core.tracker import Tracker
 from bot.nlu.fallback import FALLBACK_INTENT
+from bot.nlu.normalizer import with_fixes
 from knowledge.loader import default_knowledge
 from knowledge.retrieval import (
     follow_up_match,
@@ -52,6 +53,11 @@ UNSURE = 0.5  # a reading below this is a guess: a clearer cue in the message ma
 UNCOVERED_TOPIC_SURE = 0.9  # a topic this sure answers a question that names an uncovered subject
 RETRIEVAL_BARS = {"fallback": (0.6, 2), "override": (0.75, 2),
                   "source": (0.5, 2)}  # "who recommends ...": the fact it names, and its source
+
+
+def said(parse: ParseResult) -> str:
+    """The message as the fact retrieval reads it: its typos fixed, its chat shorthand spelled."""
+    return with_fixes(parse.text, parse.cues.fixes)
 
 
 @dataclass(frozen=True)
@@ -331,7 +337,7 @@ class RetrievalPolicy(Policy):
         coverage, matched = RETRIEVAL_BARS[bar]
         # when the classifier had nothing, words no fact uses ("explain it like im 5") are left
         # out: two of the article's words, and only those, still find their fact
-        if self.ctx.retrieval(parse.text, coverage, matched,
+        if self.ctx.retrieval(said(parse), coverage, matched,
                               known_only=bar == "fallback") is None:
             # "which organization recommends training twice a week?": the source action finds
             # the fact without the words that ask for a source
@@ -366,14 +372,14 @@ class ReferencePolicy(Policy):
             return None
         record = tracker.slots.get("last_answer") or {}
         named = {e.entity for e in parse.entities} & CONTEXT_ENTITIES
-        if parse.cues.asks_author and (named_reference(parse.text) is not None
+        if parse.cues.asks_author and (named_reference(said(parse)) is not None
                                        or record.get("kind") in ("source", None)):
             # "who wrote the umbrella review?", "the reviewer's job?"; "what's her background?"
             # right after a reference: the same one; "who wrote it?" before any answer: the article
             return "action_cite_source"
         if STUDY_WORDS & set(parse.cues.words) and not parse.first("condition") \
                 and parse.intent.name in (FALLBACK_INTENT, "inform", "ask_sources", "help", "out_of_scope") \
-                and named_reference(parse.text) is not None:
+                and named_reference(said(parse)) is not None:
             return "action_cite_source"  # "what's the schoenfeld study about?": that reference
         if parse.cues.asks_again and record.get("kind") == "topic":
             return "action_answer_topic"  # "wait what?", "huh?": the last answer again, in short
@@ -415,7 +421,7 @@ class ReferencePolicy(Policy):
                      # into a message with no why in it ("how much protein tho")
                      or (parse.intent.name == "ask_sources" and not parse.cues.asks_source)
                      or (parse.intent.name == "ask_why" and not parse.cues.why)) \
-                and follow_up_match(parse.text, record, parse.cues.item_ref == "named") is not None:
+                and follow_up_match(said(parse), record, parse.cues.item_ref == "named") is not None:
             return "action_answer_retrieved"
         if parse.cues.asks_provider and record.get("kind") == "topic" and not tracker.active_loop \
                 and provider_fact(record) is not None:
@@ -433,7 +439,7 @@ class ReferencePolicy(Policy):
                 and parse.intent.name not in self.props.exercise_dose \
                 and not (named - {"exercise"}) \
                 and parse.first("exercise") in (None, tracker.slots["exercise"]) \
-                and step_follow_up(parse.text, str(tracker.slots["exercise"])) is not None:
+                and step_follow_up(said(parse), str(tracker.slots["exercise"])) is not None:
             return "action_exercise_steps"
         # "no i meant the squat, not the row": the exercise meant
         if parse.cues.correction and parse.first("exercise"):
@@ -464,7 +470,7 @@ class ReferencePolicy(Policy):
         if parse.first("exercise") and parse.intent.name not in self.props.exercise_dose \
                 and parse.intent.name != "ask_exercise_steps" and not parse.cues.how_to \
                 and parse.first("condition") in (None, "none"):  # (not "arthritis, can i squat?")
-            hit = self.ctx.retrieval(parse.text, *STEP_DETAIL_BAR)
+            hit = self.ctx.retrieval(said(parse), *STEP_DETAIL_BAR)
             if hit is not None and hit.topic.startswith("exercise:"):
                 return "action_exercise_steps"
         # "where should my weight be?" right after an exercise's steps: a detail of that exercise
@@ -484,7 +490,7 @@ class ReferencePolicy(Policy):
                 return "action_exercise_steps"
             if len(parse.cues.words) <= FOLLOW_UP_WORDS or parse.intent.name in ("ask_more", "out_of_scope"):
                 # ("tell me more about the foot position": a step, if one holds its words)
-                hit = self.ctx.retrieval(parse.text, *STEP_WORD_BAR)
+                hit = self.ctx.retrieval(said(parse), *STEP_WORD_BAR)
                 if hit is not None and hit.topic.startswith("exercise:"):
                     return "action_exercise_steps"
         return None

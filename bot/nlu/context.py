@@ -22,6 +22,9 @@ class TrainingContext:
     kb: KnowledgeBase
     data: NluData
     english_words: frozenset[str] = field(default_factory=frozenset)
+    # more messages people write, beside the intent examples: the crisis classifier's lines, whose
+    # words ("collapsed", "notice", "ending") typos must find their way back to as well
+    chat_texts: tuple[str, ...] = ()
 
     def _entries(self) -> list[tuple[str, str, list[str], list[str]]]:
         """(label, value, canonical surface forms, misspellings) of every knowledge entry."""
@@ -95,4 +98,33 @@ class TrainingContext:
         words.update(_WORD.findall(self.kb.all_text()))
         for _, _, text in self.kb_forms():
             words.update(_WORD.findall(text.lower()))
-        return words - set(self.corrections())
+        # the words of the warning signs, from their names and the dictionary words their
+        # patterns spell out ("collapsed", "fainting", "swollen"): a typo in one must not hide it
+        for flag in self.kb.red_flags:
+            words.update(_WORD.findall(f"{flag.name} {flag.short} {' '.join(flag.about)}".lower()))
+            words.update(w for p in flag.patterns for w in _WORD.findall(p.lower())
+                         if len(w) >= 4 and w in self.english_words)
+        return (words | set(self.chat_words())) - set(self.corrections())
+
+    def knowledge_words(self) -> set[str]:
+        """The words of the knowledge base's names, aliases and kept misspellings."""
+        return {w for _, _, text in self.kb_forms() for w in _WORD.findall(text.lower())}
+
+    def chat_words(self) -> dict[str, int]:
+        """The English words of the training messages, with how often they occur: the everyday
+        words of a chat ("injuries", "nothing", "thanks") that the knowledge base never uses.
+        A word must be a dictionary word and occur twice, so no deliberate typo becomes a target."""
+        counts: dict[str, int] = {}
+        for text in (*(ex.text for ex in self.data.examples), *self.chat_texts):
+            for word in _WORD.findall(text.lower()):
+                counts[word] = counts.get(word, 0) + 1
+        return {w: n for w, n in counts.items()
+                if n >= 2 and len(w) >= 3 and w in self.english_words}
+
+    def word_counts(self) -> dict[str, int]:
+        """How often each correction target occurs in the knowledge base and the training
+        messages: between two equally close targets, the commoner one is the likelier meant."""
+        counts = dict(self.chat_words())
+        for word in _WORD.findall(self.kb.all_text().lower()):
+            counts[word] = counts.get(word, 0) + 1
+        return counts

@@ -14,7 +14,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from bot.nlu.entities import source_text
+from bot.nlu.entities import source_text, to_source
 
 _QUESTION = re.compile(r"\?\s*$|\bor\b[^.?!]{1,40}\b(?:better|best|worse)(?: for| than)?\b|"
                        r"^\s*(?:(?:so|like|ok|okay|but|and|um+|uh+|hey|yo|bro|also|wait|then|lol|"
@@ -369,7 +369,7 @@ class DiscourseCues:
             cues["names_first"] = True
         first = _FIRST_SENTENCE.match(text)
         if first and text[first.end():].strip():
-            cues["first_sentence_end"] = first.end()
+            cues["first_sentence_end"] = to_source(doc, first.end(), end=True)
         cues["words"] = sorted(set(_WORD.findall(text)))
         _word_senses(doc)
         return doc

@@ -169,14 +169,45 @@ _MEANT_GOAL = re.compile(r"\b(?:meant|said|mean|asked about|asking about|talking
 
 
 def source_text(doc: Doc) -> str:
-    """The user's text, folded like the normaliser does (same length, so offsets hold)."""
+    """The user's text, folded like the normaliser does, with its typos fixed ("no ijnuries"
+    reads "no injuries"); to_source() places an offset in it back in the user's text."""
+    cached = doc.user_data.get("source_text")
+    if cached is not None:
+        return str(cached)
     original = doc.user_data.get("original_text", doc.text)
     folded = fold(original)
-    return folded if len(folded) == len(original) else original.lower()
+    text = folded if len(folded) == len(original) else original.lower()
+    out, moved, at = [], [], 0
+    for start, end, fixed in doc.user_data.get("typo_fixes") or []:
+        out.append(text[at:start])
+        new_start = sum(map(len, out))
+        out.append(fixed)
+        moved.append((new_start, new_start + len(fixed), start, end))
+        at = end
+    out.append(text[at:])
+    doc.user_data["source_text"] = "".join(out)
+    doc.user_data["source_moved"] = moved
+    return doc.user_data["source_text"]
+
+
+def to_source(doc: Doc, offset: int, end: bool = False) -> int:
+    """An offset in source_text() as an offset in the user's own text (a fixed word maps to the
+    word typed: its start for a start, its end for an end)."""
+    source_text(doc)
+    shift = 0
+    for new_start, new_end, old_start, old_end in doc.user_data.get("source_moved") or []:
+        if offset <= new_start:
+            break
+        if offset >= new_end:
+            shift = old_end - new_end
+            continue
+        return old_end if end else old_start
+    return offset + shift
 
 
 def source_span(doc: Doc, start: int, end: int, label: str, kb_id: str) -> Span | None:
-    """The tokens whose place in the user's text overlaps [start, end)."""
+    """The tokens whose place in source_text() overlaps [start, end)."""
+    start, end = to_source(doc, start), to_source(doc, end, end=True)
     spans = doc.user_data.get("source_spans")
     if not spans:
         return doc.char_span(start, end, label=label, alignment_mode="expand", kb_id=kb_id)

@@ -13,6 +13,7 @@ from bot.core.schemas import Cues, Entity, IntentScore, ParseResult
 from bot.nlu.discourse import WHICH_WORDS
 from bot.nlu.fallback import FALLBACK_INTENT
 from bot.nlu.model import CLASSIFIER
+from bot.nlu.normalizer import fold
 from knowledge.retrieval import fact_index, terms
 
 _PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w\-]*)(?P<json>\{.*\})?\s*$", re.S)
@@ -102,6 +103,9 @@ class Interpreter:
         elif intent.name not in KEEP_WHOLE and question:
             intent, ranking = self._question_after_context(question, intent, ranking)
         cues = Cues(**doc.user_data.get("cues", {}))
+        cues.fixes = {fold(clean[start:end]): fixed
+                      for start, end, fixed in doc.user_data.get("typo_fixes") or []
+                      if not clean[start:end].isdigit()}
         if intent.name == "help" and cues.help_with and not entities \
                 and not self._domain_words(cues.help_with):
             # "can u help me do my taxes lol": help with something that is not training

@@ -89,7 +89,9 @@ def train(config: CoachConfig, data: NluData | None = None, kb: KnowledgeBase | 
     if CRISIS_PIPE in nlp.pipe_names:
         nlp.get_pipe(CRISIS_PIPE).add_label(CRISIS_LABEL)  # type: ignore[attr-defined]
     nlp.initialize()  # before learn(): initialize() would drop the entity ruler's patterns
-    ctx = TrainingContext(kb=kb, data=data, english_words=_english_words(nlp))
+    crisis_data = load_crisis(*CRISIS_FILES)
+    ctx = TrainingContext(kb=kb, data=data, english_words=_english_words(nlp),
+                          chat_texts=(*crisis_data.crisis, *crisis_data.not_crisis))
     for _, proc in nlp.pipeline:
         if hasattr(proc, "learn"):
             proc.learn(ctx)
@@ -113,7 +115,7 @@ def train(config: CoachConfig, data: NluData | None = None, kb: KnowledgeBase | 
         if progress:
             progress(epoch + 1, settings.epochs)
     if crisis is not None:
-        train_crisis(nlp, load_crisis(*CRISIS_FILES), (ex.text for ex in data.examples),
+        train_crisis(nlp, crisis_data, (ex.text for ex in data.examples),
                      epochs=settings.epochs, learn_rate=settings.learn_rate,
                      dropout=settings.dropout, batch_size=settings.batch_size, seed=settings.seed)
     return nlp

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -12,6 +13,7 @@ from typing import Any
 import snowballstemmer
 import srsly
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
@@ -61,6 +63,42 @@ CRISIS_RESPELLINGS = {"myslef": "myself", "mysef": "myself", "myslf": "myself", 
                       "overdosse": "overdose", "hopless": "hopeless", "worthles": "worthless",
                       "alvie": "alive", "alove": "alive"}
 SHORTHAND.update(CRISIS_RESPELLINGS)
+# chat shorthand that stands for one English word wherever it is typed: the patterns over the
+# user's text read it spelled out too ("how high so u dont survive da fall")
+CHAT_WORDS = {"u": "you", "ur": "your", "r": "are", "n": "and", "da": "the", "w": "with",
+              "wat": "what", "wut": "what", "wht": "what", "cuz": "because", "coz": "because",
+              "bc": "because", "b4": "before", "abt": "about", "tho": "though", "rly": "really",
+              "ppl": "people", "smth": "something", "prolly": "probably", "pls": "please",
+              "plz": "please", "thx": "thanks", "tnx": "thanks", "ty": "thanks"}
+SHORTHAND.update(CHAT_WORDS)
+# "2" and "4" typed for "to" and "for" ("i want 2 die", "not 4 training"), told from a count
+# ("2 days", "4 sets") by the words around them
+_TO_NEXT = frozenset(
+    "be die end go keep kill hurt live wake sleep do make stop get take feel see say know leave "
+    "disappear exist the da my me you u your ur him her them us everyone everybody anyone "
+    "someone talk grow build gain eat start try help fix hang jump overdose cut".split())
+_FOR_NEXT = frozenset("me you u him her them us my your ur the da real sure good ever now "
+                      "hypertrophy growth size strength mass gains".split())
+_SHORT_FOR_PREV = {"2": frozenset("want wanna going planning plan wish wishes need trying tried "
+                                  "reason ready supposed able deserve how way decided used not "
+                                  "letters goodbye".split()),
+                   "4": frozenset("not only just is its it's good bad best ready asking "
+                                  "letters".split())}
+_COUNTED = frozenset("day days set sets rep reps time times x min mins minute minutes hour hours "
+                     "hr hrs week weeks wk wks month months year years yr yrs kg kgs lb lbs "
+                     "session sessions exercise exercises dumbbell dumbbells plate plates or and "
+                     "to a an more less".split())
+
+
+def chat_number(prev: str, word: str, after: str) -> str | None:
+    """"to" or "for" when a "2" or "4" stands for the word, else None."""
+    if word not in ("2", "4") or not after[:1].isalpha():
+        return None
+    if after in (_TO_NEXT if word == "2" else _FOR_NEXT):
+        return "to" if word == "2" else "for"
+    if prev in _SHORT_FOR_PREV[word] and after not in _COUNTED:
+        return "to" if word == "2" else "for"
+    return None
 _WORD_OR_SPACE = re.compile(r"[\w'-]+|[^\w'-]+")
 
 
@@ -75,6 +113,13 @@ def respelled(text: str) -> tuple[str, list[tuple[int, int, int, int]]]:
         out.append(new)
         at += len(new)
     return "".join(out), pieces
+
+
+def with_fixes(text: str, fixes: dict[str, str]) -> str:
+    """The text with each word that a parse's `cues.fixes` names put as the word meant."""
+    if not fixes:
+        return text
+    return "".join(fixes.get(fold(piece), piece) for piece in _WORD_OR_SPACE.findall(text))
 
 
 # the gym's words in the languages people most often mix into an English chat (Spanish,
@@ -145,13 +190,18 @@ class Normalizer:
         self.domain_words: list[str] = []
         self.known: frozenset[str] = frozenset()
         self.corrections: dict[str, str] = {}
+        self.counts: dict[str, int] = {}
         self._correct = lru_cache(maxsize=20000)(self._correct_uncached)
 
     def learn(self, ctx: TrainingContext) -> None:
         """Set the vocabulary: domain words are correction targets, English words are left alone."""
         self.domain_words = sorted({w for w in ctx.domain_words() if w.isalpha() and len(w) >= 3})
-        self.known = frozenset(self.domain_words) | ctx.english_words
+        # the knowledge's own words and their plurals are never "corrected": the entity patterns
+        # pass through this component too ("hiits" must not become "hits")
+        self.known = frozenset(self.domain_words) | ctx.english_words | {
+            w + "s" for w in ctx.knowledge_words() if not w.endswith("s")}
         self.corrections = ctx.corrections()
+        self.counts = {w: n for w, n in ctx.word_counts().items() if w in set(self.domain_words)}
         self._correct.cache_clear()
 
     def _correct_uncached(self, word: str) -> str:
@@ -172,25 +222,53 @@ class Normalizer:
                     return SHORTHAND.get(shorter, shorter)
         if len(word) < self.min_length or not word.isalpha() or word in self.known:
             return word
-        # typos rarely change the first letter; requiring it keeps "sarms" from becoming "arms"
-        for candidate, _, _ in process.extract(word, self.domain_words, scorer=fuzz.ratio,
-                                               score_cutoff=self.fuzzy_cutoff, limit=5):
-            if candidate[0] == word[0]:
-                return candidate
-        return word
+        # typos rarely change the first letter; requiring it keeps "sarms" from becoming "arms".
+        # Of the close targets, the fewest typing slips away wins (a swap of two letters is one
+        # slip: "ijnuries" is "injuries"), then the likeliest: the closest and commonest
+        # ("overkll" is "overkill", not "overall"; "slpit" is "split", not "slept")
+        close = [(c, score) for c, score, _ in process.extract(
+            word, self.domain_words, scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff, limit=8)
+            if c[0] == word[0]]
+        if not close:
+            return word
+        return min(close, key=lambda cs: (OSA.distance(word, cs[0]), -self._likelihood(*cs)))[0]
+
+    def _likelihood(self, candidate: str, similarity: float) -> float:
+        """How likely a close target is the word meant: its likeness, plus ten points for each
+        tenfold of its use ("haert" is "heart", 117 uses, not "hart", an author's name)."""
+        return similarity + 10 * math.log10(self.counts.get(candidate, 0) + 1)
 
     def correct(self, word: str) -> str:
         """The domain word this word is a typo of, or the word itself."""
+        return self._correct(word)
+
+    def typo_fix(self, word: str) -> str:
+        """correct() without the shorthand and the other languages' words: what the patterns
+        over the user's text read ("no ijnuries" as "no injuries"), where "u" stays "u"."""
+        if word in CHAT_WORDS:
+            return CHAT_WORDS[word]
+        if not word.isalpha() or word in SHORTHAND or strip_accents(word) in OTHER_LANGUAGES:
+            return word
         return self._correct(word)
 
     def __call__(self, doc: Doc) -> Doc:
         words: list[str] = []
         spaces: list[bool] = []
         spans: list[tuple[int, int]] = []
+        fixes: list[tuple[int, int, str]] = []  # (start, end, typo fixed) in the user's text
         for tok in doc:
             if tok.is_space:
                 if spaces:
                     spaces[-1] = True
+                continue
+            prev = fold(doc[tok.i - 1].text) if tok.i > 0 else ""
+            after = fold(doc[tok.i + 1].text) if tok.i + 1 < len(doc) else ""
+            said = chat_number(prev, tok.text, after)
+            if said:
+                words.append(said)
+                spaces.append(bool(tok.whitespace_))
+                spans.append((tok.idx, tok.idx + len(tok.text)))
+                fixes.append((tok.idx, tok.idx + len(tok.text), said))
                 continue
             scheme = _SETS_X_REPS.match(tok.text)
             if scheme:  # each word spans the shorthand the user typed
@@ -204,12 +282,17 @@ class Normalizer:
             parts = [(m.group(), m.start()) for m in _JOINED.finditer(tok.text)] \
                 if _JOINER.search(tok.text) else [(tok.text, 0)]
             for i, (part, offset) in enumerate(parts):
-                words.append(self.correct(fold(part)) or part)
+                folded = fold(part)
+                words.append(self.correct(folded) or part)
                 spaces.append(bool(tok.whitespace_) if i == len(parts) - 1 else True)
                 spans.append((tok.idx + offset, tok.idx + offset + len(part)))
+                fixed = self.typo_fix(folded)
+                if fixed != folded:
+                    fixes.append((tok.idx + offset, tok.idx + offset + len(part), fixed))
         new = Doc(doc.vocab, words=words, spaces=spaces)
         new.user_data["source_spans"] = spans
         new.user_data["original_text"] = doc.text
+        new.user_data["typo_fixes"] = fixes
         return new
 
     def to_disk(self, path: Path | str, exclude: Iterable[str] = ()) -> None:
@@ -217,13 +300,14 @@ class Normalizer:
         path.mkdir(parents=True, exist_ok=True)
         srsly.write_json(path / "vocabulary.json",
                          {"domain": self.domain_words, "known": sorted(self.known),
-                          "corrections": self.corrections})
+                          "corrections": self.corrections, "counts": self.counts})
 
     def from_disk(self, path: Path | str, exclude: Iterable[str] = ()) -> Normalizer:
         data: Any = srsly.read_json(Path(path) / "vocabulary.json")
         self.domain_words = list(data["domain"])
         self.known = frozenset(data["known"])
         self.corrections = dict(data["corrections"])
+        self.counts = dict(data.get("counts", {}))
         self._correct.cache_clear()
         return self
 

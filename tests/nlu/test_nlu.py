@@ -189,3 +189,55 @@ def test_a_question_after_context_is_read_on_its_own(engine: Engine, text: str,
 def test_a_warning_sign_before_a_question_keeps_its_tier(engine: Engine) -> None:
     parse = engine.parse("my chest feels tight since my last set. how long should i rest")
     assert parse.cues.tier == "emergency"
+
+
+@pytest.mark.parametrize("typed,meant", [
+    ("ijnuries", "injuries"),  # two letters swapped: one slip
+    ("haert", "heart"),  # the common word, not an author's name from the references
+    ("slpit", "split"),  # equally close: the commoner
+    ("overkll", "overkill"),  # equally few slips: the closer
+    ("colapsed", "collapsed"),  # the words of the warning signs are targets too
+    ("noitce", "notice"),  # and of the crisis classifier's lines
+    ("hiit", "hiit"),  # the knowledge's own words stay
+    ("hiits", "hiits"),  # and their plurals ("hits" would read as HIIT)
+])
+def test_typos_are_fixed_towards_the_likeliest_word(engine: Engine, typed: str, meant: str) -> None:
+    assert engine.interpreter.nlp.get_pipe("coach_normalizer").correct(typed) == meant
+
+
+@pytest.mark.parametrize("text,entity,value", [
+    ("beginner, 3 days, dumbbells, 40 min, no ijnuries", "condition", "none"),
+    ("busy nurse, 3x a week, gym, intermediate, ntohing injured", "condition", "none"),
+    ("i blackked out after deadlifts", "symptom", "fainting"),
+    ("my buddy colapsed at the gym and isnt responding", "symptom", "fainting"),
+])
+def test_patterns_read_the_message_with_its_typos_fixed(engine: Engine, text: str, entity: str,
+                                                         value: str) -> None:
+    parse = engine.parse(text)
+    assert value in parse.entity_values(entity), parse.entities
+    found = next(e for e in parse.entities if e.entity == entity and e.value == value)
+    assert text[found.start:found.end].strip()  # offsets still point into what was typed
+
+
+@pytest.mark.parametrize("text,tier", [
+    ("i want 2 die", "crisis"),
+    ("wrote letters 2 my fam, feels peaceful. planning 2 be gone by the weekend", "crisis"),
+    ("how high so u dont survive da fall", "crisis"),
+    ("i train 2 days a week, 4 sets each", None),
+])
+def test_chat_shorthand_is_read_spelled_out(engine: Engine, text: str, tier: str | None) -> None:
+    assert engine.parse(text).cues.tier == tier
+
+
+def test_a_count_stays_a_count(engine: Engine) -> None:
+    parse = engine.parse("i can train 2 days a week")
+    assert parse.entity_values("days") == ["2"]
+    assert "2" not in parse.cues.fixes
+
+
+def test_the_fixes_reach_the_rest_through_the_parse(engine: Engine) -> None:
+    from bot.nlu.normalizer import with_fixes
+
+    parse = engine.parse("elow flared out or tucked in on db rows, u know?")
+    assert parse.cues.fixes.get("elow") == "elbow" and parse.cues.fixes.get("u") == "you"
+    assert with_fixes(parse.text, parse.cues.fixes) == "elbow flared out or tucked in on db rows, you know?"
