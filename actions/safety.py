@@ -232,13 +232,19 @@ class ActionRecordClearance(Action):
         cues = latest_cues(tracker)
         # "... cleared me. Can I get a plan now?": the interview starts right away (a plan named
         # in words: the classifier's request_program alone is not enough to start one)
-        plan_now = bool(cues.get("mentions_plan"))
+        # (or a whole plan request: "cleared by my OB. 3 days a week, home dumbbells, 30 min,
+        # intermediate, no injuries")
+        plan_now = bool(cues.get("mentions_plan")) or (
+            latest_intent(tracker) == "request_program"
+            and len({e.get("entity") for e in tracker.latest_message.get("entities") or []}
+                    & {"days", "equipment", "duration", "experience"}) >= 2)
         if flag is None:  # "I saw my doctor and I'm cleared now", with no warning sign on record
             dispatcher.utter_message(response="utter_clearance_welcome" if not plan_now
                                      else "utter_clearance_welcome_plan",
                                      provider=provider_phrase(str(cues.get("provider"))))
             events: list[dict[str, Any]] = [SlotSet("clearance", "provider")]
-            return events + ([FollowupAction("program_form")] if plan_now else [])
+            return events + ([FollowupAction("program_form")] if plan_now
+                             else _question_too(tracker, domain, cues))
         if not clearance_in_words(flag, cues, asked=False):
             subject = clearance_subject(flag)
             dispatcher.utter_message(response="utter_clearance_needs_words",
@@ -253,19 +259,29 @@ class ActionRecordClearance(Action):
         events.append(SlotSet("clearance", "provider"))
         if plan_now:
             events.append(FollowupAction("program_form"))
-        elif cues.get("question") or cues.get("question_to"):
-            # "... cleared me. what exercises should i start with?": the question too; read as
-            # the report, its likeliest topic reading ("tore my acl, physio cleared me. what's
-            # the rest time?": the rest)
-            offered = set(props(domain).get("offered_when_unsure", [])) - {"request_program"}
-            ranking = tracker.latest_message.get("intent_ranking") or []
-            asked = latest_intent(tracker) if latest_intent(tracker) in offered else next(
-                (str(r["name"]) for r in ranking if r["name"] in offered
-                 and float(r["confidence"]) >= CLEARED_QUESTION_MIN), None)
-            if asked is not None:  # (action_answer_topic reads the ranking the same way)
-                events.append(FollowupAction("action_exercise_steps" if asked == "ask_exercise_steps"
-                                             else "action_answer_topic"))
+        else:
+            events += _question_too(tracker, domain, cues)
         return events
+
+
+def _question_too(tracker: Tracker, domain: DomainDict, cues: dict[str, Any]) -> list[dict[str, Any]]:
+    """"... cleared me. what exercises should i start with?": the question too; read as the
+    report, the topic its closing question asks about, else its likeliest topic reading ("tore
+    my acl, physio cleared me. what's the rest time?": the rest)."""
+    if not (cues.get("question") or cues.get("question_to")):
+        return []
+    offered = set(props(domain).get("offered_when_unsure", [])) - {"request_program"}
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    topic = str(cues.get("question_topic") or "")
+    asked = topic if topic in offered else latest_intent(tracker) \
+        if latest_intent(tracker) in offered else next(
+        (str(r["name"]) for r in ranking if r["name"] in offered
+         and float(r["confidence"]) >= CLEARED_QUESTION_MIN), None)
+    if asked is None:
+        return []
+    # (action_answer_topic reads the ranking the same way)
+    return [FollowupAction("action_exercise_steps" if asked == "ask_exercise_steps"
+                           else "action_answer_topic")]
 
 
 def provider_phrase(word: str) -> str:

@@ -66,6 +66,9 @@ class Cues(BaseModel):
     # each word typed that stands for another: a typo ("ijnuries" -> "injuries") or chat shorthand
     # ("u" -> "you"); what reads the message's words for a fact reads them fixed (with_fixes)
     fixes: dict[str, str] = Field(default_factory=dict)
+    # the topic the closing question alone asks about, when the whole message reads as a report
+    # that a provider cleared the person ("my midwife cleared me. how long between sets?")
+    question_topic: str | None = None
     why: bool = False  # "why ...?", "how come ...?"
     change: bool = False  # "make it", "instead", "switch", "only": asks for a change
     continues: bool = False  # "and for strength?", "what about ...": continues the last topic
