@@ -201,7 +201,8 @@ class Normalizer:
         self.known = frozenset(self.domain_words) | ctx.english_words | {
             w + "s" for w in ctx.knowledge_words() if not w.endswith("s")}
         self.corrections = ctx.corrections()
-        self.counts = {w: n for w, n in ctx.word_counts().items() if w in set(self.domain_words)}
+        targets = set(self.domain_words)
+        self.counts = {w: n for w, n in ctx.word_counts().items() if w in targets}
         self._correct.cache_clear()
 
     def _correct_uncached(self, word: str) -> str:
@@ -243,8 +244,9 @@ class Normalizer:
         return self._correct(word)
 
     def typo_fix(self, word: str) -> str:
-        """correct() without the shorthand and the other languages' words: what the patterns
-        over the user's text read ("no ijnuries" as "no injuries"), where "u" stays "u"."""
+        """What the patterns over the user's text read for a word: the chat shorthand spelled out
+        ("u" as "you") and typos fixed ("ijnuries" as "injuries"); the rest of the shorthand
+        ("inj", "int") and the other languages' words stay as typed."""
         if word in CHAT_WORDS:
             return CHAT_WORDS[word]
         if not word.isalpha() or word in SHORTHAND or strip_accents(word) in OTHER_LANGUAGES:
@@ -255,7 +257,7 @@ class Normalizer:
         words: list[str] = []
         spaces: list[bool] = []
         spans: list[tuple[int, int]] = []
-        fixes: list[tuple[int, int, str]] = []  # (start, end, typo fixed) in the user's text
+        fixes: list[tuple[int, int, str]] = []  # (start, end, the word meant) in the user's text
         for tok in doc:
             if tok.is_space:
                 if spaces:
