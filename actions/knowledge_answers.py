@@ -173,7 +173,12 @@ class ActionAnswerTopic(Action):
             domain: DomainDict) -> list[dict[str, Any]]:
         kb = knowledge()
         intent = latest_intent(tracker)
-        if kb.topic_for_intent(intent) is None and cue(tracker, "cleared"):
+        asked = str(latest_cues(tracker).get("question_topic") or "")
+        if kb.topic_for_intent(intent) is None and kb.topic_for_intent(asked) is not None:
+            # run after a report ("i'm 20 weeks pregnant. what are the benefits?"): the topic its
+            # closing question asks about
+            intent = asked
+        elif kb.topic_for_intent(intent) is None and cue(tracker, "cleared"):
             # run after a clearance read as a report ("tore my acl, physio cleared me. what's the
             # rest time?"): the message's likeliest topic reading
             intent = next((str(r["name"]) for r in tracker.latest_message.get("intent_ranking") or []

@@ -163,6 +163,12 @@ class ActionSafetyStop(Action):
                                      json_message={"kind": "safety", "tier": flag.tier,
                                                    "symptom": flag.id})
             events = stop_events(flag, previous, bool(tracker.active_loop_name))
+            if flag.tier == "hold_off" and flags and not other:
+                # "i'm pregnant, how long should i rest between sets?": a hold-off asks for a
+                # provider's word before training, not silence on what the article says; the
+                # question the message asks surely is answered after it (never after an
+                # emergency or urgent sign)
+                events += _question_too(tracker, domain, latest_cues(tracker), surely=True)
         return events + [
             SlotSet("last_topic", "risks"),
             SlotSet("last_answer", answer_record("safety", "risks", [],
@@ -264,17 +270,19 @@ class ActionRecordClearance(Action):
         return events
 
 
-def _question_too(tracker: Tracker, domain: DomainDict, cues: dict[str, Any]) -> list[dict[str, Any]]:
+def _question_too(tracker: Tracker, domain: DomainDict, cues: dict[str, Any],
+                  surely: bool = False) -> list[dict[str, Any]]:
     """"... cleared me. what exercises should i start with?": the question too; read as the
     report, the topic its closing question asks about, else its likeliest topic reading ("tore
-    my acl, physio cleared me. what's the rest time?": the rest)."""
+    my acl, physio cleared me. what's the rest time?": the rest). `surely`: only the closing
+    question's topic or the classifier's first reading, never a weaker one of its ranking."""
     if not (cues.get("question") or cues.get("question_to")):
         return []
     offered = set(props(domain).get("offered_when_unsure", [])) - {"request_program"}
     ranking = tracker.latest_message.get("intent_ranking") or []
     topic = str(cues.get("question_topic") or "")
     asked = topic if topic in offered else latest_intent(tracker) \
-        if latest_intent(tracker) in offered else next(
+        if latest_intent(tracker) in offered else None if surely else next(
         (str(r["name"]) for r in ranking if r["name"] in offered
          and float(r["confidence"]) >= CLEARED_QUESTION_MIN), None)
     if asked is None:

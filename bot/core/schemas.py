@@ -67,7 +67,8 @@ class Cues(BaseModel):
     # ("u" -> "you"); what reads the message's words for a fact reads them fixed (with_fixes)
     fixes: dict[str, str] = Field(default_factory=dict)
     # the topic the closing question alone asks about, when the whole message reads as a report
-    # that a provider cleared the person ("my midwife cleared me. how long between sets?")
+    # that a provider cleared the person ("my midwife cleared me. how long between sets?") or of
+    # a sign to hold off for ("i'm 20 weeks pregnant. how long should i rest between sets?")
     question_topic: str | None = None
     why: bool = False  # "why ...?", "how come ...?"
     change: bool = False  # "make it", "instead", "switch", "only": asks for a change

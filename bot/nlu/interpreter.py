@@ -143,8 +143,8 @@ class Interpreter:
         if cues.goal_fragment and intent.name != "inform":
             # "for hypertrophy", "4 size": no question of its own, only the goal of the last one
             intent = IntentScore(name="inform", confidence=max(intent.confidence, FOCUS_CLEAR))
-        if intent.name in KEEP_WHOLE and cues.cleared and question \
-                and question.strip() != clean.strip():
+        if intent.name in KEEP_WHOLE and (cues.cleared or cues.tier == "hold_off") \
+                and question and question.strip() != clean.strip():
             focus, _ = self._intent(self.nlp(question))
             if focus.name in self._topic_intents() and focus.confidence >= FOCUS_CLEAR:
                 cues.question_topic = focus.name
