@@ -188,8 +188,9 @@ class ValidateProgramForm(FormValidationAction):
             return {"injuries": before}
         result = self._check("injuries", injuries, dispatcher, tracker)
         if injuries and injuries != NO_INJURY and result.get("injuries"):
-            names = {t.id: t.name for t in knowledge().vocabulary.condition}
-            condition = names.get(injuries, "").lower() if injuries != "injury" else ""
+            terms = {t.id: t for t in knowledge().vocabulary.condition}
+            term = terms.get(injuries) if injuries != "injury" else None
+            condition = term.name.lower() if term else ""
             cues = latest_cues(tracker)
             if cues.get("cleared") is True and cues.get("provider") \
                     and not tracker.slots.get("red_flag"):
@@ -200,7 +201,8 @@ class ValidateProgramForm(FormValidationAction):
             dispatcher.utter_message(response="utter_condition_noted", condition=condition,
                                      json_message={"kind": "disclaimer", "category": "medical"})
             if not tracker.slots.get("red_flag"):  # the clearance question names the condition
-                result["clearance_subject"] = clearance_subject(None, condition)
+                result["clearance_subject"] = clearance_subject(
+                    None, condition, term.provider if term else None)
         return result
 
     def validate_clearance(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

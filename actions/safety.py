@@ -35,11 +35,13 @@ def remembered_flag(kb: KnowledgeBase, tracker: Tracker) -> RedFlag | None:
     return kb.red_flag(record.get("id")) if isinstance(record, dict) else None
 
 
-def clearance_subject(flag: RedFlag | None, condition: str = "") -> dict[str, Any]:
-    """What the clearance question is about: `what` after "checked", `who`, `short` for examples."""
+def clearance_subject(flag: RedFlag | None, condition: str = "",
+                      provider: str | None = None) -> dict[str, Any]:
+    """What the clearance question is about: `what` after "checked", `who`, `short` for examples.
+    `provider`: the condition's own (knowledge/data/vocabulary.yml), else a doctor or physio."""
     if flag is None:
         what = f"your {condition}" if condition else "the injury or health condition you mentioned"
-        return {"what": what, "who": "your doctor or physical therapist",
+        return {"what": what, "who": provider or "your doctor or physical therapist",
                 "short": condition or "injury", "pregnancy": False}
     return {"what": f"your {flag.label.lower()}", "who": flag.provider, "short": flag.label.lower(),
             "pregnancy": flag.id in PREGNANCY_FLAGS}

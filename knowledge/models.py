@@ -177,6 +177,8 @@ class Term(Strict):
     name: str
     aliases: list[str] = Field(default_factory=list)
     misspellings: list[str] = Field(default_factory=list)
+    # a condition's own provider, named in the clearance question ("your obstetrician or midwife")
+    provider: str | None = None
 
 
 class Subject(Term):

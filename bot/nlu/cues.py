@@ -25,6 +25,12 @@ _OTHER_PERSON = re.compile(
     r"daughter|client|coworker|co-worker|colleague|uncle|aunt|grandpa|grandma|grandfather|"
     r"grandmother|roommate|flatmate|teammate|neighbou?r|kid|child|guy|girl|dude|someone|somebody)\b"
     r"|^\s*(?:he|she|they)\b|\b(?:he|she)(?:'s| is| was| has| keeps| just| suddenly| can'?t| cant)\b")
+# the speaker as the one the family would be better off without: about oneself, though it names
+# them ("my daughter would be better off with a different mom")
+_SELF_AS_BURDEN = re.compile(
+    r"\bbetter off (?:without me|with (?:a |another )?(?:different|new|other|better) (?:mum|mom|mother|"
+    r"dad|father|parent)|with someone (?:else )?(?:who isn'?t|that isn'?t|other than) me|"
+    r"with someone else as (?:her|his|their) (?:mum|mom|dad|mother|father|parent))\b")
 # ordinary soreness after training ("legs are sore from yesterday", "doms")
 _SORENESS = re.compile(
     r"\b(?:sore|soreness|doms|stiff|stiffness|achy|aching|aches|ache|tender|wrecked|destroyed|fried|beat up|"
@@ -288,6 +294,8 @@ _REGIONS = [
 _HAVE_WORDS = {"have", "has", "had", "got", "diagnosed", "with", "suffer", "suffers", "suffering",
                "living", "back", "showed", "shows", "says", "said"}  # ("bloods came back prediabetic")
 _I_AM = {"i", "im", "i'm", "am", "m"}  # "im diabetic", "i'm prediabetic"
+# a life stage said of oneself by naming it ("new mum here", "8 months postpartum")
+_SAID_BY_NAMING = {"postpartum"}
 
 
 def _stated_conditions(doc: Doc) -> list[str]:
@@ -298,8 +306,9 @@ def _stated_conditions(doc: Doc) -> list[str]:
             continue
         before = {t.lower_ for t in doc[max(0, ent.start - 4):ent.start]}
         last = doc[ent.start - 1].lower_ if ent.start > 0 else ""
-        if before & _HAVE_WORDS or last in _I_AM:
-            stated.append(ent.kb_id_ or ent.ent_id_ or ent.text)
+        value = ent.kb_id_ or ent.ent_id_ or ent.text
+        if before & _HAVE_WORDS or last in _I_AM or value in _SAID_BY_NAMING:
+            stated.append(value)
     return stated
 
 
@@ -340,7 +349,7 @@ class SafetyCues:
             cues["region"] = region
         if _CARRY_ON.search(text):
             cues["carry_on"] = True
-        if _OTHER_PERSON.search(text):
+        if _OTHER_PERSON.search(text) and not _SELF_AS_BURDEN.search(text):
             cues["about_other"] = True
         if _PLAN_WORDS.search(text) or _PLAN_WORDS.search(doc.text):  # (also "progrm", corrected)
             cues["mentions_plan"] = True
