@@ -183,6 +183,18 @@ def _attributions(kb: KnowledgeBase, facts: list[Fact]) -> list[dict[str, Any]]:
     return list(out.values())
 
 
+# the sentence of the article's note (knowledge/data/sources.yml) that answers each detail asked
+ARTICLE_LEADS = {"date": "Updated", "author": "Written", "reviewer": "Medically reviewed"}
+
+
+def _led_by(note: str, opening: str) -> str:
+    """The note with its sentence that opens with these words first."""
+    sentences = [s.strip() for s in note.split(". ") if s.strip()]
+    sentences = [s if s.endswith(".") else s + "." for s in sentences]
+    lead = [s for s in sentences if s.startswith(opening)]
+    return " ".join(lead + [s for s in sentences if s not in lead])
+
+
 class ActionCiteSource(Action):
     """Where the last answer comes from: its article section(s); whom the article's text credits,
     only where it names someone; and the references it lists on the topic, as references for the
@@ -212,14 +224,26 @@ class ActionCiteSource(Action):
         if reference is None and latest_cues(tracker).get("asks_author") and last.get("kind") == "source" \
                 and not names_body:
             reference = Hit(SOURCES, str(last.get("topic")), "", 1.0, 1)  # "what's her background?"
+        if reference is None and latest_cues(tracker).get("about_article") and not names_body:
+            # "when was it last updated?", "what website?", "is she a doctor?": the article's own
+            # facts, or the reference just shown ("is he a doctor?" after a study's entry)
+            shown = str(last.get("topic")) if last.get("kind") == "source" else "article"
+            reference = Hit(SOURCES, shown, "", 1.0, 1)
         if reference is not None:  # "who wrote the umbrella review on training variables?"
             source = kb.source(reference.fact_id)
             note = fact_index().lead_with_asked(text, source.note)  # "the reviewer's job?" first
+            detail = latest_cues(tracker).get("article_detail")
+            if detail == "person":  # "what's her background?": the one the last answer led with
+                detail = last.get("detail") if last.get("kind") == "source" \
+                    and last.get("topic") == source.id and last.get("detail") else "author"
+            if source.id == "article" and detail in ARTICLE_LEADS:
+                note = _led_by(source.note, ARTICLE_LEADS[str(detail)])
             dispatcher.utter_message(response="utter_reference", citation=source.citation(),
                                      article=source.id == "article", note=note, **meta,
                                      json_message={"kind": "sources"})
             return [SlotSet("last_topic", None),
-                    SlotSet("last_answer", answer_record("source", source.id, []))]
+                    SlotSet("last_answer", answer_record("source", source.id, [],
+                                                         detail=detail))]
         record = tracker.get_slot("last_answer") or {}
         if latest_cues(tracker).get("sources_overview"):  # "how many references are there?"
             record = {}

@@ -56,6 +56,20 @@ CHANGE_LABELS = {"days": "{} days a week", "experience": "{}", "duration": "{} m
                  "equipment": "{}", "goal": "{}"}
 
 
+def _days_changed(tracker: Tracker) -> str | None:
+    """"3 days", then "actually no make that 5" while another question waits: a bare number said
+    as a change, with no other answer in it, changes the days already given."""
+    numbers = numbers_in(str(tracker.latest_message.get("text") or ""))
+    if not latest_cues(tracker).get("change") or len(numbers) != 1 \
+            or _stored(tracker, "days") is None or tracker.slots.get("requested_slot") == "days" \
+            or {str(e.get("entity")) for e in tracker.latest_message.get("entities") or []} \
+            & {"days", "duration", "experience", "equipment"}:
+        return None
+    rules = knowledge().program
+    days, problem = parse_days(str(numbers[0]), rules.min_days_per_week, rules.max_days_per_week)
+    return days if problem is None else None
+
+
 def _stored(tracker: Tracker, slot: str) -> Any:
     """A slot's value before this message (the form's extraction has already set tracker.slots)."""
     seen_user = False
@@ -144,6 +158,12 @@ class ValidateProgramForm(FormValidationAction):
         if tracker.slots.get("injuries") is None and states_no_injury(text) and not named:
             return {"injuries": NO_INJURY}
         return {}
+
+    def extract_days(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: DomainDict) -> dict[str, Any]:
+        """"3 days", then "actually no make that 5" while another question waits."""
+        days = _days_changed(tracker)
+        return {"days": days} if days else {}
 
     # --- one validate_<slot> per question ---
     def validate_experience(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -248,6 +268,8 @@ class ValidateProgramForm(FormValidationAction):
         if parsed is not None:
             misses.pop(slot, None)
             before = tracker.slots.get(slot)
+            if before == parsed:  # (an extract_ method has already set it: the value before)
+                before = _stored(tracker, slot)
             if before is not None and before != parsed and requested != slot \
                     and slot in CHANGE_LABELS:  # ("changed that to none" says nothing)
                 dispatcher.utter_message(response="utter_slot_changed", slot=slot,
@@ -261,8 +283,10 @@ class ValidateProgramForm(FormValidationAction):
                 dispatcher.utter_message(response="utter_slot_noted", slot=slot,
                                          value=label.format(parsed))
             return {slot: parsed, "form_misses": misses, "proposed_default": None}
-        if requested != slot:
-            return {slot: None}  # an unusable value for a slot not being asked: ignore it
+        if requested != slot or _days_changed(tracker):
+            # an unusable value for a slot not being asked, or a change of the days ("make that
+            # 5") read as the answer to the question asked: ignore it (the question is asked again)
+            return {slot: None}
         misses[slot] = misses.get(slot, 0) + 1
         if misses[slot] >= 2 and slot not in NO_DEFAULT:
             dispatcher.utter_message(response="utter_propose_default", label=DEFAULT_LABELS[slot])

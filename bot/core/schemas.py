@@ -94,6 +94,9 @@ class Cues(BaseModel):
     asks_source: bool = False  # "which study says ...", "according to who?"
     sources_overview: bool = False  # the sources as a whole: "how many references are there?"
     asks_author: bool = False  # "who wrote the umbrella review?", "the reviewer's job?"
+    about_article: bool = False  # "when was it last updated", "what website", "is she a doctor?"
+    # which detail of the article: reviewer, date, site, author, or person (a pronoun: the one just named)
+    article_detail: str | None = None
     how_to: bool = False  # asks for a whole exercise or topic ("squat form"), not one detail
     also_maybe: str | None = None  # a knowledge intent nearly tied with the chosen one
     restart: bool = False  # "start over", "from scratch"

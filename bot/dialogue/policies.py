@@ -153,6 +153,10 @@ class UncoveredPolicy(Policy):
         return "action_uncovered_subject"
 
 
+# interview answers (of experience, days, equipment, minutes) that make a message a plan request
+WHOLE_REQUEST = 3
+
+
 class PlanRequestPolicy(Policy):
     """A request for a plan worded around a topic ("I'm 67 and want a routine to keep my
     muscles") starts the interview instead of answering the topic; before any plan only (after
@@ -169,6 +173,13 @@ class PlanRequestPolicy(Policy):
         if parse.cues.resume and not tracker.active_loop and not tracker.slots.get("plan") \
                 and any(tracker.slots.get(s) for s in form_slots) and not parse.cues.tier:
             return PROGRAM_FORM  # "let's keep going" after stopping the interview: where it was
+        given = {e.entity for e in parse.entities} & {"experience", "days", "equipment", "duration"}
+        if len(given) >= WHOLE_REQUEST and not tracker.active_loop and not tracker.slots.get("plan") \
+                and not parse.cues.meal_plan and not parse.cues.plan_for_other and not parse.cues.tier \
+                and not parse.cues.question:
+            # "beginner, dumbbells at home, 3 days, 30 min, no injuries. help me build muscle":
+            # the interview's answers said at once ask for the plan, whatever the words around them
+            return PROGRAM_FORM
         if parse.cues.asks_for_plan and parse.intent.name != PLAN_REQUEST and not parse.cues.plan_for_other \
                 and not tracker.active_loop and not tracker.slots.get("plan") \
                 and not parse.cues.meal_plan and not parse.intent.name.startswith("/"):
@@ -307,7 +318,10 @@ class ActiveFormPolicy(Policy):
                 and parse.intent.confidence >= UNSURE and parse.first("condition") == "older_age" \
                 and all(e.value == "older_age" for e in parse.entities if e.entity == "condition"):
             entities -= {"condition"}  # "is it even safe at my age?" asks; the age is no answer
-        if not off_topic_question and (entities & FORM_ENTITIES
+        # a statement the classifier only guesses at ("i am begin, first time gym") is an
+        # attempt at the answer, not a question that interrupts
+        guess = not parse.cues.question and parse.intent.confidence < UNSURE
+        if not off_topic_question and (entities & FORM_ENTITIES or guess
                                        or parse.intent.name not in self.props.interrupts_form):
             return form
         return None
@@ -372,6 +386,9 @@ class ReferencePolicy(Policy):
             return None
         record = tracker.slots.get("last_answer") or {}
         named = {e.entity for e in parse.entities} & CONTEXT_ENTITIES
+        if parse.cues.about_article and not parse.first("symptom") \
+                and not STUDY_WORDS & set(parse.cues.words):
+            return "action_cite_source"  # "when was it last updated?", "is she a doctor?"
         if parse.cues.asks_author and (named_reference(said(parse)) is not None
                                        or record.get("kind") in ("source", None)):
             # "who wrote the umbrella review?", "the reviewer's job?"; "what's her background?"

@@ -119,13 +119,15 @@ class CrisisGate:
         score = float(doc.cats.pop(LABEL, 0.0))
         cues: dict[str, Any] = doc.user_data.setdefault("cues", {})
         # a message that says the person is fine ("nah im good, it happens sometimes") or uses
-        # dark words as a gym idiom ("my legs are dead") needs a surer reading; the crisis
+        # dark words as a gym idiom ("my legs are dead") or asks about the article ("when was it
+        # last updated") needs a surer reading; the crisis
         # patterns still apply to it. (A surer reading for every message the intent
         # classifier reads clearly as training was tried: it lost crisis messages inside a clear
         # question, "whether exercise helps when one no longer wishes to be alive".)
         idioms = doc.user_data.get("idiom_spans") or []
         threshold = max(self.threshold, SURE_THRESHOLD) \
-            if cues.get("not_at_risk") or idioms or cues.get("idiom") else self.threshold
+            if cues.get("not_at_risk") or idioms or cues.get("idiom") or cues.get("about_article") \
+            else self.threshold
         # a hold-off (a condition such as being postpartum, a joint that hurts) is no warning sign
         # of its own: a sure crisis reading in the same message still wins ("4 months postpartum.
         # the baby would be better off with someone who isn't me")

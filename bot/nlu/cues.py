@@ -106,10 +106,17 @@ _CARRY_ON = re.compile(r"\b(?:anyways?\b(?![,.!]? *(?:how|what|which|why|when|wh
                        r"three|four|five|six)|the next (?:day|session|workout)|"
                        r"my (?:next )?(?:session|workout|training)))\b"
                        r"|\b(?:train|lift|work ?out|exercise|gym)\w*\b[^.?!]{0,20}\b(?:today|tomorrow|"
-                       r"tonight|again|this week)\b")
+                       r"tonight|again|this week)\b"
+                       # right after a stop: "can i do squats?", "so which exercises are ok for me"
+                       r"|(?:^|[.,!?;:]\s*|\b(?:so|then|but|and|ok|okay|well|fine)\s+)(?:can|could|should|may) i "
+                       r"(?:still |even |at least |safely |just )?(?:do|try|perform|keep doing) (?!to |about |for )"
+                       r"(?:some |the |any |my |a |an )?[a-z]"
+                       r"|\b(?:which|what) (?:exercises?|lifts?|moves?|workouts?|training) (?:are|is|would "
+                       r"be) (?:ok|okay|safe|fine|good|allowed|alright|best) (?:for me|to do|now)\b"
+                       r"|\bwhat (?:exercises?|lifts?|moves?|workouts?) (?:can|could|should) i (?:still )?do\b")
 # names a training plan ("what about a program for after the birth?")
 _PLAN_WORDS = re.compile(r"\b(?:plan|plans|program|programs|programme|routine|routines|"
-                         r"split(?! (?:\w+ )?up\b| (?:\w+ )?(?:between|across|over|evenly)\b)|"
+                         r"split(?! (?:\w+ )?up\b| (?:\w+ )?(?:between|across|over|evenly)\b| squats?\b)|"
                          r"schedule|make me something|set me up)\b")
 
 # asks for one ("want a routine to keep my muscles", "routine for a 65 year old beginner?"), as
@@ -170,7 +177,10 @@ _ASKS_PROVIDER_FIRST = re.compile(
     r"(?:check|talk|speak|consult|see|ask|get (?:checked|cleared|the (?:ok|okay|all clear))|go to|visit)"
     r"(?: with| to| in with)? (?:a |my |her |his |their |our |the |your )?" + _PROVIDER_WORD + r"\b|"
     r"\b(?:need|needs|get|require|requires) (?:a |my |her |his |their |the )?" + _PROVIDER_WORD
-    + r"(?:'?s)? (?:ok|okay|clearance|permission|approval|note|sign[- ]?off|go[- ]ahead|all clear)\b")
+    + r"(?:'?s)? (?:ok|okay|clearance|permission|approval|note|sign[- ]?off|go[- ]ahead|all clear)\b|"
+    # "can i just start or do i need to talk to someone first"
+    r"\b(?:talk|speak|check|consult|ask) (?:to |with )?(?:someone|somebody|anyone|anybody|a professional|"
+    r"an expert|a pro) (?:first|before (?:i|starting|i start))\b")
 
 
 # says a crisis reply misread them ("lol no, i meant the workout", "im fine, just kidding")
@@ -196,7 +206,14 @@ _ENGLISH_APOLOGY = re.compile(
 # "my legs are dead", "end my bulk"): the crisis classifier needs a surer reading with them
 _IDIOM = re.compile(
     r"\bdying (?:to|for)\b|\bdead (?:wrong|tired|set|serious|last|easy|even)\b|"
-    r"\bbrain(?: is| was|'s)? (?:so )?(?:dead|fried|mush|not working)\b|\bbrain ?dead\b|"
+    r"\bbrain(?: is| was|'s)? (?:so )?(?:dead|fried|mush|not working)\b|\bbrain[- ]?dead\b|"
+    r"\b(?:i'?d|i would|id) (?:literally |honestly |actually )?(?:die|kill) for\b|"
+    # a wish about one's looks or fitness ("i just want to look better tbh")
+    r"\b(?:want|wanna|wanted|trying) to (?:look|get|be|become) (?:a lot |a bit |much |way )?(?:better|good|"
+    r"great|nice|bigger|stronger|fitter|fit|healthier|toned|jacked|huge|leaner|lean|big|strong|"
+    r"confident|aesthetic|shredded|ripped|buff)\b|"
+    r"\b(?:gasping|panting|breathing|sweating|wheezing|huffing|shaking) like (?:i'?m|im|i am|i was) "
+    r"(?:dying|dead|gonna die|going to die)\b|"
     r"\b(?:kills|killing|killed|murder\w*|destroy\w*) (?:me|it)\b(?! inside| slowly)|"
     r"\b(?:i'?m|im|i am|i was|felt|feel) (?:so |totally |absolutely |literally )?"
     r"(?:dead|dying|done|destroyed|finished) (?:after|from|by)\b|"
@@ -254,6 +271,10 @@ _DISMISSES = re.compile(
     r"(?:pain|ache|twinge|discomfort)\b|"
     r"\b(?:he|she|they)(?:'?s|'?re| is| are) (?:sitting up|awake|conscious|talking|breathing|up|ok|okay|"
     r"fine|better|alright|all right)(?: again| now)?\b|\b(?:came|come) (?:to|round|around)\b|"
+    # "is that the pump?", "prob just doms right": a sign taken for the gym's ordinary effects
+    r"\b(?:is|isn'?t|could|might) (?:that|it|this) (?:just |only |maybe |be |be just )?(?:the |a )?"
+    r"(?:pump|normal|doms|soreness|fatigue|from lifting|from the gym|lactic acid)\b|"
+    r"\b(?:prob(?:ably)?|maybe|likely) (?:just )?(?:the |a )?(?:pump|doms|soreness|fatigue|lactic acid)\b|"
     r"\b(?:don'?t|dont|do not) (?:really )?need (?:a |to see a |to see the |to go to the |an )?"
     r"(?:doctor|doc|gp|physio|er|hospital|ambulance|check ?up)\b")
 # a plan for something other than lifting ("a running program for my first 5k", "yoga routine")

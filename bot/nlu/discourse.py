@@ -77,12 +77,51 @@ _ASKS_AUTHOR = re.compile(r"\bwho (?:\w+ly )?(?:wrote|write|writes|published|rev
                           r"\b(?:what|who)(?:'s|s| is| are) (?:the )?(?:nasm|ace|aha)\s*\??\s*$|"
                           r"\b(?:checked|vetted|fact[- ]checked|approved|verified) by (?:a |an |any |real )?"
                           r"(?:doctor|medical|physician|professional|expert|physical therapist|physio|pt)\w*")
+# asks about the article itself: its date, website, author or reviewer ("when was it last
+# updated", "what website", "is she a doctor?", "who's the writer")
+_ABOUT_ARTICLE = re.compile(
+    r"\bwhen (?:was|is|were|did) (?:it|this|that|the (?:article|info|information|page|post|source|"
+    r"stuff))(?: \w+)? (?:last |most recently )?(?:updated|update)\b|"
+    r"\bwhen (?:was|is|did) (?:the|this|your|ur) (?:article|page|post) (?:first |originally )?"
+    r"(?:written|published|posted|reviewed|released|come out|came out|write|publish|post)\b|"
+    r"\b(?:last|latest|recently|most recently) updated\b|\bupdated (?:when|on what date)\b|"
+    r"\b(?:publish(?:ed|ing)?|publication|update) date\b|"
+    r"\bhow (?:old|recent|current|up to date|up-to-date|new) is (?:it|this|that|the (?:article|info|"
+    r"information|source|stuff))\b|"
+    r"\b(?:what|which|wat|wich) (?:website|web site|site|webpage|web page|magazine|blog|publication|"
+    r"outlet)\b|\b(?:which|what|wat) website\b|\bwebsite (?:is (?:it|this|that)|was (?:it|this|that))\b|"
+    r"\b(?:is|was|iz) (?:she|he|the (?:author|writer|reviewer)) (?:a |an |even a |even an |actually a |"
+    r"really a |like a )?(?:doctor|dr|physician|md|scientist|expert|qualified|legit|certified|"
+    r"trainer|coach|professional|researcher|nurse|pt|physio|dietitian|nutritionist)\b|"
+    r"\b(?:her|his|the author'?s|the writer'?s|the reviewer'?s) (?:qualifications?|credentials?|"
+    r"background|job|degree|expertise|training)\b|"
+    r"\bwho(?:'s| is| was|s) (?:the |ur |your )?(?:author|writer|reviewer)\b|"
+    r"\bwho (?:wrote|made|reviewed|published) (?:the article|that article|your article|ur article|"
+    r"the source)\b|"
+    r"\b(?:was|is|has|were) (?:it|this|that|the article|the info|the information|this info|your info|"
+    r"ur info)(?: been| ever| actually| even| really)? (?:checked|reviewed|vetted|fact[- ]checked|approved|"
+    r"verified|looked at) by (?:a |an |any |anyone |someone |somebody |real )?(?:doctor|medical|"
+    r"physician|professional|expert|physical therapist|physio|pt|specialist)\w*|"
+    r"\b(?:is|was) (?:it|this|the article) medically reviewed\b")
+# which of the article's own details a question about it asks for: its reviewer, date, website,
+# author, or a person named by a pronoun ("what's her background": the one just named)
+_ARTICLE_DETAILS = (
+    ("reviewer", re.compile(r"\breview\w*|\bchecked by\b|\bvetted\b|\bfact[- ]check\w*|\bmedical(?:ly)?\b|"
+                            r"\bphysical therapist\b|\bphysio\b|\bamy\b|\bkwan\b")),
+    ("date", re.compile(r"\bwhen\b|\bupdated?\b|\bdate\b|\bhow (?:old|recent|current|new|up to date)\b|"
+                        r"\byear\b")),
+    ("site", re.compile(r"\bweb ?site\b|\bsite\b|\bweb ?page\b|\bmagazine\b|\bblog\b|\bpublication\b|"
+                        r"\boutlet\b")),
+    ("author", re.compile(r"\bauthor\w*|\bwriter\b|\bwr[io]te\b|\bwritten\b|\bsherri\b|\bgordon\b")),
+    ("person", re.compile(r"\b(?:she|her|he|his|him)\b|\bqualif\w*|\bcredential\w*|\bbackground\b|"
+                          r"\bdoctor\b|\bexpert\b")))
 # asks for a whole exercise or topic ("how do i do a row", "squat form"), not one detail of it
 _HOW_TO = re.compile(r"\b(?:how (?:do|should|would|can|to) (?:i |you |we )?(?:do|perform|execute|"
                      r"make)\b|how[- ]to\b|form\b|technique|walk me (?:through|thru|thro)|"
                      r"step[- ]by[- ]step|steps\b|"
                      r"instructions?|tutorial|teach me|show me|guide|explain how|proper way|"
                      r"^\s*(?:pls |please |can you |could you |can u )?explain\b|"
+                     r"\bexplain (?:the |a |an )?(?:\w+ ){1,4}(?:to me|for me|like (?:i'?m|im|i am))\b|"
                      r"\bhow (?:i|u|you|we) (?:do|make|perform|execute)\b|"
                      r"correct way|break ?down|cues|"
                      r"how (?:do|does) (?:a |an |the )?(?:[a-z-]+ ){1,3}work\b|"
@@ -326,9 +365,14 @@ class DiscourseCues:
                          ("task", _TASK),
                          ("asks_meaning", _ASKS_MEANING), ("resume", _RESUME),
                          ("asks_diagnosis", _ASKS_DIAGNOSIS),
-                         ("sources_overview", _SOURCES_OVERVIEW)):
+                         ("sources_overview", _SOURCES_OVERVIEW),
+                         ("about_article", _ABOUT_ARTICLE)):
             if rx.search(text):
                 cues[name] = True
+        if cues.get("about_article") or cues.get("asks_author"):
+            detail = next((name for name, rx in _ARTICLE_DETAILS if rx.search(text)), None)
+            if detail:
+                cues["article_detail"] = detail
         bound = _ASKS_BOUND.search(text)
         if bound:
             cues["asks_bound"] = bound.group("bound")

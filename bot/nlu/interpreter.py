@@ -134,12 +134,18 @@ class Interpreter:
                 and any(e.entity == "exercise" for e in entities):
             # "skull crusher instructions and rest time": the steps, which end with the dose
             intent = IntentScore(name="ask_exercise_steps", confidence=intent.confidence)
+        named_condition = any(e.entity in ("condition", "symptom") and e.value not in ("none", "older_age")
+                              for e in entities)
         if cues.asks_provider_first and not cues.tier and intent.name not in PROVIDER_FIRST_KEEPS \
-                and not any(e.entity in ("condition", "symptom") and e.value not in ("none", "older_age")
-                            for e in entities):
+                and not named_condition:
             # "should we check with a doctor first?", "do i need a doctor's ok first?": the
             # article's advice to talk to a healthcare provider (a named condition keeps its own)
             intent = IntentScore(name="ask_risks", confidence=max(intent.confidence, FOCUS_CLEAR))
+        elif cues.asks_provider_first and not cues.tier and named_condition \
+                and intent.name not in self._topic_intents():
+            # "i have type 2 diabetes, do i need to talk to someone first?": that condition's answer
+            intent = IntentScore(name="ask_health_condition",
+                                 confidence=max(intent.confidence, FOCUS_CLEAR))
         if cues.goal_fragment and intent.name != "inform":
             # "for hypertrophy", "4 size": no question of its own, only the goal of the last one
             intent = IntentScore(name="inform", confidence=max(intent.confidence, FOCUS_CLEAR))

@@ -28,7 +28,7 @@ _PUNCT = str.maketrans({
 
 
 # phone shorthand, vowels dropped ("hw lng rst btwn sets"): one word for one word
-SHORTHAND = {"hw": "how", "lng": "long", "rst": "rest", "btwn": "between",
+SHORTHAND = {"=": "means", "hw": "how", "lng": "long", "rst": "rest", "btwn": "between",
              "mny": "many", "shld": "should", "wht": "what", "wat": "what", "wut": "what",
              "abt": "about", "wk": "week", "wks": "weeks", "wkly": "weekly", "thx": "thanks",
              "ty": "thanks", "tnx": "thanks", "plz": "please", "pls": "please", "u": "you",
@@ -61,7 +61,7 @@ CRISIS_RESPELLINGS = {"myslef": "myself", "mysef": "myself", "myslf": "myself", 
                       "suacidal": "suicidal", "dieing": "dying", "selfharm": "self-harm",
                       "slefharm": "self-harm", "unalvie": "unalive", "overdoze": "overdose",
                       "overdosse": "overdose", "hopless": "hopeless", "worthles": "worthless",
-                      "alvie": "alive", "alove": "alive"}
+                      "alvie": "alive", "alove": "alive", "dei": "die"}
 SHORTHAND.update(CRISIS_RESPELLINGS)
 # chat shorthand that stands for one English word wherever it is typed: the patterns over the
 # user's text read it spelled out too ("how high so u dont survive da fall")
@@ -191,6 +191,7 @@ class Normalizer:
         self.known: frozenset[str] = frozenset()
         self.corrections: dict[str, str] = {}
         self.counts: dict[str, int] = {}
+        self._targets: frozenset[str] = frozenset()
         self._correct = lru_cache(maxsize=20000)(self._correct_uncached)
 
     def learn(self, ctx: TrainingContext) -> None:
@@ -201,8 +202,8 @@ class Normalizer:
         self.known = frozenset(self.domain_words) | ctx.english_words | {
             w + "s" for w in ctx.knowledge_words() if not w.endswith("s")}
         self.corrections = ctx.corrections()
-        targets = set(self.domain_words)
-        self.counts = {w: n for w, n in ctx.word_counts().items() if w in targets}
+        self._targets = frozenset(self.domain_words)
+        self.counts = {w: n for w, n in ctx.word_counts().items() if w in self._targets}
         self._correct.cache_clear()
 
     def _correct_uncached(self, word: str) -> str:
@@ -230,9 +231,18 @@ class Normalizer:
         close = [(c, score) for c, score, _ in process.extract(
             word, self.domain_words, scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff, limit=8)
             if c[0] == word[0]]
+        # two neighbouring letters swapped (after the first) keep every letter typed, and are the
+        # commonest slip: a target they spell is close whatever its likeness ("lfie" is "life",
+        # "wnat" is "want"), and wins a tie of slips ("lfie" is not "lie"; "evry" stays "every")
+        seen = {c for c, _ in close}
+        close += [(c, fuzz.ratio(word, c)) for c in (
+            word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(1, len(word) - 1))
+            if c in self._targets and c not in seen]
         if not close:
             return word
-        return min(close, key=lambda cs: (OSA.distance(word, cs[0]), -self._likelihood(*cs)))[0]
+        letters = sorted(word)
+        return min(close, key=lambda cs: (OSA.distance(word, cs[0]), sorted(cs[0]) != letters,
+                                          -self._likelihood(*cs)))[0]
 
     def _likelihood(self, candidate: str, similarity: float) -> float:
         """How likely a close target is the word meant: its likeness, plus ten points for each
@@ -307,6 +317,7 @@ class Normalizer:
     def from_disk(self, path: Path | str, exclude: Iterable[str] = ()) -> Normalizer:
         data: Any = srsly.read_json(Path(path) / "vocabulary.json")
         self.domain_words = list(data["domain"])
+        self._targets = frozenset(self.domain_words)
         self.known = frozenset(data["known"])
         self.corrections = dict(data["corrections"])
         self.counts = dict(data.get("counts", {}))
