@@ -40,6 +40,9 @@ PLAN_REQUEST = "request_program"
 # had a confident small-talk or out-of-scope guess to overrule
 STUDY_WORDS = frozenset({"study", "studies", "paper", "papers", "review", "research", "trial",
                          "reference", "journal"})  # words that name a reference as such
+# words that ask for an exercise's dose ("how many sets on these?"), not for a detail of its form
+DOSE_WORDS = frozenset({"set", "sets", "rep", "reps", "rest", "resting", "seconds", "secs", "minutes",
+                        "mins", "many", "often", "long"})
 FOLLOW_UP_WORDS = 5  # "which one is better?": a reference this short leans on the last answer
 STEP_DETAIL_BAR = (0.5, 3)  # coverage and words an exercise step must hold to answer a detail
 STEP_WORD_BAR = (0.5, 1)  # right after the steps, one word of a step is enough ("and my feet")
@@ -450,11 +453,14 @@ class ReferencePolicy(Policy):
             return "action_exercise_steps"
         # "my heels keep coming up, what do i do?" or "what about the other side?" right after the
         # steps: a word of one of them, whatever topic the classifier read
+        # ("which leg is bent?" names a body part, "i dont have a bench" a piece of gear, "how low
+        # does the weight go?" reads as a dose with no word of one: all of them words of a step)
         if record.get("kind") == "exercise" and tracker.slots.get("exercise") and not parse.first("subject") \
                 and (parse.cues.question or parse.cues.continues
-                     or len(parse.cues.words) <= FOLLOW_UP_WORDS + 1) and not parse.cues.how_to \
-                and parse.intent.name not in self.props.exercise_dose \
-                and not (named - {"exercise"}) \
+                     or len(parse.cues.words) <= FOLLOW_UP_WORDS + 2) and not parse.cues.how_to \
+                and (parse.intent.name not in self.props.exercise_dose
+                     or not DOSE_WORDS & set(parse.cues.words)) \
+                and not (named - {"exercise", "muscle", "equipment"}) \
                 and parse.first("exercise") in (None, tracker.slots["exercise"]) \
                 and step_follow_up(said(parse), str(tracker.slots["exercise"])) is not None:
             return "action_exercise_steps"

@@ -54,8 +54,17 @@ _COMMA_QUESTION = re.compile(
     r"(?:what|whats|what's|how|is|are|can|should|do|does|why|which|when|where)\b)",
     re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# "how many reps, how long rest, and how many sets": questions in a row, each after a comma (split
+# only when every piece opens with a question word: not "in the squat, what do i push through")
+_COMMA_QUESTIONS = re.compile(r",\s+(?=(?:and )?(?:how|what|whats|what's|which|why|when)\s)", re.I)
+_OPENS_QUESTION = re.compile(r"^\s*(?:and )?(?:how|what|whats|what's|which|why|when)\s", re.I)
 # a second question starts after '?', ';' or 'and/also/plus' followed by a question word
 _CLAUSE = re.compile(
+    # "the rest time AND rep range for hypertrophy": two of the article's measures joined
+    r"(?:(?<=\btime)|(?<=\btimes)|(?<=\brange)|(?<=\branges)|(?<=\bcount)|(?<=\brest)|(?<=\breps)|"
+    r"(?<=\bvolume)|(?<=\bfrequency)|(?<=\bintensity)|(?<=\blength))\s+(?:and|&|\+)"
+    r"\s+(?=(?:the |a |my )?(?:rest|rep|reps|rep range|sets|volume|frequency|intensity|weight|"
+    r"how (?:many|long|much|often))\b)|"
     r"(?<=\?)\s+|\s*;\s*|,?\s+(?:and also|and then|and|also|plus|then)\s+(?=(?:what|whats|what's|how|"
     r"is|are|can|should|do|does|why|which|when|where|tell|explain|give|any)\b|"
     # "what are the 2 kinds of hypertrophy and the 2 things that cause growth"
@@ -244,7 +253,12 @@ class Interpreter:
     @staticmethod
     def clauses(text: str) -> list[str]:
         """The questions of a message that asks two ("how long to rest? and how many sets?")."""
-        return [p.strip() for p in _CLAUSE.split(text) if p and len(p.split()) >= 2]
+        parts = []
+        for part in _CLAUSE.split(text):
+            pieces = _COMMA_QUESTIONS.split(part) if part else []
+            parts += pieces if len(pieces) > 1 and all(_OPENS_QUESTION.match(p) for p in pieces) \
+                else [part]
+        return [p.strip() for p in parts if p and len(p.split()) >= 2]
 
     def _parse_payload(self, text: str, m: re.Match[str]) -> ParseResult:
         entities: list[Entity] = []
