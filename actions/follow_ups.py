@@ -143,13 +143,24 @@ def _named_fact(kb: KnowledgeBase, question: str) -> tuple[Topic, Fact] | None:
     named_study = {i for i, w in enumerate(words) if w in ("study", "studies") and i > 0
                    and words[i - 1] not in SOURCE_WORDS | {"the", "a", "this", "that", "what"}}
     asked = " ".join(w for i, w in enumerate(words) if w not in SOURCE_WORDS or i in named_study)
-    for hit in fact_index().search(asked, limit=1):
+    index = fact_index()
+    for hit in index.search(asked, limit=1):
         # (one word is enough when it is all the question says: "the osteoporosis stuff")
         if hit.topic in {t.id for t in kb.topics} and hit.coverage >= NAMED_FACT_COVERAGE \
                 and (hit.matched >= 2 or hit.coverage >= ONE_WORD_FACT_COVERAGE):
             topic = kb.topic(hit.topic)
             return topic, topic.fact(hit.fact_id)
+    # words no fact uses say nothing about which fact ("the sarcoplasmic thing, isnt that
+    # disputed"): without them, a word few facts use still names its fact
+    for hit in index.search(asked, limit=1, known_only=True):
+        rare = [t for t in set(terms(asked)) & set(terms(hit.text)) if index.df.get(t, 0) <= RARE_NAMING_DOCS]
+        if hit.topic in {t.id for t in kb.topics} and hit.coverage >= ONE_WORD_FACT_COVERAGE and rare:
+            topic = kb.topic(hit.topic)
+            return topic, topic.fact(hit.fact_id)
     return None
+
+
+RARE_NAMING_DOCS = 5  # a word in at most this many facts names them ("sarcoplasmic": 4)
 
 
 SOURCE_TERMS = frozenset(terms(" ".join(SOURCE_WORDS)))

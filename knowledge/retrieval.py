@@ -44,6 +44,7 @@ SOURCES = "sources"  # the pseudo-topic of the article's own details and its ref
 # use the word ("the bone one" after the benefits).
 TOPIC_FOLLOW_UP_BAR = (0.5, 1)
 RARE_WORD_DOCS = 2
+MANY_TITLE_WORDS = (0.3, 4)  # (coverage, words) for a long question naming a reference by its title
 NAMED_REFERENCE_BAR = (0.6, 2)  # (coverage, words) for a question naming a reference
 ONE_WORD_REFERENCE = 0.9  # ... or one word, when it is all the question says (an author's name)
 RARE_STEP_DOCS = 3  # a word this few facts use singles out a step ("heels")
@@ -471,13 +472,19 @@ def named_reference(question: str) -> Hit | None:
     subject: "who wrote the umbrella review on training variables?", "the reviewer's job?"."""
     asked = " ".join(w for w in question.split() if stem(w.lower().strip("?,.!'")) not in _REFERENCE_ASK)
     index = fact_index()
-    for hit in index.search(asked, topic=SOURCES, limit=1, known_only=True):
+    hits = index.search(asked, topic=SOURCES, limit=3, known_only=True)
+    for hit in hits[:1]:
         # the article's own author and reviewer are named by fewer words ("the reviewer's job?"),
         # and so is a reference by a word nothing else has ("the schoenfeld study")
         only_here = all(index.df.get(t, 0) <= 1 for t in set(terms(asked)) & set(terms(hit.text)))
         needed = 1 if hit.fact_id == "article" or (hit.coverage >= ONE_WORD_REFERENCE and only_here) \
             else NAMED_REFERENCE_BAR[1]
         if hit.coverage >= NAMED_REFERENCE_BAR[0] and hit.matched >= needed:
+            return hit
+    # a long question that names an entry by many of its title's words ("the study that said more
+    # volume grows muscle but not strength in trained guys") names it too
+    for hit in hits:
+        if hit.matched >= MANY_TITLE_WORDS[1] and hit.coverage >= MANY_TITLE_WORDS[0]:
             return hit
     return None
 

@@ -461,6 +461,7 @@ class ReferencePolicy(Policy):
                 and (parse.intent.name not in self.props.exercise_dose
                      or not DOSE_WORDS & set(parse.cues.words)) \
                 and not (named - {"exercise", "muscle", "equipment"}) \
+                and not (parse.cues.item_ref and record.get("exercises")) \
                 and parse.first("exercise") in (None, tracker.slots["exercise"]) \
                 and step_follow_up(said(parse), str(tracker.slots["exercise"])) is not None:
             return "action_exercise_steps"

@@ -47,6 +47,11 @@ PROVIDER_FIRST_KEEPS = frozenset({"ask_health_condition", "ask_risks", "report_s
                                   "out_of_scope_medical", "request_program"})
 # readings a question after some context never overrules: a report of a symptom stays one
 KEEP_WHOLE = {"report_symptom", "out_of_scope_medical"}
+SMALL_TALK = {"greet", "thank", "goodbye", "affirm", "deny"}
+# a greeting in front of a request ("hey coach, ...", "hello there! ...")
+_GREETING = re.compile(r"^\s*(?:hi+|hello+|hey+|heya|hiya|yo|howdy|hola|good (?:morning|afternoon|evening)|"
+                       r"morning|evening|sup|wassup|greetings)\b(?:\s+(?:there|coach|bot|all|guys|"
+                       r"everyone|mate|bro|man|friend))?[\s,!.:;-]*", re.I)
 ABOUT_CLEAR = 0.45  # "tell me about X": X alone read as a knowledge topic at least this clearly
 # "..., how many sets should i do": a question after a comma, read on its own
 _COMMA_QUESTION = re.compile(
@@ -111,6 +116,15 @@ class Interpreter:
                 intent, ranking = self._question_after_context(question, intent, ranking)
         elif intent.name not in KEEP_WHOLE and question:
             intent, ranking = self._question_after_context(question, intent, ranking)
+        if intent.name == "greet":
+            # "hey coach, skull crusher how to": the request after the greeting, when it alone
+            # reads clearly (the reply still greets back)
+            rest = _GREETING.sub("", clean, count=1)
+            if rest != clean and len(rest.split()) >= 2:
+                focus, focus_ranking = self._intent(self.nlp(rest))
+                if focus.name not in SMALL_TALK and focus.name != FALLBACK_INTENT \
+                        and focus.confidence >= FOCUS_CLEAR:
+                    intent, ranking = focus, focus_ranking
         cues = Cues(**doc.user_data.get("cues", {}))
         cues.fixes = {fold(clean[start:end]): fixed
                       for start, end, fixed in doc.user_data.get("typo_fixes") or []
