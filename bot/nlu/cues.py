@@ -108,12 +108,14 @@ _CARRY_ON = re.compile(r"\b(?:anyways?\b(?![,.!]? *(?:how|what|which|why|when|wh
                        r"|\b(?:train|lift|work ?out|exercise|gym)\w*\b[^.?!]{0,20}\b(?:today|tomorrow|"
                        r"tonight|again|this week)\b"
                        # right after a stop: "can i do squats?", "so which exercises are ok for me"
-                       r"|(?:^|[.,!?;:]\s*|\b(?:so|then|but|and|ok|okay|well|fine)\s+)(?:can|could|should|may) i "
-                       r"(?:still |even |at least |safely |just )?(?:do|try|perform|keep doing) (?!to |about |for )"
+                       r"|(?:^|[.,!?;:]\s*|\b(?:so|then|but|and|ok|okay|well|fine)\s+)"
+                       r"(?:can|could|should|may) i (?:still |even |at least |safely |just )?"
+                       r"(?:do|try|perform|keep doing) (?!to |about |for )"
                        r"(?:some |the |any |my |a |an )?[a-z]"
                        r"|\b(?:which|what) (?:exercises?|lifts?|moves?|workouts?|training) (?:are|is|would "
                        r"be) (?:ok|okay|safe|fine|good|allowed|alright|best) (?:for me|to do|now)\b"
-                       r"|\bwhat (?:exercises?|lifts?|moves?|workouts?) (?:can|could|should) i (?:still )?do\b")
+                       r"|\bwhat (?:exercises?|lifts?|moves?|workouts?) (?:can|could|should) i "
+                       r"(?:still )?do\b")
 # names a training plan ("what about a program for after the birth?")
 _PLAN_WORDS = re.compile(r"\b(?:plan|plans|program|programs|programme|routine|routines|"
                          r"split(?! (?:\w+ )?up\b| (?:\w+ )?(?:between|across|over|evenly)\b| squats?\b)|"
