@@ -238,8 +238,8 @@ class ActionCiteSource(Action):
         if reference is None and latest_cues(tracker).get("about_article") and not names_body:
             # "when was it last updated?", "what website?", "is she a doctor?": the article's own
             # facts, or the reference just shown ("is he a doctor?" after a study's entry)
-            shown = str(last.get("topic")) if last.get("kind") == "source" else "article"
-            reference = Hit(SOURCES, shown, "", 1.0, 1)
+            meant = str(last.get("topic")) if last.get("kind") == "source" else "article"
+            reference = Hit(SOURCES, meant, "", 1.0, 1)
         if reference is not None:  # "who wrote the umbrella review on training variables?"
             source = kb.source(reference.fact_id)
             note = fact_index().lead_with_asked(text, source.note)  # "the reviewer's job?" first
