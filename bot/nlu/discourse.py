@@ -34,7 +34,11 @@ _QUESTION = re.compile(r"\?\s*$|\bor\b[^.?!]{1,40}\b(?:better|best|worse)(?: for
                        r"am|what|whats|what's|how|why|which)\b|"
                        r"[,.;:]\s*(?:so |but |and |ok )?(?:can|could|would|will|does|do|is|are|should) "
                        r"(?:i|you|we|it|that|this|lifting|training|weights|exercise|muscle|strength "
-                       r"training|resistance training)\b")
+                       r"training|resistance training)\b|"
+                       # a question put as a request ("just tell me how long to rest")
+                       r"\b(?:tell|show|remind) (?:me|us) (?:how|what|why|which|when|where|whether|if)\b|"
+                       r"\b(?:i (?:want|need) to know|i'?m wondering|wondering|curious) (?:how|what|why|which|"
+                       r"when|where|whether|if)\b")
 # "why ...?" asks for a reason
 _WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+|ok\s+)?(?:why|how come)\b|"
                   r"\bwhat(?:'s|s| is)? (?:the )?(?:reason|reasoning|logic|rationale)\b")
