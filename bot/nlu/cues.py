@@ -222,7 +222,8 @@ _IDIOM = re.compile(
     r"\b(?:legs?|arms?|quads?|glutes?|chest|back|shoulders?|muscles?|gains?|motivation)"
     r" (?:is |are |feel |feels |were |was )?(?:so |totally |literally )?"
     r"(?:dead|dying|gone|toast|fried|cooked)\b|"
-    r"\b(?:scared|bored|worried|frightened) (?:me |myself )?to death\b|"
+    r"\b(?:scared|bored|worried|frightened|scare|scares|scaring|worries|worry) (?:me |myself |us |him |her )?"
+    r"to death\b|\bbury (?:myself|me) in (?:training|work|the gym|lifting|my training|books|school)\b|"
     # more of the gym's dark jokes ("bore me to death", "fighting to the death over it", "a dead
     # end", "don't want my own funeral", "die under the bar", "i end every set when i feel dead")
     r"\b(?:bore|bores|boring) (?:me )?to death\b|\b(?:fight\w*|argu\w*|debat\w*|battle\w*) to the death\b|"

@@ -48,6 +48,9 @@ PROVIDER_FIRST_KEEPS = frozenset({"ask_health_condition", "ask_risks", "report_s
 # readings a question after some context never overrules: a report of a symptom stays one
 KEEP_WHOLE = {"report_symptom", "out_of_scope_medical"}
 SMALL_TALK = {"greet", "thank", "goodbye", "affirm", "deny"}
+# words that ask what the bot is ("are you a bot", "is this a real person")
+_BOT_WORDS = re.compile(r"\b(?:bot|robot|ai|a\.i\.|human|person|real|chatbot|machine|automated|"
+                        r"program|gpt|chatgpt|computer|software|alive|sentient|conscious)\b", re.I)
 # a greeting in front of a request ("hey coach, ...", "hello there! ...")
 _GREETING = re.compile(r"^\s*(?:hi+|hello+|hey+|heya|hiya|yo|howdy|hola|good (?:morning|afternoon|evening)|"
                        r"morning|evening|sup|wassup|greetings)\b(?:\s+(?:there|coach|bot|all|guys|"
@@ -137,6 +140,9 @@ class Interpreter:
                 and self._asks_for_something_else(clean):
             # "write me a love poem for my gf pls": a request, but for nothing training is about
             intent = IntentScore(name="out_of_scope", confidence=intent.confidence)
+        if intent.name == "bot_challenge" and cues.asks_source and not _BOT_WORDS.search(clean):
+            # "what are your answers based on": its words ask for a source, none asks what it is
+            intent = IntentScore(name="ask_sources", confidence=intent.confidence)
         if intent.name == "complain" and cues.praise:  # "ur actually pretty helpful ngl"
             intent = IntentScore(name="thank", confidence=intent.confidence)
         if cues.about:
