@@ -37,8 +37,8 @@ _QUESTION = re.compile(r"\?\s*$|\bor\b[^.?!]{1,40}\b(?:better|best|worse)(?: for
                        r"training|resistance training)\b|"
                        # a question put as a request ("just tell me how long to rest")
                        r"\b(?:tell|show|remind) (?:me|us) (?:how|what|why|which|when|where|whether|if)\b|"
-                       r"\b(?:i (?:want|need) to know|i'?m wondering|wondering|curious) (?:how|what|why|which|"
-                       r"when|where|whether|if)\b")
+                       r"\b(?:i (?:want|need) to know|i'?m wondering|wondering|curious) "
+                       r"(?:how|what|why|which|when|where|whether|if)\b")
 # "why ...?" asks for a reason
 _WHY = re.compile(r"^\s*(?:but\s+|so\s+|and\s+|ok\s+)?(?:why|how come)\b|"
                   r"\bwhat(?:'s|s| is)? (?:the )?(?:reason|reasoning|logic|rationale)\b")

@@ -28,7 +28,8 @@ _PUNCT = str.maketrans({
 
 
 # phone shorthand, vowels dropped ("hw lng rst btwn sets"): one word for one word
-SHORTHAND = {"=": "means", "sarco": "sarcoplasmic", "hw": "how", "lng": "long", "rst": "rest", "btwn": "between",
+SHORTHAND = {"=": "means", "sarco": "sarcoplasmic",
+             "hw": "how", "lng": "long", "rst": "rest", "btwn": "between",
              "mny": "many", "shld": "should", "wht": "what", "wat": "what", "wut": "what",
              "abt": "about", "wk": "week", "wks": "weeks", "wkly": "weekly", "thx": "thanks",
              "ty": "thanks", "tnx": "thanks", "plz": "please", "pls": "please", "u": "you",
