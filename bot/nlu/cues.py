@@ -93,7 +93,7 @@ _FEEL_LIKE_WANT = re.compile(r"\b(?:whatever|whenever|what|if|when|how) (?:i|you
 # right after a safety stop: asking to train anyway ("can I still do squats tomorrow?")
 _CARRY_ON = re.compile(r"\b(?:anyways?\b(?![,.!]? *(?:how|what|which|why|when|where|who|is|are|"
                        r"does|do|can you|could you|tell me|back to))|"
-                       r"still|just|keep|carry on|continue|push|work around|"
+                       r"still|(?<!about )just|keep|carry on|continue|push|work around|"
                        r"train around|tomorrow|tonight|later today|next session|finish\w*|go back|"
                        r"get back|resume|keep going|is that ok|is it ok|says (?:he'?s|she'?s|i'?m) "
                        r"fine|feel(?:s|ing)? (?:fine|ok|okay|good|normal|better|alright|all right)"
